@@ -1,0 +1,391 @@
+"""Reading CellDesigner 4.x maps (SBML Level 2) into interactions with their references.
+
+An interaction is an SBML ``<reaction>``. For each one this module derives its type,
+its participants by the names CellDesigner shows, a canonical one-line signature and
+every literature reference the map already carries, in any of the encodings real maps
+use: MIRIAM URNs and identifiers.org URLs under any ``bqbiol:``/``bqmodel:`` qualifier,
+``PMID:N`` text and PubMed URLs in notes, DOIs, and PMIDs typed into the reaction name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+from .identifiers import PUBMED, Reference, parse_reference
+from .ledger import natural_key
+from .xmlsafe import parse_xml_file
+
+CD_NS = "http://www.sbml.org/2001/ns/celldesigner"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+BQBIOL_NS = "http://biomodels.net/biology-qualifiers/"
+BQMODEL_NS = "http://biomodels.net/model-qualifiers/"
+XHTML_NS = "http://www.w3.org/1999/xhtml"
+SBML_NS_PREFIX = "http://www.sbml.org/sbml/level"
+
+_CD = "{%s}" % CD_NS
+_RDF_RESOURCE = "{%s}resource" % RDF_NS
+
+
+@dataclass(frozen=True)
+class Participant:
+    """A species taking part in a reaction, by the name CellDesigner shows for it."""
+
+    role: str  # reactant | product | modifier
+    species: str  # SBML species id
+    name: str
+    modification: str = ""  # CATALYSIS, INHIBITION, ... for modifiers
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """One SBML reaction of a map, with what crsmap derives from it."""
+
+    id: str  # qualified when the project has several map files
+    reaction_id: str
+    map: str  # the map file's stem
+    name: str
+    type: str
+    reactants: tuple[Participant, ...]
+    products: tuple[Participant, ...]
+    modifiers: tuple[Participant, ...]
+    references: tuple[str, ...]  # CURIEs found anywhere in the reaction, sorted, unique
+    annotated_references: tuple[str, ...]  # the subset present as RDF resources
+    invalid_references: tuple[str, ...] = ()  # pubmed/doi resources that do not parse
+    metaid: str = ""
+
+    @property
+    def signature(self) -> str:
+        return make_signature(self.type, self.reactants, self.products, self.modifiers)
+
+    @property
+    def participants(self) -> tuple[Participant, ...]:
+        return self.reactants + self.products + self.modifiers
+
+
+@dataclass
+class CellDesignerMap:
+    """A parsed map file: its interactions in document order, keyed by reaction id."""
+
+    path: Path
+    model_id: str
+    interactions: dict[str, Interaction] = field(default_factory=dict)
+
+    @property
+    def stem(self) -> str:
+        return self.path.stem
+
+
+def make_signature(type_, reactants, products, modifiers) -> str:
+    """Canonical one-line text of a reaction, independent of the order in the XML.
+
+    ``IL6 + IL6R -> IL6:IL6R [HETERODIMER_ASSOCIATION]``; modifiers follow the type,
+    grouped by modification: ``[STATE_TRANSITION; CATALYSIS: JAK1]``.
+    """
+
+    def side(parts) -> str:
+        names = sorted((p.name for p in parts), key=natural_key)
+        return " + ".join(names) if names else "∅"
+
+    text = f"{side(reactants)} -> {side(products)} [{type_ or 'UNKNOWN'}"
+    groups: dict[str, list[str]] = {}
+    for mod in modifiers:
+        groups.setdefault(mod.modification or "MODIFIER", []).append(mod.name)
+    for kind in sorted(groups):
+        text += f"; {kind}: {', '.join(sorted(set(groups[kind]), key=natural_key))}"
+    return text + "]"
+
+
+# --- names as CellDesigner shows them -------------------------------------------------
+
+_GREEK = (
+    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
+    "rho sigma tau upsilon phi chi psi omega"
+).split()
+_NAME_CODES = {
+    "_br_": " ",
+    "_space_": " ",
+    "_plus_": "+",
+    "_minus_": "-",
+    "_slash_": "/",
+    "_underscore_": "_",
+    "_sub_": "",
+    "_endsub_": "",
+    "_super_": "",
+    "_endsuper_": "",
+}
+for _index, _letter in enumerate(_GREEK):
+    _NAME_CODES[f"_{_letter}_"] = chr(0x3B1 + _index + (1 if _index >= 17 else 0))
+    _NAME_CODES[f"_{_letter.capitalize()}_"] = chr(0x391 + _index + (1 if _index >= 17 else 0))
+_NAME_CODE_RE = re.compile("|".join(re.escape(code) for code in sorted(_NAME_CODES, key=len, reverse=True)))
+
+_STATE_ABBREVIATIONS = {
+    "phosphorylated": "P",
+    "acetylated": "Ac",
+    "ubiquitinated": "Ub",
+    "methylated": "Me",
+    "hydroxylated": "OH",
+    "glycosylated": "G",
+    "myristoylated": "My",
+    "palmytoylated": "Pa",
+    "palmitoylated": "Pa",
+    "prenylated": "Pr",
+    "protonated": "H",
+    "sulfated": "S",
+    "don't care": "*",
+    "unknown": "?",
+}
+
+
+def display_name(raw: str) -> str:
+    """Decode CellDesigner's name escapes (``_alpha_``, ``_br_``, ...) and fold spaces."""
+    decoded = _NAME_CODE_RE.sub(lambda m: _NAME_CODES[m.group(0)], raw or "")
+    return " ".join(decoded.split())
+
+
+# --- reference extraction --------------------------------------------------------------
+
+_TEXT_PATTERNS = (
+    # PMID:123, PMID 123, PMID??:123, PMIDs: 123, 456
+    (re.compile(r"\bPMIDs?\W{0,4}?(\d{1,9})((?:\s*[,;]\s*\d{5,9}\b)*)", re.I), PUBMED),
+    (re.compile(r"pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,9})", re.I), PUBMED),
+    (re.compile(r"ncbi\.nlm\.nih\.gov/(?:entrez/query\.fcgi\?.*?list_uids=|pubmed/)(\d{1,9})", re.I), PUBMED),
+    (re.compile(r"(?:identifiers\.org/pubmed[:/]|urn:miriam:pubmed:)(\d{1,9})", re.I), PUBMED),
+    (re.compile(r"\b(?:doi\s*:\s*|https?://(?:dx\.)?doi\.org/|urn:miriam:doi:)(10\.\d{4,9}/[^\s\"<>]+)", re.I), "doi"),
+    (re.compile(r"\bPMC\d{3,9}\b"), "pmc"),
+)
+_TRAILING_PUNCTUATION = ".,;:)]}'"
+
+
+def references_in_text(text: str) -> list[Reference]:
+    """Every pubmed/doi/pmc reference written as text (notes, reaction names)."""
+    found: list[Reference] = []
+    if not text:
+        return found
+    for pattern, prefix in _TEXT_PATTERNS:
+        for match in pattern.finditer(text):
+            if prefix == PUBMED:
+                ids = [match.group(1)]
+                if match.lastindex and match.lastindex >= 2 and match.group(2):
+                    ids += re.findall(r"\d+", match.group(2))
+                candidates = [f"pubmed:{i}" for i in ids]
+            elif prefix == "doi":
+                candidates = ["doi:" + match.group(1).rstrip(_TRAILING_PUNCTUATION)]
+            else:
+                candidates = ["pmc:" + match.group(0)]
+            for candidate in candidates:
+                try:
+                    found.append(parse_reference(candidate))
+                except InputError:
+                    continue  # a PMID of 0 or a DOI fragment is no reference
+    return found
+
+
+def _resource_reference(resource: str) -> tuple[Reference | None, bool]:
+    """Map an RDF resource to a reference; the flag says it named pubmed/doi/pmc but was bad."""
+    lowered = resource.strip().lower()
+    literature = any(
+        marker in lowered
+        for marker in ("miriam:pubmed:", "miriam:doi:", "miriam:pmc:", "identifiers.org/pubmed",
+                       "identifiers.org/doi", "identifiers.org/pmc", "doi.org/", "pubmed.ncbi")
+    )
+    if not literature:
+        return None, False
+    try:
+        return parse_reference(resource.strip()), False
+    except InputError:
+        return None, True
+
+
+# --- the reader ------------------------------------------------------------------------
+
+
+def _cd_ext(annotation):
+    """The CellDesigner extension element: wrapped (L2V4) or directly under annotation (L2V1)."""
+    if annotation is None:
+        return None
+    ext = annotation.find(_CD + "extension")
+    return ext if ext is not None else annotation
+
+
+class _Species:
+    """Species names, complexes and states of one model, resolved lazily and cached."""
+
+    def __init__(self, model, sbml):
+        self._names: dict[str, str] = {}
+        self._raw: dict[str, tuple[str, object]] = {}
+        self._members: dict[str, list[str]] = {}
+        self._residues: dict[tuple[str, str], str] = {}
+        ext = _cd_ext(model.find(sbml + "annotation"))
+        if ext is not None:
+            for protein in ext.iterfind(f"{_CD}listOfProteins/{_CD}protein"):
+                pid = protein.get("id", "")
+                for residue in protein.iterfind(f"{_CD}listOfModificationResidues/{_CD}modificationResidue"):
+                    if residue.get("name"):
+                        self._residues[(pid, residue.get("id", ""))] = residue.get("name")
+            for inc in ext.iterfind(f"{_CD}listOfIncludedSpecies/{_CD}species"):
+                annotation = inc.find(_CD + "annotation")
+                identity = annotation.find(_CD + "speciesIdentity") if annotation is not None else None
+                self._raw[inc.get("id", "")] = (inc.get("name", ""), identity)
+                parent = annotation.findtext(_CD + "complexSpecies") if annotation is not None else None
+                if parent:
+                    self._members.setdefault(parent.strip(), []).append(inc.get("id", ""))
+        for species in model.iterfind(f"{sbml}listOfSpecies/{sbml}species"):
+            ext = _cd_ext(species.find(sbml + "annotation"))
+            identity = ext.find(_CD + "speciesIdentity") if ext is not None else None
+            name = species.get("name")
+            if not name and identity is not None:
+                name = identity.findtext(_CD + "name")
+            self._raw[species.get("id", "")] = (name or "", identity)
+
+    def name(self, species_id: str, _depth: int = 0) -> str:
+        cached = self._names.get(species_id)
+        if cached is not None:
+            return cached
+        raw, identity = self._raw.get(species_id, (species_id, None))
+        name = display_name(raw)
+        if not name and species_id in self._members and _depth < 20:
+            name = ":".join(sorted((self.name(m, _depth + 1) for m in self._members[species_id]), key=natural_key))
+        name = (name or species_id) + self._state(identity)
+        self._names[species_id] = name
+        return name
+
+    def _state(self, identity) -> str:
+        if identity is None:
+            return ""
+        state = identity.find(_CD + "state")
+        if state is None:
+            return ""
+        protein = (identity.findtext(_CD + "proteinReference") or "").strip()
+        marks = []
+        for mod in state.iterfind(f"{_CD}listOfModifications/{_CD}modification"):
+            value = mod.get("state", "")
+            abbreviation = _STATE_ABBREVIATIONS.get(value, value)
+            residue = self._residues.get((protein, mod.get("residue", "")))
+            marks.append(f"{residue}:{abbreviation}" if residue else abbreviation)
+        for structural in state.iterfind(f"{_CD}listOfStructuralStates/{_CD}structuralState"):
+            if structural.get("structuralState"):
+                marks.append(structural.get("structuralState"))
+        text = "{" + ",".join(sorted(marks, key=natural_key)) + "}" if marks else ""
+        homodimer = (state.findtext(_CD + "homodimer") or "").strip()
+        if homodimer.isdigit() and int(homodimer) > 1:
+            text += f"(x{int(homodimer)})"
+        return text
+
+
+def read_map(path: Path, qualify: bool = False, label: str | None = None) -> CellDesignerMap:
+    """Parse a CellDesigner file safely and return its interactions.
+
+    With ``qualify`` the interaction IDs carry the file stem (``il6_signalling:re12``).
+    """
+    path = Path(path)
+    label = label or str(path)
+    tree, _ = parse_xml_file(path, label)
+    return map_from_tree(tree, path, qualify, label)
+
+
+def map_from_tree(tree, path: Path, qualify: bool = False, label: str | None = None) -> CellDesignerMap:
+    """Build the map model from an already parsed document."""
+    label = label or str(path)
+    root = tree.getroot()
+    namespace = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
+    if not root.tag.endswith("}sbml") or not namespace.startswith(SBML_NS_PREFIX):
+        raise InputError(f"{label}: root element is <{root.tag.split('}')[-1]}>, expected an SBML <sbml> document")
+    sbml = "{%s}" % namespace
+    model = root.find(sbml + "model")
+    if model is None:
+        raise InputError(f"{label}: no <model> element; expected a CellDesigner map with a model")
+    species = _Species(model, sbml)
+    result = CellDesignerMap(path=path, model_id=model.get("id", ""))
+    for reaction in model.iterfind(f"{sbml}listOfReactions/{sbml}reaction"):
+        interaction = _read_reaction(reaction, sbml, species, path.stem, qualify)
+        if interaction.reaction_id in result.interactions:
+            raise InputError(f"{label}:{reaction.sourceline}: duplicate reaction id {interaction.reaction_id!r}")
+        result.interactions[interaction.reaction_id] = interaction
+    return result
+
+
+def _read_reaction(reaction, sbml: str, species: _Species, stem: str, qualify: bool) -> Interaction:
+    reaction_id = reaction.get("id", "")
+    annotation = reaction.find(sbml + "annotation")
+    ext = _cd_ext(annotation)
+    type_ = (ext.findtext(_CD + "reactionType") or "").strip() if ext is not None else ""
+
+    def listed(list_name: str, tag: str, role: str) -> list[Participant]:
+        return [
+            Participant(role, ref.get("species", ""), species.name(ref.get("species", "")))
+            for ref in reaction.iterfind(f"{sbml}{list_name}/{sbml}{tag}")
+        ]
+
+    reactants = listed("listOfReactants", "speciesReference", "reactant")
+    products = listed("listOfProducts", "speciesReference", "product")
+    if ext is not None and not reactants:
+        reactants = [
+            Participant("reactant", b.get("species", ""), species.name(b.get("species", "")))
+            for b in ext.iterfind(f"{_CD}baseReactants/{_CD}baseReactant")
+        ]
+    if ext is not None and not products:
+        products = [
+            Participant("product", b.get("species", ""), species.name(b.get("species", "")))
+            for b in ext.iterfind(f"{_CD}baseProducts/{_CD}baseProduct")
+        ]
+    modifiers = _modifiers(reaction, sbml, ext, species)
+
+    rdf_refs: list[Reference] = []
+    invalid: list[str] = []
+    if annotation is not None:
+        for element in annotation.iter():
+            resource = element.get(_RDF_RESOURCE)
+            if resource:
+                ref, bad = _resource_reference(resource)
+                if ref:
+                    rdf_refs.append(ref)
+                elif bad:
+                    invalid.append(resource)
+    text_refs = references_in_text(reaction.get("name", ""))
+    notes = reaction.find(sbml + "notes")
+    if notes is not None:
+        text_refs += references_in_text(" ".join(notes.itertext()))
+    all_refs = sorted({r.curie for r in rdf_refs + text_refs}, key=natural_key)
+    return Interaction(
+        id=f"{stem}:{reaction_id}" if qualify else reaction_id,
+        reaction_id=reaction_id,
+        map=stem,
+        name=display_name(reaction.get("name", "")),
+        type=type_,
+        reactants=tuple(reactants),
+        products=tuple(products),
+        modifiers=tuple(modifiers),
+        references=tuple(all_refs),
+        annotated_references=tuple(sorted({r.curie for r in rdf_refs}, key=natural_key)),
+        invalid_references=tuple(sorted(set(invalid))),
+        metaid=reaction.get("metaid", ""),
+    )
+
+
+def _modifiers(reaction, sbml: str, ext, species: _Species) -> list[Participant]:
+    seen: dict[tuple[str, str], Participant] = {}
+    gates = []
+    if ext is not None:
+        for mod in ext.iterfind(f"{_CD}listOfModification/{_CD}modification"):
+            kind = mod.get("type", "")
+            members = [m.strip() for m in mod.get("modifiers", "").split(",") if m.strip()]
+            if kind.startswith("BOOLEAN_LOGIC_GATE"):
+                gates.append((mod.get("modificationType", "") or kind, members))
+                continue
+            for member in members:
+                seen.setdefault((kind, member), Participant("modifier", member, species.name(member), kind))
+    covered = {member for (_, member) in seen}
+    # A logic gate lists its inputs again as plain modifications; use the gate only for
+    # inputs that are not listed on their own.
+    for kind, members in gates:
+        for member in members:
+            if member not in covered:
+                seen.setdefault((kind, member), Participant("modifier", member, species.name(member), kind))
+    if not seen:
+        for ref in reaction.iterfind(f"{sbml}listOfModifiers/{sbml}modifierSpeciesReference"):
+            member = ref.get("species", "")
+            seen.setdefault(("MODIFIER", member), Participant("modifier", member, species.name(member), "MODIFIER"))
+    return list(seen.values())

@@ -1,0 +1,183 @@
+"""Rules for the identifiers crsmap records: reference CURIEs, ORCIDs, ECO terms, SPDX ids.
+
+Every parser returns the normalised form or raises :class:`InputError` with a message
+that names the bad value and what was expected.
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from dataclasses import dataclass
+
+from .errors import InputError
+
+PUBMED, DOI, PMC = "pubmed", "doi", "pmc"
+
+_PMID = re.compile(r"[1-9][0-9]{0,8}")
+_PMCID = re.compile(r"PMC[0-9]{1,9}")
+# Crossref's recommended pattern: a 10.NNNN prefix, a slash, then a suffix with no spaces.
+_DOI = re.compile(r"10\.[0-9]{4,9}/\S+")
+_ORCID = re.compile(r"[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]")
+_ECO = re.compile(r"ECO:[0-9]{7}")
+_SPDX = re.compile(r"(LicenseRef-)?[A-Za-z0-9][A-Za-z0-9.+-]*")
+
+_URL_FORMS = (
+    (re.compile(r"https?://(?:www\.)?(?:dx\.)?doi\.org/(.+)", re.I), DOI),
+    (re.compile(r"https?://pubmed\.ncbi\.nlm\.nih\.gov/([0-9]+)/?(?:[?#].*)?$", re.I), PUBMED),
+    (re.compile(r"https?://(?:www\.)?ncbi\.nlm\.nih\.gov/pubmed/([0-9]+)/?(?:[?#].*)?$", re.I), PUBMED),
+    (re.compile(r"https?://(?:www\.)?identifiers\.org/pubmed[:/]([0-9]+)/?$", re.I), PUBMED),
+    (re.compile(r"https?://(?:www\.)?identifiers\.org/doi[:/](.+)$", re.I), DOI),
+    (re.compile(r"https?://(?:www\.)?identifiers\.org/pmc[:/](.+)$", re.I), PMC),
+    (
+        re.compile(r"https?://(?:www\.)?(?:pmc\.)?ncbi\.nlm\.nih\.gov/(?:pmc/)?articles/(PMC[0-9]+)/?$", re.I),
+        PMC,
+    ),
+    (re.compile(r"urn:miriam:pubmed:(.+)", re.I), PUBMED),
+    (re.compile(r"urn:miriam:doi:(.+)", re.I), DOI),
+    (re.compile(r"urn:miriam:pmc:(.+)", re.I), PMC),
+)
+
+_PREFIXES = {
+    "pubmed": PUBMED,
+    "pmid": PUBMED,
+    "doi": DOI,
+    "pmc": PMC,
+    "pmcid": PMC,
+}
+
+EXPECTED_REFERENCE = (
+    "expected a PubMed ID (pubmed:29808005 or 29808005), a DOI (doi:10.1038/...) "
+    "or a PMC ID (pmc:PMC8127450)"
+)
+
+
+@dataclass(frozen=True, order=True)
+class Reference:
+    """A literature reference as a normalised CURIE, e.g. ``pubmed:29808005``."""
+
+    prefix: str
+    local_id: str
+
+    @property
+    def curie(self) -> str:
+        return f"{self.prefix}:{self.local_id}"
+
+    def __str__(self) -> str:
+        return self.curie
+
+
+def parse_reference(text: str) -> Reference:
+    """Parse a reference in any accepted spelling into its normalised CURIE.
+
+    Bare digits and ``PMID:N`` are PubMed IDs; DOIs are URL-decoded and lower-cased;
+    PMC IDs are upper-cased and get their ``PMC`` prefix.
+    """
+    raw = text.strip()
+    if not raw:
+        raise InputError(f"empty reference: {EXPECTED_REFERENCE}")
+    for pattern, prefix in _URL_FORMS:
+        match = pattern.fullmatch(raw)
+        if match:
+            return _checked(prefix, match.group(1), text)
+    if raw.isdigit():
+        return _checked(PUBMED, raw, text)
+    if raw.startswith("10."):
+        return _checked(DOI, raw, text)
+    if raw.upper().startswith("PMC") and raw[3:].isdigit():
+        return _checked(PMC, raw, text)
+    prefix, sep, local = raw.partition(":")
+    if not sep or prefix.strip().lower() not in _PREFIXES:
+        raise InputError(f"invalid reference {text!r}: {EXPECTED_REFERENCE}")
+    return _checked(_PREFIXES[prefix.strip().lower()], local.strip(), text)
+
+
+def _checked(prefix: str, local: str, original: str) -> Reference:
+    if prefix == PUBMED:
+        local = local.strip()
+        if not _PMID.fullmatch(local):
+            raise InputError(
+                f"invalid PubMed ID {original!r}: expected 1 to 9 digits, not starting with 0"
+            )
+        return Reference(PUBMED, local)
+    if prefix == DOI:
+        local = urllib.parse.unquote(local.strip()).lower()
+        if not _DOI.fullmatch(local):
+            raise InputError(
+                f"invalid DOI {original!r}: expected '10.' + registrant code + '/' + suffix, "
+                "e.g. doi:10.1038/s41591-018-0041-7"
+            )
+        return Reference(DOI, local)
+    local = local.strip().upper()
+    if local.isdigit():
+        local = "PMC" + local
+    if not _PMCID.fullmatch(local):
+        raise InputError(f"invalid PMC ID {original!r}: expected PMC followed by digits")
+    return Reference(PMC, local)
+
+
+def normalise_reference(text: str) -> str:
+    """Return the CURIE of a reference given in any accepted spelling."""
+    return parse_reference(text).curie
+
+
+def orcid_check_digit(base_digits: str) -> str:
+    """The ISO 7064 MOD 11-2 check character of the first 15 digits of an ORCID."""
+    total = 0
+    for digit in base_digits:
+        total = (total + int(digit)) * 2
+    result = (12 - total % 11) % 11
+    return "X" if result == 10 else str(result)
+
+
+def parse_orcid(text: str) -> str:
+    """Validate an ORCID (bare or as an orcid.org URL) and return its bare form."""
+    raw = text.strip()
+    for lead in ("https://orcid.org/", "http://orcid.org/", "orcid:"):
+        if raw.lower().startswith(lead):
+            raw = raw[len(lead) :]
+            break
+    raw = raw.upper()
+    if not _ORCID.fullmatch(raw):
+        raise InputError(
+            f"invalid ORCID {text!r}: expected four groups of four characters, "
+            "e.g. 0000-0002-1825-0097"
+        )
+    digits = raw.replace("-", "")
+    expected = orcid_check_digit(digits[:15])
+    if digits[15] != expected:
+        raise InputError(
+            f"invalid ORCID {text!r}: check digit is {digits[15]}, expected {expected} "
+            "(ISO 7064 11,2); check for a typo"
+        )
+    return raw
+
+
+def parse_eco(text: str) -> str:
+    """Validate an Evidence and Conclusion Ontology term such as ``ECO:0000269``."""
+    raw = text.strip()
+    if raw.upper().startswith("ECO:") or raw.upper().startswith("ECO_"):
+        raw = "ECO:" + raw[4:]
+    if not _ECO.fullmatch(raw):
+        raise InputError(f"invalid evidence code {text!r}: expected 'ECO:' and 7 digits, e.g. ECO:0000269")
+    return raw
+
+
+def parse_spdx(text: str) -> str:
+    """Validate the syntax of an SPDX license identifier such as ``CC-BY-4.0``."""
+    raw = text.strip()
+    if not _SPDX.fullmatch(raw):
+        raise InputError(
+            f"invalid license {text!r}: expected an SPDX identifier such as CC-BY-4.0 "
+            "or LicenseRef-proprietary"
+        )
+    return raw
+
+
+def parse_note(text: str) -> str:
+    """A ledger note is one line of free text: tabs and line breaks are refused."""
+    if any(ch in text for ch in "\t\r\n"):
+        raise InputError(
+            f"invalid note {text!r}: a note is one line of text without tabs or line breaks"
+        )
+    return text.strip()

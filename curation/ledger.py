@@ -1,0 +1,231 @@
+"""The two TSV ledgers of a curation repository: ``evidence.tsv`` and ``interactions.tsv``.
+
+Both are UTF-8, tab-separated, with a header line and one record per line, sorted so
+that git diffs and merges stay line-based. Reading is lenient: a malformed line becomes
+a :class:`LineProblem` (reported as ``evidence.tsv:17: ...``) and the rest is still read,
+so the audit can report every problem at once. Writing is strict and atomic.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from .errors import InputError
+from .identifiers import parse_eco
+from .storage import atomic_write_text, read_text
+
+EVIDENCE_FILE = "evidence.tsv"
+INTERACTIONS_FILE = "interactions.tsv"
+
+SOURCES = ("manual", "map")
+STATUSES = ("draft", "reviewed")
+
+
+@dataclass(frozen=True)
+class EvidenceRecord:
+    """One (interaction, reference) evidence record of ``evidence.tsv``."""
+
+    interaction: str
+    reference: str
+    evidence: str
+    curator: str
+    date: str
+    source: str
+    note: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.interaction, self.reference)
+
+
+@dataclass(frozen=True)
+class InteractionRecord:
+    """Curation provenance of one interaction: one row of ``interactions.tsv``."""
+
+    interaction: str
+    curator: str = ""
+    license: str = ""
+    derived_from: str = ""
+    status: str = "draft"
+    signature: str = ""
+    updated: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.interaction
+
+
+R = TypeVar("R")
+
+EVIDENCE_COLUMNS = tuple(f.name for f in fields(EvidenceRecord))
+INTERACTION_COLUMNS = tuple(f.name for f in fields(InteractionRecord))
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """A malformed ledger line, located by file name and 1-based line number."""
+
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+@dataclass
+class LedgerContent(Generic[R]):
+    """What a lenient read returns: the good records, and the problems with line numbers."""
+
+    records: list[R] = field(default_factory=list)
+    problems: list[LineProblem] = field(default_factory=list)
+    lines: dict[int, int] = field(default_factory=dict)  # record index -> line number
+
+
+_DIGITS = re.compile(r"(\d+)")
+
+
+def natural_key(text: str) -> tuple:
+    """Sort key that orders ``re2`` before ``re10``; ties broken by the plain text."""
+    parts = _DIGITS.split(text)
+    return (tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in parts if p), text)
+
+
+def evidence_sort_key(record: EvidenceRecord) -> tuple:
+    return (natural_key(record.interaction), natural_key(record.reference))
+
+
+def interaction_sort_key(record: InteractionRecord) -> tuple:
+    return natural_key(record.interaction)
+
+
+def _check_date(value: str, today: dt.date | None) -> str | None:
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        return f"date {value!r} is not an ISO date (YYYY-MM-DD)"
+    if len(value) != 10:
+        return f"date {value!r} is not an ISO date (YYYY-MM-DD)"
+    if today is not None and day > today:
+        return f"date {value} is in the future"
+    return None
+
+
+def _split_rows(path: Path, columns: tuple[str, ...], content: LedgerContent) -> list[tuple[int, list[str]]]:
+    name = path.name
+    text = read_text(path, "ledger")
+    lines = text.splitlines()
+    if not lines:
+        content.problems.append(LineProblem(name, 1, "missing header line"))
+        return []
+    header = lines[0].split("\t")
+    if tuple(header) != columns:
+        content.problems.append(
+            LineProblem(name, 1, f"header is {'|'.join(header)!r}, expected {'|'.join(columns)!r}")
+        )
+        return []
+    rows = []
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        cells = line.split("\t")
+        if len(cells) != len(columns):
+            content.problems.append(
+                LineProblem(name, number, f"{len(cells)} columns, expected {len(columns)}")
+            )
+            continue
+        rows.append((number, cells))
+    return rows
+
+
+def read_evidence(path: Path, today: dt.date | None = None) -> LedgerContent[EvidenceRecord]:
+    """Read ``evidence.tsv`` leniently; a missing file reads as an empty ledger."""
+    content: LedgerContent[EvidenceRecord] = LedgerContent()
+    if not Path(path).exists():
+        return content
+    name = Path(path).name
+    for number, cells in _split_rows(Path(path), EVIDENCE_COLUMNS, content):
+        record = EvidenceRecord(*cells)
+        problem = _evidence_problem(record, today)
+        if problem:
+            content.problems.append(LineProblem(name, number, problem))
+            continue
+        content.lines[len(content.records)] = number
+        content.records.append(record)
+    return content
+
+
+def _evidence_problem(record: EvidenceRecord, today: dt.date | None) -> str | None:
+    if not record.interaction:
+        return "empty interaction"
+    if not record.reference:
+        return "empty reference"
+    try:
+        parse_eco(record.evidence)
+    except InputError:
+        return f"evidence {record.evidence!r} is not an ECO term (ECO: and 7 digits)"
+    if record.evidence != record.evidence.strip():
+        return f"evidence {record.evidence!r} has surrounding spaces"
+    if record.source not in SOURCES:
+        return f"source {record.source!r} is not one of {', '.join(SOURCES)}"
+    return _check_date(record.date, today)
+
+
+def read_interactions(path: Path, today: dt.date | None = None) -> LedgerContent[InteractionRecord]:
+    """Read ``interactions.tsv`` leniently; a missing file reads as an empty ledger."""
+    content: LedgerContent[InteractionRecord] = LedgerContent()
+    if not Path(path).exists():
+        return content
+    name = Path(path).name
+    for number, cells in _split_rows(Path(path), INTERACTION_COLUMNS, content):
+        record = InteractionRecord(*cells)
+        problem = None
+        if not record.interaction:
+            problem = "empty interaction"
+        elif record.status not in STATUSES:
+            problem = f"status {record.status!r} is not one of {', '.join(STATUSES)}"
+        elif record.updated:
+            problem = _check_date(record.updated, today)
+        if problem:
+            content.problems.append(LineProblem(name, number, problem))
+            continue
+        content.lines[len(content.records)] = number
+        content.records.append(record)
+    return content
+
+
+def _render(columns: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
+    out = ["\t".join(columns)]
+    for row in rows:
+        for value in row:
+            if "\t" in value or "\n" in value or "\r" in value:
+                raise InputError(f"value {value!r} contains a tab or line break; ledgers are one line per record")
+        out.append("\t".join(row))
+    return "\n".join(out) + "\n"
+
+
+def render_evidence(records: Iterable[EvidenceRecord]) -> str:
+    """The bytes of ``evidence.tsv`` for these records, sorted by (interaction, reference)."""
+    ordered = sorted(records, key=evidence_sort_key)
+    return _render(EVIDENCE_COLUMNS, (tuple(getattr(r, c) for c in EVIDENCE_COLUMNS) for r in ordered))
+
+
+def render_interactions(records: Iterable[InteractionRecord]) -> str:
+    """The bytes of ``interactions.tsv`` for these records, sorted by interaction."""
+    ordered = sorted(records, key=interaction_sort_key)
+    return _render(
+        INTERACTION_COLUMNS, (tuple(getattr(r, c) for c in INTERACTION_COLUMNS) for r in ordered)
+    )
+
+
+def write_evidence(path: Path, records: Iterable[EvidenceRecord]) -> None:
+    atomic_write_text(path, render_evidence(records))
+
+
+def write_interactions(path: Path, records: Iterable[InteractionRecord]) -> None:
+    atomic_write_text(path, render_interactions(records))
