@@ -1,0 +1,1 @@
+"""The crsmap command line: a thin click layer over the ``curation`` library."""

@@ -1,0 +1,374 @@
+"""``crsmap`` commands. Each parses its arguments, calls the library and prints.
+
+Heavy modules (lxml, gitpython, rich) are imported inside the commands, so that
+``crsmap --help`` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from . import options
+from .output import emit_rows, info, to_json, warn
+
+EXIT_INTERNAL = 1
+
+
+class CrsmapGroup(click.Group):
+    """Maps crsmap's exceptions to exit codes and one-line messages, in one place."""
+
+    def invoke(self, ctx):
+        from curation.errors import CrsmapError
+
+        try:
+            return super().invoke(ctx)
+        except CrsmapError as exc:
+            click.echo(f"crsmap: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("crsmap: interrupted", err=True)
+            ctx.exit(130)
+        except OSError as exc:
+            # Disk full, permissions, a vanished folder: outside failures, progress kept.
+            where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+            click.echo(f"crsmap: error:{where} {exc.strerror or exc}", err=True)
+            ctx.exit(3)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except Exception as exc:  # a bug: say so in one line unless debugging
+            if os.environ.get("CRSMAP_DEBUG"):
+                raise
+            click.echo(
+                f"crsmap: internal error: {type(exc).__name__}: {exc} "
+                "(set CRSMAP_DEBUG=1 for a traceback and please report it)",
+                err=True,
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+class State:
+    def __init__(self, project_dir: str, quiet: bool):
+        self.project_dir = project_dir
+        self.quiet = quiet
+        self._project = None
+
+    @property
+    def project(self):
+        if self._project is None:
+            from curation.project import Project
+
+            self._project = Project.open(self.project_dir)
+        return self._project
+
+    def say(self, message: str) -> None:
+        info(message, self.quiet)
+
+    def report(self, change) -> None:
+        line = change.summary
+        if change.commit:
+            line += f" (commit {change.commit[:10]})"
+        elif change.written:
+            line += " (not committed)"
+        self.say(line)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+@click.group(cls=CrsmapGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--project",
+    "project_dir",
+    default=".",
+    metavar="DIR",
+    envvar="CRSMAP_PROJECT",
+    help="The curation repository (default: the current folder or its nearest parent with crsmap.toml).",
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only results and errors.")
+@click.version_option(package_name="crsmap", prog_name="crsmap")
+@click.pass_context
+def cli(ctx, project_dir, quiet):
+    """Curation and provenance manager for CellDesigner disease maps.
+
+    Track the PubMed evidence, curator, license and version of every interaction of a
+    map; audit missing references; cut versioned releases.
+    """
+    ctx.obj = State(project_dir, quiet)
+
+
+def _warn_ledger_problems(project) -> None:
+    problems = project.ledger_problems()
+    for problem in problems[:5]:
+        warn(f"{problem} (line skipped)")
+    if len(problems) > 5:
+        warn(f"{len(problems) - 5} more malformed ledger lines; run `crsmap audit`")
+
+
+# --- init, import, annotate ---------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("directory", default=".", required=False, metavar="[DIR]")
+@click.option("--title", required=True, help="Title of the map, e.g. 'Cytokine Release Syndrome Map'.")
+@click.option("--map", "maps", multiple=True, required=True, metavar="FILE",
+              help="CellDesigner XML file to curate (repeat for several); copied into maps/.")
+@click.option("--curator-name", default=None, metavar="NAME", help="First curator's full name.")
+@click.option("--orcid", default=None, metavar="ORCID", help="First curator's ORCID.")
+@click.option("--email", default="", metavar="EMAIL", help="First curator's email (also sent to NCBI).")
+@click.option("--license", "license_", default="CC-BY-4.0", show_default=True, metavar="SPDX",
+              help="License of the map as a whole.")
+@options.no_commit
+@click.pass_obj
+def init(state, directory, title, maps, curator_name, orcid, email, license_, no_commit):
+    """Create a curation repository in DIR from one or more CellDesigner maps."""
+    from curation.config import Curator
+    from curation.errors import InputError
+    from curation.project import Project
+
+    if bool(curator_name) != bool(orcid):
+        raise InputError("--curator-name and --orcid go together; give both or neither")
+    curator = Curator(curator_name, orcid, email) if orcid else None
+    _, change = Project.init(directory, title, maps, curator, license_, commit=not no_commit)
+    state.report(change)
+
+
+@cli.command("import")
+@options.curator
+@options.no_commit
+@click.pass_obj
+def import_(state, curator, no_commit):
+    """Record every reference already annotated in the map (source=map); idempotent."""
+    state.report(state.project.import_map_references(curator, commit=not no_commit))
+
+
+@cli.command()
+@options.curator
+@options.no_commit
+@click.pass_obj
+def annotate(state, curator, no_commit):
+    """Write every ledger reference into the map as bqbiol:isDescribedBy MIRIAM URNs."""
+    change = state.project.annotate(curator, commit=not no_commit)
+    state.report(change)
+    if change.skipped:
+        warn(f"evidence for interactions not in the map was not written: {', '.join(change.skipped)}")
+
+
+# --- interactions --------------------------------------------------------------------------
+
+
+@cli.group()
+def interactions():
+    """List interactions and record their curation provenance."""
+
+
+LIST_COLUMNS = ("id", "type", "signature", "evidence", "curator", "license", "status")
+
+
+@interactions.command("list")
+@click.option("--missing-evidence", is_flag=True, help="Only interactions with no evidence record.")
+@options.output_format
+@click.pass_obj
+def interactions_list(state, missing_evidence, fmt):
+    """Interactions with type, signature, evidence count, curator, license and status."""
+    from curation.views import interaction_summaries
+
+    project = state.project
+    rows = interaction_summaries(project, missing_evidence)
+    _warn_ledger_problems(project)
+    fmt = options.resolve_format(fmt)
+    if fmt == "json":
+        click.echo(to_json(rows))
+        return
+    shown = [dict(row, evidence=len(row["references"])) for row in rows]
+    emit_rows(shown, LIST_COLUMNS, fmt)
+    if fmt == "table":
+        total = len(project.interactions)
+        state.say(f"{len(rows)} of {total} interactions" + (" without evidence" if missing_evidence else ""))
+
+
+@interactions.command("set")
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@click.option("--curator", default=None, metavar="ORCID", help="Responsible curator of the interactions.")
+@click.option("--license", "license_", default=None, metavar="SPDX", help="License of the interactions.")
+@click.option("--derived-from", default=None, metavar="URL|CURIE",
+              help="Resource the interaction was adapted from, e.g. reactome:R-HSA-6785807 ('' to clear).")
+@click.option("--status", type=click.Choice(["draft", "reviewed"]), default=None,
+              help="Curation status; 'reviewed' also records the current signature.")
+@options.no_commit
+@click.pass_obj
+def interactions_set(state, ids, curator, license_, derived_from, status, no_commit):
+    """Record curation provenance for one or more interactions."""
+    change = state.project.set_interactions(
+        ids, curator=curator, license=license_, derived_from=derived_from, status=status, commit=not no_commit
+    )
+    state.report(change)
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+
+@cli.group()
+def evidence():
+    """Add, remove and list evidence records."""
+
+
+@evidence.command("add")
+@click.argument("interaction_id", metavar="ID")
+@click.argument("references", nargs=-1, required=True, metavar="REF...")
+@click.option("--eco", default=None, metavar="ECO", help="Evidence code (default: [evidence] default_eco).")
+@options.curator
+@click.option("--note", default="", metavar="TEXT", help="One line of free text kept with the record.")
+@options.no_commit
+@click.pass_obj
+def evidence_add(state, interaction_id, references, eco, curator, note, no_commit):
+    """Record that REF (PubMed ID, DOI or PMC ID) supports interaction ID, and commit it."""
+    change = state.project.add_evidence(interaction_id, references, eco, curator, note, commit=not no_commit)
+    state.report(change)
+    if change.skipped and change.written:
+        state.say(f"already recorded, skipped: {', '.join(change.skipped)}")
+
+
+@evidence.command("remove")
+@click.argument("interaction_id", metavar="ID")
+@click.argument("reference", metavar="REF")
+@click.option("--reason", default="", metavar="TEXT", help="Why; goes into the commit message.")
+@options.curator
+@options.no_commit
+@click.pass_obj
+def evidence_remove(state, interaction_id, reference, reason, curator, no_commit):
+    """Remove the evidence record of REF for interaction ID."""
+    state.report(state.project.remove_evidence(interaction_id, reference, reason, curator, commit=not no_commit))
+
+
+@evidence.command("list")
+@click.argument("interaction_id", required=False, metavar="[ID]")
+@options.output_format
+@click.pass_obj
+def evidence_list(state, interaction_id, fmt):
+    """Evidence records, of every interaction or of one."""
+    from curation.views import EVIDENCE_KEYS, evidence_rows
+
+    project = state.project
+    rows = evidence_rows(project, interaction_id)
+    _warn_ledger_problems(project)
+    emit_rows(rows, EVIDENCE_KEYS, options.resolve_format(fmt))
+
+
+# --- curators --------------------------------------------------------------------------------
+
+
+@cli.group()
+def curators():
+    """The curator registry in crsmap.toml."""
+
+
+@curators.command("add")
+@click.argument("name")
+@click.option("--orcid", required=True, metavar="ORCID", help="The curator's ORCID.")
+@click.option("--email", default="", metavar="EMAIL", help="Email; matched against git's user.email.")
+@click.option("--affiliation", default="", metavar="TEXT", help="Institution.")
+@options.no_commit
+@click.pass_obj
+def curators_add(state, name, orcid, email, affiliation, no_commit):
+    """Register a curator."""
+    from curation.config import Curator
+
+    state.report(state.project.add_curator(Curator(name, orcid, email, affiliation), commit=not no_commit))
+
+
+@curators.command("list")
+@options.output_format
+@click.pass_obj
+def curators_list(state, fmt):
+    """Registered curators."""
+    rows = [
+        {"name": c.name, "orcid": c.orcid, "email": c.email, "affiliation": c.affiliation}
+        for c in state.project.config.curators
+    ]
+    emit_rows(rows, ("name", "orcid", "email", "affiliation"), options.resolve_format(fmt))
+
+
+# --- show ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("interaction_id", metavar="ID")
+@options.output_format
+@click.pass_obj
+def show(state, interaction_id, fmt):
+    """One interaction's card: signature, participants, evidence, curator, license."""
+    from curation.views import interaction_card
+
+    project = state.project
+    card = interaction_card(project, interaction_id)
+    _warn_ledger_problems(project)
+    fmt = options.resolve_format(fmt)
+    if fmt == "json":
+        click.echo(to_json(card))
+    elif fmt == "tsv":
+        for key, value in card.items():
+            if key not in ("participants", "evidence"):
+                click.echo(f"{key}\t{_flat(value)}")
+        for p in card["participants"]:
+            click.echo(f"{p['role']}\t{p['name']}" + (f"\t{p['modification']}" if p["modification"] else ""))
+        for e in card["evidence"]:
+            click.echo("evidence\t" + "\t".join(e.values()))
+    else:
+        click.echo(_card_text(card))
+
+
+def _flat(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ",".join(value)
+    return str(value)
+
+
+def _card_text(card: dict) -> str:
+    lines = [f"{card['id']}  {card['type']}" + (f"  ({card['name']})" if card["name"] else "")]
+    lines.append(f"  signature   {card['signature']}")
+    if card["signature_changed"]:
+        lines.append(f"  CHANGED     curated as: {card['recorded_signature']}")
+    for role in ("reactant", "product", "modifier"):
+        for p in (p for p in card["participants"] if p["role"] == role):
+            extra = f" [{p['modification']}]" if p["modification"] else ""
+            lines.append(f"  {role:<11} {p['name']}{extra}  ({p['species']})")
+    curator = card["curator"] or "none"
+    if card["curator_name"]:
+        curator = f"{card['curator_name']} ({card['curator']})"
+    lines.append(f"  curator     {curator}")
+    lines.append(f"  license     {card['license']}")
+    if card["derived_from"]:
+        lines.append(f"  derived     {card['derived_from']}")
+    lines.append(f"  status      {card['status'] or 'not curated'}" + (f", updated {card['updated']}" if card["updated"] else ""))
+    lines.append(f"  in the map  {', '.join(card['map_references']) or 'no references'}")
+    if card["evidence"]:
+        lines.append(f"  evidence    {len(card['evidence'])} record(s)")
+        for e in card["evidence"]:
+            note = f"  \"{e['note']}\"" if e["note"] else ""
+            lines.append(f"    {e['reference']:<28} {e['evidence']}  {e['curator']}  {e['date']}  {e['source']}{note}")
+    else:
+        lines.append(f"  evidence    none (add with `crsmap evidence add {card['id']} REF`)")
+    return "\n".join(lines)
+
+
+# --- demo ------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("directory", required=False, metavar="[DIR]")
+@click.pass_obj
+def demo(state, directory):
+    """Build a sample CRS Map curation repository and run the curation cycle offline."""
+    from .demo import run_demo
+
+    run_demo(directory, echo=click.echo)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(cli.main(prog_name="crsmap", standalone_mode=True))

@@ -1,0 +1,54 @@
+"""Printing rows and cards as a table, TSV or JSON; listings go to stdout, messages to stderr."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+import click
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ",".join(_cell(v) for v in value)
+    return str(value).replace("\t", " ").replace("\n", " ")
+
+
+def to_json(data) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
+
+
+def emit_rows(rows: Sequence[dict], columns: Sequence[str], fmt: str, title: str | None = None) -> None:
+    """Print rows (dicts) with the given columns in the chosen format."""
+    if fmt == "json":
+        click.echo(to_json(list(rows)))
+        return
+    if fmt == "tsv":
+        lines = ["\t".join(columns)]
+        lines += ["\t".join(_cell(row.get(c)) for c in columns) for row in rows]
+        click.echo("\n".join(lines))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False, header_style="bold")
+    for column in columns:
+        wide = column in ("signature", "note", "affiliation")
+        table.add_column(column, overflow="fold", no_wrap=not wide)
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    Console().print(table)
+
+
+def info(message: str, quiet: bool = False) -> None:
+    """What a command did, on stdout; silenced by --quiet."""
+    if not quiet:
+        click.echo(message)
+
+
+def warn(message: str) -> None:
+    click.echo(f"crsmap: warning: {message}", err=True)

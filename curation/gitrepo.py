@@ -1,0 +1,115 @@
+"""The git side of a curation repository, through gitpython (imported only when needed).
+
+crsmap commits each change with the acting curator as the git author and an ORCID
+trailer, so that ``git log`` is the provenance record of the map.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+from .config import Curator
+from .errors import InputError, OutsideError
+
+FALLBACK_NAME = "crsmap"
+FALLBACK_EMAIL = "crsmap@localhost"
+
+
+def _git():
+    try:
+        import git
+    except ImportError as exc:  # gitpython raises ImportError when no git binary exists
+        raise OutsideError(f"git is not available: {exc}") from None
+    return git
+
+
+def find_repo(path: Path):
+    """The git repository containing ``path``, or None."""
+    git = _git()
+    try:
+        return git.Repo(path, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return None
+
+
+def init_repo(path: Path):
+    """The repository containing ``path``, created there when there is none."""
+    repo = find_repo(path)
+    if repo is not None:
+        return repo
+    git = _git()
+    try:
+        return git.Repo.init(path, initial_branch="main")
+    except git.GitCommandError as exc:
+        raise OutsideError(f"git init failed in {path}: {_git_message(exc)}") from None
+
+
+def configured_email(path: Path) -> str:
+    """``git config user.email`` as seen from ``path``, or an empty string."""
+    repo = find_repo(path)
+    git = _git()
+    try:
+        if repo is not None:
+            return repo.git.config("user.email")
+        return git.Git(str(path)).config("user.email")
+    except git.GitCommandError:
+        return ""
+
+
+def require_repo(path: Path):
+    """The repository of a project that is about to commit; exit 2 before writing if none."""
+    repo = find_repo(path)
+    if repo is None:
+        raise InputError(
+            f"{path} is not inside a git repository; run `git init` there or pass --no-commit"
+        )
+    return repo
+
+
+def commit_paths(repo, paths: Iterable[Path], message: str, author: Curator | None) -> str | None:
+    """Commit exactly ``paths`` (other staged changes are left alone) and return the sha.
+
+    Returns None when the paths hold no change. Git failures become :class:`OutsideError`
+    (exit 3); the files on disk are kept.
+    """
+    git = _git()
+    root = Path(repo.working_tree_dir)
+    relative = [str(Path(p).resolve().relative_to(root.resolve())) for p in paths]
+    env = _identity_env(repo, author)
+    if author is not None:
+        message = f"{message.rstrip()}\n\nCurator: {author.name} <https://orcid.org/{author.orcid}>\n"
+    try:
+        with repo.git.custom_environment(**env):
+            repo.git.add("--", *relative)
+            if not repo.git.status("--porcelain", "--", *relative).strip():
+                return None
+            repo.git.commit("-q", "-m", message, "--", *relative)
+        return repo.head.commit.hexsha
+    except git.GitCommandError as exc:
+        raise OutsideError(f"git commit failed: {_git_message(exc)}; the files were written") from None
+
+
+def _identity_env(repo, author: Curator | None) -> dict[str, str]:
+    env: dict[str, str] = {}
+    if author is not None:
+        env["GIT_AUTHOR_NAME"] = author.name or author.orcid
+        env["GIT_AUTHOR_EMAIL"] = author.email or f"https://orcid.org/{author.orcid}"
+    reader = repo.config_reader()
+    has_name = reader.has_option("user", "name") or "GIT_COMMITTER_NAME" in os.environ
+    has_email = reader.has_option("user", "email") or "GIT_COMMITTER_EMAIL" in os.environ
+    # A fresh machine has no git identity: let the curator (or crsmap) commit, rather than fail.
+    if not has_name:
+        env["GIT_COMMITTER_NAME"] = env.get("GIT_AUTHOR_NAME", FALLBACK_NAME)
+        env.setdefault("GIT_AUTHOR_NAME", env["GIT_COMMITTER_NAME"])
+    if not has_email:
+        env["GIT_COMMITTER_EMAIL"] = env.get("GIT_AUTHOR_EMAIL", FALLBACK_EMAIL)
+        env.setdefault("GIT_AUTHOR_EMAIL", env["GIT_COMMITTER_EMAIL"])
+    return env
+
+
+def _git_message(exc) -> str:
+    text = (getattr(exc, "stderr", "") or str(exc)).strip()
+    text = text.replace("stderr:", "").strip().strip("'").strip()
+    return " ".join(text.split()) or str(exc)

@@ -1,0 +1,80 @@
+"""Read-only views of a project, as plain JSON-ready rows for listings and cards."""
+
+from __future__ import annotations
+
+from .celldesigner import Interaction
+from .ledger import EvidenceRecord, InteractionRecord, natural_key
+from .project import Project
+
+INTERACTION_KEYS = ("id", "map", "type", "signature", "references", "map_references", "curator", "license", "status")
+EVIDENCE_KEYS = ("interaction", "reference", "evidence", "curator", "date", "source", "note")
+
+
+def _index(project: Project) -> tuple[dict[str, list[EvidenceRecord]], dict[str, InteractionRecord]]:
+    evidence: dict[str, list[EvidenceRecord]] = {}
+    for record in project.evidence().records:
+        evidence.setdefault(record.interaction, []).append(record)
+    rows = {r.interaction: r for r in project.interaction_records().records}
+    return evidence, rows
+
+
+def _summary(project: Project, interaction: Interaction, records, row) -> dict:
+    references = sorted({r.reference for r in records}, key=natural_key)
+    return {
+        "id": interaction.id,
+        "map": interaction.map,
+        "type": interaction.type,
+        "signature": interaction.signature,
+        "references": references,
+        "map_references": list(interaction.references),
+        "curator": row.curator if row and row.curator else None,
+        "license": (row.license if row and row.license else project.config.map.license),
+        "status": row.status if row else None,
+    }
+
+
+def interaction_summaries(project: Project, missing_evidence: bool = False) -> list[dict]:
+    """One row per interaction with the keys of SPEC 3 (``interactions list --format json``)."""
+    evidence, rows = _index(project)
+    result = []
+    for interaction in project.interactions.values():
+        records = evidence.get(interaction.id, [])
+        if missing_evidence and records:
+            continue
+        result.append(_summary(project, interaction, records, rows.get(interaction.id)))
+    return result
+
+
+def evidence_rows(project: Project, interaction_id: str | None = None) -> list[dict]:
+    """Evidence records, optionally of one interaction, in ledger order."""
+    records = project.evidence().records
+    if interaction_id is not None:
+        wanted = project.resolve(interaction_id).id
+        records = [r for r in records if r.interaction == wanted]
+    return [{k: getattr(r, k) for k in EVIDENCE_KEYS} for r in records]
+
+
+def interaction_card(project: Project, interaction_id: str) -> dict:
+    """Everything known about one interaction: map facts, evidence and provenance."""
+    interaction = project.resolve(interaction_id)
+    evidence, rows = _index(project)
+    row = rows.get(interaction.id)
+    records = evidence.get(interaction.id, [])
+    card = _summary(project, interaction, records, row)
+    curator = project.config.curator(row.curator) if row and row.curator else None
+    card.update(
+        {
+            "name": interaction.name,
+            "participants": [
+                {"role": p.role, "name": p.name, "species": p.species, "modification": p.modification or None}
+                for p in interaction.participants
+            ],
+            "evidence": [{k: getattr(r, k) for k in EVIDENCE_KEYS} for r in records],
+            "curator_name": curator.name if curator else None,
+            "derived_from": row.derived_from if row and row.derived_from else None,
+            "updated": row.updated if row and row.updated else None,
+            "recorded_signature": row.signature if row and row.signature else None,
+            "signature_changed": bool(row and row.signature and row.signature != interaction.signature),
+        }
+    )
+    return card
