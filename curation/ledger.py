@@ -157,6 +157,7 @@ def read_evidence(path: Path, today: dt.date | None = None) -> LedgerContent[Evi
             continue
         content.lines[len(content.records)] = number
         content.records.append(record)
+    content.problems.sort(key=lambda p: p.line)
     return content
 
 
@@ -196,6 +197,7 @@ def read_interactions(path: Path, today: dt.date | None = None) -> LedgerContent
             continue
         content.lines[len(content.records)] = number
         content.records.append(record)
+    content.problems.sort(key=lambda p: p.line)
     return content
 
 

@@ -1,0 +1,95 @@
+"""Shared fixtures: hermetic git, a real sample project in tmp_path, the CLI runner."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from cli.main import cli
+from curation.config import Curator
+from curation.demo import DEMO_CURATOR, copy_sample_map
+from curation.project import Project
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SHARED_MAPS = sorted((SHARED_DATA / "maps").glob("*.xml")) if SHARED_DATA.is_dir() else []
+CARBERRY = DEMO_CURATOR[1]
+# A second, made-up curator; the check digit is right (ISO 7064 11,2).
+SECOND_ORCID = "0000-0002-9079-593X"
+
+
+@pytest.fixture(autouse=True)
+def hermetic_git(monkeypatch, tmp_path_factory):
+    """No global git identity or settings from the machine; no acting-curator override."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("CRSMAP_CURATOR", "CRSMAP_PROJECT", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
+                 "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "NCBI_API_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def shared_map(stem_prefix: str) -> Path:
+    """A real map from ../shared/data/maps, or skip when the shared data is absent."""
+    if not SHARED_MAPS:
+        pytest.skip(f"../shared/data/maps not found at {SHARED_DATA}: real-map tests need it")
+    for path in SHARED_MAPS:
+        if path.name.startswith(stem_prefix):
+            return path
+    pytest.skip(f"no shared map named {stem_prefix}*")
+
+
+@pytest.fixture
+def sample_map(tmp_path) -> Path:
+    folder = tmp_path / "incoming"
+    folder.mkdir()
+    return copy_sample_map(folder)
+
+
+@pytest.fixture
+def project(tmp_path, sample_map) -> Project:
+    """A committed crsmap project on the sample CRS map, curated by Josiah Carberry."""
+    created, _ = Project.init(
+        tmp_path / "crs", "Cytokine Release Syndrome Map", [sample_map],
+        Curator(DEMO_CURATOR[0], CARBERRY, "j.carberry@example.org"),
+    )
+    return created
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def crsmap(runner, project):
+    """Run crsmap inside the sample project: ``crsmap("evidence", "add", ...)``."""
+
+    def run(*args: str, input: str | None = None):
+        return runner.invoke(cli, ["--project", str(project.root), *args], input=input)
+
+    return run
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file of a project (outside .git) plus the commit HEAD points at."""
+    files = {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and ".git" not in p.relative_to(root).parts and p.name != ".crsmap.lock"
+    }
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True)
+    files["<HEAD>"] = head.stdout.encode()
+    return files
+
+
+def git_log(root: Path, fmt: str = "%an|%ae|%s") -> list[str]:
+    out = subprocess.run(["git", "log", f"--format={fmt}"], cwd=root, capture_output=True, text=True, check=True)
+    return out.stdout.splitlines()
+
+
+TODAY = dt.date.today()
