@@ -16,19 +16,68 @@ from curation.errors import InputError
 def _steps(project: str, sample: str) -> list[tuple[str, list[str]]]:
     name, orcid = DEMO_CURATOR
     return [
-        ("Create the curation repository from the sample map",
-         ["init", project, "--title", "Cytokine Release Syndrome Map", "--map", sample,
-          "--curator-name", name, "--orcid", orcid]),
+        (
+            "Create the curation repository from the sample map",
+            [
+                "init",
+                project,
+                "--title",
+                "Cytokine Release Syndrome Map",
+                "--map",
+                sample,
+                "--curator-name",
+                name,
+                "--orcid",
+                orcid,
+            ],
+        ),
         ("Record the references the map already carries", ["--project", project, "import"]),
-        ("Which interactions still have no evidence?",
-         ["--project", project, "interactions", "list", "--missing-evidence", "--format", "table"]),
-        ("Add evidence for the IL-1 interaction",
-         ["--project", project, "evidence", "add", "re12", "pubmed:29808005",
-          "--note", "IL-1 blockade abates CRS in mice"]),
-        ("Mark it reviewed", ["--project", project, "interactions", "set", "re12", "--status", "reviewed"]),
+        (
+            "Which interactions still have no evidence?",
+            [
+                "--project",
+                project,
+                "interactions",
+                "list",
+                "--missing-evidence",
+                "--format",
+                "table",
+            ],
+        ),
+        (
+            "Add evidence for the IL-1 interaction",
+            [
+                "--project",
+                project,
+                "evidence",
+                "add",
+                "re12",
+                "pubmed:29808005",
+                "--note",
+                "IL-1 blockade abates CRS in mice",
+            ],
+        ),
+        (
+            "Mark it reviewed",
+            ["--project", project, "interactions", "set", "re12", "--status", "reviewed"],
+        ),
         ("Its card", ["--project", project, "show", "re12", "--format", "table"]),
-        ("Write the ledger references into the map for MINERVA", ["--project", project, "annotate"]),
-        ("Coverage now", ["--project", project, "interactions", "list", "--missing-evidence", "--format", "table"]),
+        (
+            "Write the ledger references into the map for MINERVA",
+            ["--project", project, "annotate"],
+        ),
+        (
+            "Coverage now",
+            [
+                "--project",
+                project,
+                "interactions",
+                "list",
+                "--missing-evidence",
+                "--format",
+                "table",
+            ],
+        ),
     ]
 
 
@@ -41,7 +90,9 @@ def run_demo(directory: str | None, echo: Callable[[str], None] = click.echo) ->
     else:
         root = Path(directory).resolve()
         if root.exists() and any(root.iterdir()):
-            raise InputError(f"demo folder {directory} is not empty; expected a new or empty folder")
+            raise InputError(
+                f"demo folder {directory} is not empty; expected a new or empty folder"
+            )
     project = root / "crs-map"
     staging = Path(tempfile.mkdtemp(prefix="crsmap-sample-"))
     sample = copy_sample_map(staging)
@@ -62,4 +113,7 @@ def _shown(args: list[str], project: Path, sample: Path) -> list[str]:
     shown = list(args)
     if shown[:2] == ["--project", str(project)]:
         shown = shown[2:]
-    return [("crs_sample.xml" if a == str(sample) else "crs-map" if a == str(project) else a) for a in shown]
+    return [
+        ("crs_sample.xml" if a == str(sample) else "crs-map" if a == str(project) else a)
+        for a in shown
+    ]

@@ -112,14 +112,30 @@ def _warn_ledger_problems(project) -> None:
 
 @cli.command()
 @click.argument("directory", default=".", required=False, metavar="[DIR]")
-@click.option("--title", required=True, help="Title of the map, e.g. 'Cytokine Release Syndrome Map'.")
-@click.option("--map", "maps", multiple=True, required=True, metavar="FILE",
-              help="CellDesigner XML file to curate (repeat for several); copied into maps/.")
+@click.option(
+    "--title", required=True, help="Title of the map, e.g. 'Cytokine Release Syndrome Map'."
+)
+@click.option(
+    "--map",
+    "maps",
+    multiple=True,
+    required=True,
+    metavar="FILE",
+    help="CellDesigner XML file to curate (repeat for several); copied into maps/.",
+)
 @click.option("--curator-name", default=None, metavar="NAME", help="First curator's full name.")
 @click.option("--orcid", default=None, metavar="ORCID", help="First curator's ORCID.")
-@click.option("--email", default="", metavar="EMAIL", help="First curator's email (also sent to NCBI).")
-@click.option("--license", "license_", default="CC-BY-4.0", show_default=True, metavar="SPDX",
-              help="License of the map as a whole.")
+@click.option(
+    "--email", default="", metavar="EMAIL", help="First curator's email (also sent to NCBI)."
+)
+@click.option(
+    "--license",
+    "license_",
+    default="CC-BY-4.0",
+    show_default=True,
+    metavar="SPDX",
+    help="License of the map as a whole.",
+)
 @options.no_commit
 @click.pass_obj
 def init(state, directory, title, maps, curator_name, orcid, email, license_, no_commit):
@@ -153,7 +169,9 @@ def annotate(state, curator, no_commit):
     change = state.project.annotate(curator, commit=not no_commit)
     state.report(change)
     if change.skipped:
-        warn(f"evidence for interactions not in the map was not written: {', '.join(change.skipped)}")
+        warn(
+            f"evidence for interactions not in the map was not written: {', '.join(change.skipped)}"
+        )
 
 
 # --- interactions --------------------------------------------------------------------------
@@ -186,23 +204,43 @@ def interactions_list(state, missing_evidence, fmt):
     emit_rows(shown, LIST_COLUMNS, fmt)
     if fmt == "table":
         total = len(project.interactions)
-        state.say(f"{len(rows)} of {total} interactions" + (" without evidence" if missing_evidence else ""))
+        state.say(
+            f"{len(rows)} of {total} interactions"
+            + (" without evidence" if missing_evidence else "")
+        )
 
 
 @interactions.command("set")
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
-@click.option("--curator", default=None, metavar="ORCID", help="Responsible curator of the interactions.")
-@click.option("--license", "license_", default=None, metavar="SPDX", help="License of the interactions.")
-@click.option("--derived-from", default=None, metavar="URL|CURIE",
-              help="Resource the interaction was adapted from, e.g. reactome:R-HSA-6785807 ('' to clear).")
-@click.option("--status", type=click.Choice(["draft", "reviewed"]), default=None,
-              help="Curation status; 'reviewed' also records the current signature.")
+@click.option(
+    "--curator", default=None, metavar="ORCID", help="Responsible curator of the interactions."
+)
+@click.option(
+    "--license", "license_", default=None, metavar="SPDX", help="License of the interactions."
+)
+@click.option(
+    "--derived-from",
+    default=None,
+    metavar="URL|CURIE",
+    help="Resource the interaction was adapted from, e.g. reactome:R-HSA-6785807 ('' to clear).",
+)
+@click.option(
+    "--status",
+    type=click.Choice(["draft", "reviewed"]),
+    default=None,
+    help="Curation status; 'reviewed' also records the current signature.",
+)
 @options.no_commit
 @click.pass_obj
 def interactions_set(state, ids, curator, license_, derived_from, status, no_commit):
     """Record curation provenance for one or more interactions."""
     change = state.project.set_interactions(
-        ids, curator=curator, license=license_, derived_from=derived_from, status=status, commit=not no_commit
+        ids,
+        curator=curator,
+        license=license_,
+        derived_from=derived_from,
+        status=status,
+        commit=not no_commit,
     )
     state.report(change)
 
@@ -218,14 +256,20 @@ def evidence():
 @evidence.command("add")
 @click.argument("interaction_id", metavar="ID")
 @click.argument("references", nargs=-1, required=True, metavar="REF...")
-@click.option("--eco", default=None, metavar="ECO", help="Evidence code (default: [evidence] default_eco).")
+@click.option(
+    "--eco", default=None, metavar="ECO", help="Evidence code (default: [evidence] default_eco)."
+)
 @options.curator
-@click.option("--note", default="", metavar="TEXT", help="One line of free text kept with the record.")
+@click.option(
+    "--note", default="", metavar="TEXT", help="One line of free text kept with the record."
+)
 @options.no_commit
 @click.pass_obj
 def evidence_add(state, interaction_id, references, eco, curator, note, no_commit):
     """Record that REF (PubMed ID, DOI or PMC ID) supports interaction ID, and commit it."""
-    change = state.project.add_evidence(interaction_id, references, eco, curator, note, commit=not no_commit)
+    change = state.project.add_evidence(
+        interaction_id, references, eco, curator, note, commit=not no_commit
+    )
     state.report(change)
     if change.skipped and change.written:
         state.say(f"already recorded, skipped: {', '.join(change.skipped)}")
@@ -240,7 +284,11 @@ def evidence_add(state, interaction_id, references, eco, curator, note, no_commi
 @click.pass_obj
 def evidence_remove(state, interaction_id, reference, reason, curator, no_commit):
     """Remove the evidence record of REF for interaction ID."""
-    state.report(state.project.remove_evidence(interaction_id, reference, reason, curator, commit=not no_commit))
+    state.report(
+        state.project.remove_evidence(
+            interaction_id, reference, reason, curator, commit=not no_commit
+        )
+    )
 
 
 @evidence.command("list")
@@ -268,7 +316,9 @@ def curators():
 @curators.command("add")
 @click.argument("name")
 @click.option("--orcid", required=True, metavar="ORCID", help="The curator's ORCID.")
-@click.option("--email", default="", metavar="EMAIL", help="Email; matched against git's user.email.")
+@click.option(
+    "--email", default="", metavar="EMAIL", help="Email; matched against git's user.email."
+)
 @click.option("--affiliation", default="", metavar="TEXT", help="Institution.")
 @options.no_commit
 @click.pass_obj
@@ -276,7 +326,9 @@ def curators_add(state, name, orcid, email, affiliation, no_commit):
     """Register a curator."""
     from curation.config import Curator
 
-    state.report(state.project.add_curator(Curator(name, orcid, email, affiliation), commit=not no_commit))
+    state.report(
+        state.project.add_curator(Curator(name, orcid, email, affiliation), commit=not no_commit)
+    )
 
 
 @curators.command("list")
@@ -313,7 +365,10 @@ def show(state, interaction_id, fmt):
             if key not in ("participants", "evidence"):
                 click.echo(f"{key}\t{_flat(value)}")
         for p in card["participants"]:
-            click.echo(f"{p['role']}\t{p['name']}" + (f"\t{p['modification']}" if p["modification"] else ""))
+            click.echo(
+                f"{p['role']}\t{p['name']}"
+                + (f"\t{p['modification']}" if p["modification"] else "")
+            )
         for e in card["evidence"]:
             click.echo("evidence\t" + "\t".join(e.values()))
     else:
@@ -344,13 +399,18 @@ def _card_text(card: dict) -> str:
     lines.append(f"  license     {card['license']}")
     if card["derived_from"]:
         lines.append(f"  derived     {card['derived_from']}")
-    lines.append(f"  status      {card['status'] or 'not curated'}" + (f", updated {card['updated']}" if card["updated"] else ""))
+    lines.append(
+        f"  status      {card['status'] or 'not curated'}"
+        + (f", updated {card['updated']}" if card["updated"] else "")
+    )
     lines.append(f"  in the map  {', '.join(card['map_references']) or 'no references'}")
     if card["evidence"]:
         lines.append(f"  evidence    {len(card['evidence'])} record(s)")
         for e in card["evidence"]:
-            note = f"  \"{e['note']}\"" if e["note"] else ""
-            lines.append(f"    {e['reference']:<28} {e['evidence']}  {e['curator']}  {e['date']}  {e['source']}{note}")
+            note = f'  "{e["note"]}"' if e["note"] else ""
+            lines.append(
+                f"    {e['reference']:<28} {e['evidence']}  {e['curator']}  {e['date']}  {e['source']}{note}"
+            )
     else:
         lines.append(f"  evidence    none (add with `crsmap evidence add {card['id']} REF`)")
     return "\n".join(lines)

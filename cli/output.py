@@ -22,7 +22,9 @@ def to_json(data) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
 
 
-def emit_rows(rows: Sequence[dict], columns: Sequence[str], fmt: str, title: str | None = None) -> None:
+def emit_rows(
+    rows: Sequence[dict], columns: Sequence[str], fmt: str, title: str | None = None
+) -> None:
     """Print rows (dicts) with the given columns in the chosen format."""
     if fmt == "json":
         click.echo(to_json(list(rows)))
@@ -37,8 +39,14 @@ def emit_rows(rows: Sequence[dict], columns: Sequence[str], fmt: str, title: str
 
     table = Table(title=title, show_lines=False, header_style="bold")
     for column in columns:
-        wide = column in ("signature", "note", "affiliation")
-        table.add_column(column, overflow="fold", no_wrap=not wide)
+        # Long free text folds; identifiers stay whole so they can be copied.
+        wide = column in ("signature", "note", "affiliation", "type")
+        table.add_column(
+            column,
+            overflow="fold",
+            no_wrap=not wide,
+            min_width=24 if column == "signature" else None,
+        )
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
     Console().print(table)

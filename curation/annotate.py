@@ -66,7 +66,9 @@ def _locate_reactions(data: bytes, label: str) -> dict[str, _Element]:
             stack.append(None)
             return
         keep_depth[0] += 1
-        element = _Element(qname, prefix, uri, local, parser.CurrentByteIndex, attributes=attributes, scope=scope)
+        element = _Element(
+            qname, prefix, uri, local, parser.CurrentByteIndex, attributes=attributes, scope=scope
+        )
         parent = stack[-1] if stack else None
         if parent is not None:
             parent.children.append(element)
@@ -88,7 +90,9 @@ def _locate_reactions(data: bytes, label: str) -> dict[str, _Element]:
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
-        raise InputError(f"{label}:{exc.lineno}:{exc.offset}: malformed XML: {expat.ErrorString(exc.code)}") from None
+        raise InputError(
+            f"{label}:{exc.lineno}:{exc.offset}: malformed XML: {expat.ErrorString(exc.code)}"
+        ) from None
     return reactions
 
 
@@ -119,7 +123,9 @@ def _child(element: _Element, uri: str, local: str) -> _Element | None:
 
 
 def _escape(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 class _Splicer:
@@ -182,7 +188,9 @@ def _annotate_reaction(splice: _Splicer, reaction: _Element, urns: list[str], me
     sbml_uri = reaction.uri
     annotation = _child(reaction, sbml_uri, "annotation")
     rdf = _child(annotation, RDF_NS, "RDF") if annotation is not None else None
-    descriptions = [c for c in rdf.children if c.uri == RDF_NS and c.local == "Description"] if rdf else []
+    descriptions = (
+        [c for c in rdf.children if c.uri == RDF_NS and c.local == "Description"] if rdf else []
+    )
     metaid = reaction.attributes.get("metaid", "")
     about = f"#{metaid}" if metaid else ""
     description = next(
@@ -202,7 +210,11 @@ def _annotate_reaction(splice: _Splicer, reaction: _Element, urns: list[str], me
         splice.block(description.end, _qualifier_lines(bq_prefix, declaration, rdf_prefix, li))
         return
     if not metaid:
-        metaid = reaction.attributes.get("id", "") if reaction.attributes.get("id") not in metaids else ""
+        metaid = (
+            reaction.attributes.get("id", "")
+            if reaction.attributes.get("id") not in metaids
+            else ""
+        )
         metaid = metaid or f"crsmap_{reaction.attributes.get('id', '')}"
         splice.raw(reaction.start + 1 + len(reaction.qname), f' metaid="{_escape(metaid)}"')
         about = f"#{metaid}"
@@ -237,14 +249,18 @@ def _about_key(description: _Element) -> str:
     return f"{prefix}:about"
 
 
-def _qualifier_lines(bq_prefix: str, declaration: str, rdf_prefix: str, li: list[str]) -> list[tuple[int, str]]:
+def _qualifier_lines(
+    bq_prefix: str, declaration: str, rdf_prefix: str, li: list[str]
+) -> list[tuple[int, str]]:
     lines = [(0, f"<{bq_prefix}:isDescribedBy{declaration}>"), (1, f"<{rdf_prefix}:Bag>")]
     lines += [(2, line) for line in li]
     lines += [(1, f"</{rdf_prefix}:Bag>"), (0, f"</{bq_prefix}:isDescribedBy>")]
     return lines
 
 
-def verify_annotated(data: bytes, additions: dict[str, list[str]], reaction_count: int, label: str) -> None:
+def verify_annotated(
+    data: bytes, additions: dict[str, list[str]], reaction_count: int, label: str
+) -> None:
     """Re-read the spliced bytes and check every added reference is there before writing."""
     tree = parse_xml_bytes(data, label)
     from pathlib import Path
@@ -256,4 +272,6 @@ def verify_annotated(data: bytes, additions: dict[str, list[str]], reaction_coun
         present = set(parsed.interactions[reaction_id].annotated_references)
         missing = [r for r in refs if r not in present]
         if missing:
-            raise CrsmapError(f"{label}: annotating {reaction_id} lost {', '.join(missing)}; nothing written")
+            raise CrsmapError(
+                f"{label}: annotating {reaction_id} lost {', '.join(missing)}; nothing written"
+            )

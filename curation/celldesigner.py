@@ -25,8 +25,9 @@ BQMODEL_NS = "http://biomodels.net/model-qualifiers/"
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 SBML_NS_PREFIX = "http://www.sbml.org/sbml/level"
 
-_CD = "{%s}" % CD_NS
-_RDF_RESOURCE = "{%s}resource" % RDF_NS
+_CD = f"{{{CD_NS}}}"
+EMPTY_SET = "∅"  # how CellDesigner draws degradation and an empty side
+_RDF_RESOURCE = f"{{{RDF_NS}}}resource"
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def make_signature(type_, reactants, products, modifiers) -> str:
 
     def side(parts) -> str:
         names = sorted((p.name for p in parts), key=natural_key)
-        return " + ".join(names) if names else "∅"
+        return " + ".join(names) if names else EMPTY_SET
 
     text = f"{side(reactants)} -> {side(products)} [{type_ or 'UNKNOWN'}"
     groups: dict[str, list[str]] = {}
@@ -100,10 +101,32 @@ def make_signature(type_, reactants, products, modifiers) -> str:
 
 # --- names as CellDesigner shows them -------------------------------------------------
 
-_GREEK = (
-    "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi "
-    "rho sigma tau upsilon phi chi psi omega"
-).split()
+_GREEK = [
+    "alpha",
+    "beta",
+    "gamma",
+    "delta",
+    "epsilon",
+    "zeta",
+    "eta",
+    "theta",
+    "iota",
+    "kappa",
+    "lambda",
+    "mu",
+    "nu",
+    "xi",
+    "omicron",
+    "pi",
+    "rho",
+    "sigma",
+    "tau",
+    "upsilon",
+    "phi",
+    "chi",
+    "psi",
+    "omega",
+]
 _NAME_CODES = {
     "_br_": " ",
     "_space_": " ",
@@ -119,7 +142,9 @@ _NAME_CODES = {
 for _index, _letter in enumerate(_GREEK):
     _NAME_CODES[f"_{_letter}_"] = chr(0x3B1 + _index + (1 if _index >= 17 else 0))
     _NAME_CODES[f"_{_letter.capitalize()}_"] = chr(0x391 + _index + (1 if _index >= 17 else 0))
-_NAME_CODE_RE = re.compile("|".join(re.escape(code) for code in sorted(_NAME_CODES, key=len, reverse=True)))
+_NAME_CODE_RE = re.compile(
+    "|".join(re.escape(code) for code in sorted(_NAME_CODES, key=len, reverse=True))
+)
 
 _STATE_ABBREVIATIONS = {
     "phosphorylated": "P",
@@ -151,9 +176,20 @@ _TEXT_PATTERNS = (
     # PMID:123, PMID 123, PMID??:123, PMIDs: 123, 456
     (re.compile(r"\bPMIDs?\W{0,4}?(\d{1,9})((?:\s*[,;]\s*\d{5,9}\b)*)", re.I), PUBMED),
     (re.compile(r"pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,9})", re.I), PUBMED),
-    (re.compile(r"ncbi\.nlm\.nih\.gov/(?:entrez/query\.fcgi\?.*?list_uids=|pubmed/)(\d{1,9})", re.I), PUBMED),
+    (
+        re.compile(
+            r"ncbi\.nlm\.nih\.gov/(?:entrez/query\.fcgi\?.*?list_uids=|pubmed/)(\d{1,9})", re.I
+        ),
+        PUBMED,
+    ),
     (re.compile(r"(?:identifiers\.org/pubmed[:/]|urn:miriam:pubmed:)(\d{1,9})", re.I), PUBMED),
-    (re.compile(r"\b(?:doi\s*:\s*|https?://(?:dx\.)?doi\.org/|urn:miriam:doi:)(10\.\d{4,9}/[^\s\"<>]+)", re.I), "doi"),
+    (
+        re.compile(
+            r"\b(?:doi\s*:\s*|https?://(?:dx\.)?doi\.org/|urn:miriam:doi:)(10\.\d{4,9}/[^\s\"<>]+)",
+            re.I,
+        ),
+        "doi",
+    ),
     (re.compile(r"\bPMC\d{3,9}\b"), "pmc"),
 )
 _TRAILING_PUNCTUATION = ".,;:)]}'"
@@ -188,8 +224,16 @@ def _resource_reference(resource: str) -> tuple[Reference | None, bool]:
     lowered = resource.strip().lower()
     literature = any(
         marker in lowered
-        for marker in ("miriam:pubmed:", "miriam:doi:", "miriam:pmc:", "identifiers.org/pubmed",
-                       "identifiers.org/doi", "identifiers.org/pmc", "doi.org/", "pubmed.ncbi")
+        for marker in (
+            "miriam:pubmed:",
+            "miriam:doi:",
+            "miriam:pmc:",
+            "identifiers.org/pubmed",
+            "identifiers.org/doi",
+            "identifiers.org/pmc",
+            "doi.org/",
+            "pubmed.ncbi",
+        )
     )
     if not literature:
         return None, False
@@ -222,14 +266,20 @@ class _Species:
         if ext is not None:
             for protein in ext.iterfind(f"{_CD}listOfProteins/{_CD}protein"):
                 pid = protein.get("id", "")
-                for residue in protein.iterfind(f"{_CD}listOfModificationResidues/{_CD}modificationResidue"):
+                for residue in protein.iterfind(
+                    f"{_CD}listOfModificationResidues/{_CD}modificationResidue"
+                ):
                     if residue.get("name"):
                         self._residues[(pid, residue.get("id", ""))] = residue.get("name")
             for inc in ext.iterfind(f"{_CD}listOfIncludedSpecies/{_CD}species"):
                 annotation = inc.find(_CD + "annotation")
-                identity = annotation.find(_CD + "speciesIdentity") if annotation is not None else None
+                identity = (
+                    annotation.find(_CD + "speciesIdentity") if annotation is not None else None
+                )
                 self._raw[inc.get("id", "")] = (inc.get("name", ""), identity)
-                parent = annotation.findtext(_CD + "complexSpecies") if annotation is not None else None
+                parent = (
+                    annotation.findtext(_CD + "complexSpecies") if annotation is not None else None
+                )
                 if parent:
                     self._members.setdefault(parent.strip(), []).append(inc.get("id", ""))
         for species in model.iterfind(f"{sbml}listOfSpecies/{sbml}species"):
@@ -245,9 +295,16 @@ class _Species:
         if cached is not None:
             return cached
         raw, identity = self._raw.get(species_id, (species_id, None))
+        if identity is not None and (identity.findtext(_CD + "class") or "").strip() == "DEGRADED":
+            self._names[species_id] = EMPTY_SET
+            return EMPTY_SET
         name = display_name(raw)
         if not name and species_id in self._members and _depth < 20:
-            name = ":".join(sorted((self.name(m, _depth + 1) for m in self._members[species_id]), key=natural_key))
+            name = ":".join(
+                sorted(
+                    (self.name(m, _depth + 1) for m in self._members[species_id]), key=natural_key
+                )
+            )
         name = (name or species_id) + self._state(identity)
         self._names[species_id] = name
         return name
@@ -286,14 +343,18 @@ def read_map(path: Path, qualify: bool = False, label: str | None = None) -> Cel
     return map_from_tree(tree, path, qualify, label)
 
 
-def map_from_tree(tree, path: Path, qualify: bool = False, label: str | None = None) -> CellDesignerMap:
+def map_from_tree(
+    tree, path: Path, qualify: bool = False, label: str | None = None
+) -> CellDesignerMap:
     """Build the map model from an already parsed document."""
     label = label or str(path)
     root = tree.getroot()
     namespace = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
     if not root.tag.endswith("}sbml") or not namespace.startswith(SBML_NS_PREFIX):
-        raise InputError(f"{label}: root element is <{root.tag.split('}')[-1]}>, expected an SBML <sbml> document")
-    sbml = "{%s}" % namespace
+        raise InputError(
+            f"{label}: root element is <{root.tag.split('}')[-1]}>, expected an SBML <sbml> document"
+        )
+    sbml = f"{{{namespace}}}"
     model = root.find(sbml + "model")
     if model is None:
         raise InputError(f"{label}: no <model> element; expected a CellDesigner map with a model")
@@ -302,7 +363,9 @@ def map_from_tree(tree, path: Path, qualify: bool = False, label: str | None = N
     for reaction in model.iterfind(f"{sbml}listOfReactions/{sbml}reaction"):
         interaction = _read_reaction(reaction, sbml, species, path.stem, qualify)
         if interaction.reaction_id in result.interactions:
-            raise InputError(f"{label}:{reaction.sourceline}: duplicate reaction id {interaction.reaction_id!r}")
+            raise InputError(
+                f"{label}:{reaction.sourceline}: duplicate reaction id {interaction.reaction_id!r}"
+            )
         result.interactions[interaction.reaction_id] = interaction
     return result
 
@@ -376,16 +439,23 @@ def _modifiers(reaction, sbml: str, ext, species: _Species) -> list[Participant]
                 gates.append((mod.get("modificationType", "") or kind, members))
                 continue
             for member in members:
-                seen.setdefault((kind, member), Participant("modifier", member, species.name(member), kind))
+                seen.setdefault(
+                    (kind, member), Participant("modifier", member, species.name(member), kind)
+                )
     covered = {member for (_, member) in seen}
     # A logic gate lists its inputs again as plain modifications; use the gate only for
     # inputs that are not listed on their own.
     for kind, members in gates:
         for member in members:
             if member not in covered:
-                seen.setdefault((kind, member), Participant("modifier", member, species.name(member), kind))
+                seen.setdefault(
+                    (kind, member), Participant("modifier", member, species.name(member), kind)
+                )
     if not seen:
         for ref in reaction.iterfind(f"{sbml}listOfModifiers/{sbml}modifierSpeciesReference"):
             member = ref.get("species", "")
-            seen.setdefault(("MODIFIER", member), Participant("modifier", member, species.name(member), "MODIFIER"))
+            seen.setdefault(
+                ("MODIFIER", member),
+                Participant("modifier", member, species.name(member), "MODIFIER"),
+            )
     return list(seen.values())

@@ -75,7 +75,9 @@ def _strings(table: dict, key: str, where: str) -> tuple[str, ...]:
     values = _expect(table, key, list, where, [])
     for value in values:
         if not isinstance(value, str):
-            raise InputError(f"{CONFIG_FILE}: {where}{key} holds {value!r}, expected a list of strings")
+            raise InputError(
+                f"{CONFIG_FILE}: {where}{key} holds {value!r}, expected a list of strings"
+            )
     return tuple(values)
 
 
@@ -134,7 +136,9 @@ def render_new_config(settings: MapSettings, curators: list[Curator], email: str
 
     doc = tomlkit.document()
     doc.add(tomlkit.comment("crsmap project file: map metadata, curators and settings."))
-    doc.add(tomlkit.comment("Edit by hand or with `crsmap curators add`; crsmap keeps your comments."))
+    doc.add(
+        tomlkit.comment("Edit by hand or with `crsmap curators add`; crsmap keeps your comments.")
+    )
     doc.add(tomlkit.nl())
     table = tomlkit.table()
     table.add("title", settings.title)
@@ -159,7 +163,9 @@ def render_new_config(settings: MapSettings, curators: list[Curator], email: str
         doc.add("curators", curator_tables)
     literature = tomlkit.table()
     literature.add("email", email)
-    literature["email"].comment("sent to NCBI as `email`; the API key is read only from NCBI_API_KEY")
+    literature["email"].comment(
+        "sent to NCBI as `email`; the API key is read only from NCBI_API_KEY"
+    )
     doc.add("literature", literature)
     evidence = tomlkit.table()
     evidence.add("default_eco", DEFAULT_ECO)

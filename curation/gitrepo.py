@@ -79,7 +79,9 @@ def commit_paths(repo, paths: Iterable[Path], message: str, author: Curator | No
     relative = [str(Path(p).resolve().relative_to(root.resolve())) for p in paths]
     env = _identity_env(repo, author)
     if author is not None:
-        message = f"{message.rstrip()}\n\nCurator: {author.name} <https://orcid.org/{author.orcid}>\n"
+        message = (
+            f"{message.rstrip()}\n\nCurator: {author.name} <https://orcid.org/{author.orcid}>\n"
+        )
     try:
         with repo.git.custom_environment(**env):
             repo.git.add("--", *relative)
@@ -88,7 +90,9 @@ def commit_paths(repo, paths: Iterable[Path], message: str, author: Curator | No
             repo.git.commit("-q", "-m", message, "--", *relative)
         return repo.head.commit.hexsha
     except git.GitCommandError as exc:
-        raise OutsideError(f"git commit failed: {_git_message(exc)}; the files were written") from None
+        raise OutsideError(
+            f"git commit failed: {_git_message(exc)}; the files were written"
+        ) from None
 
 
 def _identity_env(repo, author: Curator | None) -> dict[str, str]:

@@ -25,12 +25,18 @@ _SPDX = re.compile(r"(LicenseRef-)?[A-Za-z0-9][A-Za-z0-9.+-]*")
 _URL_FORMS = (
     (re.compile(r"https?://(?:www\.)?(?:dx\.)?doi\.org/(.+)", re.I), DOI),
     (re.compile(r"https?://pubmed\.ncbi\.nlm\.nih\.gov/([0-9]+)/?(?:[?#].*)?$", re.I), PUBMED),
-    (re.compile(r"https?://(?:www\.)?ncbi\.nlm\.nih\.gov/pubmed/([0-9]+)/?(?:[?#].*)?$", re.I), PUBMED),
+    (
+        re.compile(r"https?://(?:www\.)?ncbi\.nlm\.nih\.gov/pubmed/([0-9]+)/?(?:[?#].*)?$", re.I),
+        PUBMED,
+    ),
     (re.compile(r"https?://(?:www\.)?identifiers\.org/pubmed[:/]([0-9]+)/?$", re.I), PUBMED),
     (re.compile(r"https?://(?:www\.)?identifiers\.org/doi[:/](.+)$", re.I), DOI),
     (re.compile(r"https?://(?:www\.)?identifiers\.org/pmc[:/](.+)$", re.I), PMC),
     (
-        re.compile(r"https?://(?:www\.)?(?:pmc\.)?ncbi\.nlm\.nih\.gov/(?:pmc/)?articles/(PMC[0-9]+)/?$", re.I),
+        re.compile(
+            r"https?://(?:www\.)?(?:pmc\.)?ncbi\.nlm\.nih\.gov/(?:pmc/)?articles/(PMC[0-9]+)/?$",
+            re.I,
+        ),
         PMC,
     ),
     (re.compile(r"urn:miriam:pubmed:(.+)", re.I), PUBMED),
@@ -159,7 +165,9 @@ def parse_eco(text: str) -> str:
     if raw.upper().startswith("ECO:") or raw.upper().startswith("ECO_"):
         raw = "ECO:" + raw[4:]
     if not _ECO.fullmatch(raw):
-        raise InputError(f"invalid evidence code {text!r}: expected 'ECO:' and 7 digits, e.g. ECO:0000269")
+        raise InputError(
+            f"invalid evidence code {text!r}: expected 'ECO:' and 7 digits, e.g. ECO:0000269"
+        )
     return raw
 
 

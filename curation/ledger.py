@@ -116,7 +116,9 @@ def _check_date(value: str, today: dt.date | None) -> str | None:
     return None
 
 
-def _split_rows(path: Path, columns: tuple[str, ...], content: LedgerContent) -> list[tuple[int, list[str]]]:
+def _split_rows(
+    path: Path, columns: tuple[str, ...], content: LedgerContent
+) -> list[tuple[int, list[str]]]:
     name = path.name
     text = read_text(path, "ledger")
     lines = text.splitlines()
@@ -206,7 +208,9 @@ def _render(columns: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
     for row in rows:
         for value in row:
             if "\t" in value or "\n" in value or "\r" in value:
-                raise InputError(f"value {value!r} contains a tab or line break; ledgers are one line per record")
+                raise InputError(
+                    f"value {value!r} contains a tab or line break; ledgers are one line per record"
+                )
         out.append("\t".join(row))
     return "\n".join(out) + "\n"
 
@@ -214,7 +218,9 @@ def _render(columns: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
 def render_evidence(records: Iterable[EvidenceRecord]) -> str:
     """The bytes of ``evidence.tsv`` for these records, sorted by (interaction, reference)."""
     ordered = sorted(records, key=evidence_sort_key)
-    return _render(EVIDENCE_COLUMNS, (tuple(getattr(r, c) for c in EVIDENCE_COLUMNS) for r in ordered))
+    return _render(
+        EVIDENCE_COLUMNS, (tuple(getattr(r, c) for c in EVIDENCE_COLUMNS) for r in ordered)
+    )
 
 
 def render_interactions(records: Iterable[InteractionRecord]) -> str:

@@ -20,7 +20,16 @@ from pathlib import Path
 
 from . import gitrepo
 from .celldesigner import CellDesignerMap, Interaction, read_map
-from .config import CONFIG_FILE, Config, Curator, MapSettings, add_curator_to_file, load_config, render_new_config, slugify
+from .config import (
+    CONFIG_FILE,
+    Config,
+    Curator,
+    MapSettings,
+    add_curator_to_file,
+    load_config,
+    render_new_config,
+    slugify,
+)
 from .errors import CrsmapError, InputError
 from .identifiers import parse_eco, parse_note, parse_orcid, parse_reference, parse_spdx
 from .ledger import (
@@ -74,7 +83,9 @@ class Project:
         for folder in (start, *start.parents):
             if (folder / CONFIG_FILE).is_file():
                 return cls(folder, load_config(folder / CONFIG_FILE), today)
-        raise InputError(f"no {CONFIG_FILE} in {start} or its parents; run `crsmap init` to create a project")
+        raise InputError(
+            f"no {CONFIG_FILE} in {start} or its parents; run `crsmap init` to create a project"
+        )
 
     @classmethod
     def init(
@@ -90,11 +101,15 @@ class Project:
         """Create a curation repository: crsmap.toml, maps/, ledgers, git repository, first commit."""
         root = Path(directory).resolve()
         if (root / CONFIG_FILE).exists():
-            raise InputError(f"{root / CONFIG_FILE} already exists; this folder is already a crsmap project")
+            raise InputError(
+                f"{root / CONFIG_FILE} already exists; this folder is already a crsmap project"
+            )
         if root.exists() and not root.is_dir():
             raise InputError(f"{directory} is a file, expected a folder for the project")
         if not title.strip():
-            raise InputError("empty --title; expected the map's title, e.g. 'Cytokine Release Syndrome Map'")
+            raise InputError(
+                "empty --title; expected the map's title, e.g. 'Cytokine Release Syndrome Map'"
+            )
         if not maps:
             raise InputError("no --map given; expected at least one CellDesigner XML file")
         license = parse_spdx(license)
@@ -123,25 +138,43 @@ class Project:
             license=license,
         )
         curators = [curator] if curator else []
-        atomic_write_text(root / CONFIG_FILE, render_new_config(settings, curators, curator.email if curator else ""))
+        atomic_write_text(
+            root / CONFIG_FILE,
+            render_new_config(settings, curators, curator.email if curator else ""),
+        )
         atomic_write_text(root / EVIDENCE_FILE, render_evidence([]))
         atomic_write_text(root / INTERACTIONS_FILE, render_interactions([]))
         atomic_write_text(root / LITERATURE_FILE, "")
         if not (root / CHANGELOG_FILE).exists():
-            atomic_write_text(root / CHANGELOG_FILE, _CHANGELOG_TEMPLATE.format(title=settings.title))
+            atomic_write_text(
+                root / CHANGELOG_FILE, _CHANGELOG_TEMPLATE.format(title=settings.title)
+            )
         atomic_write_text(root / ".gitattributes", _GITATTRIBUTES)
         _ensure_gitignore(root / ".gitignore")
-        written = [CONFIG_FILE, EVIDENCE_FILE, INTERACTIONS_FILE, LITERATURE_FILE, CHANGELOG_FILE,
-                   ".gitattributes", ".gitignore", *settings.files]
+        written = [
+            CONFIG_FILE,
+            EVIDENCE_FILE,
+            INTERACTIONS_FILE,
+            LITERATURE_FILE,
+            CHANGELOG_FILE,
+            ".gitattributes",
+            ".gitignore",
+            *settings.files,
+        ]
         project = cls(root, load_config(root / CONFIG_FILE), today)
         sha = None
         if commit:
             repo = gitrepo.init_repo(root)
             sha = gitrepo.commit_paths(
-                repo, [root / w for w in written], f"Start curation of {settings.title} with crsmap", curator
+                repo,
+                [root / w for w in written],
+                f"Start curation of {settings.title} with crsmap",
+                curator,
             )
         n = sum(len(m.interactions) for m in project.maps)
-        return project, Change(f"created {root} with {len(sources)} map file(s), {n} interactions", tuple(written), sha)
+        return project, Change(
+            f"created {root} with {len(sources)} map file(s), {n} interactions", tuple(written), sha
+        )
 
     # --- the map --------------------------------------------------------------------------
 
@@ -156,7 +189,9 @@ class Project:
             stems = [m.stem for m in maps]
             for stem in stems:
                 if stems.count(stem) > 1:
-                    raise InputError(f"{CONFIG_FILE}: two map files share the stem {stem!r}; rename one")
+                    raise InputError(
+                        f"{CONFIG_FILE}: two map files share the stem {stem!r}; rename one"
+                    )
             self._maps = maps
         return self._maps
 
@@ -184,8 +219,12 @@ class Project:
                 f"expected one of {', '.join(m.id for m in matches)}"
             )
         close = difflib.get_close_matches(text, list(interactions), n=3, cutoff=0.6)
-        hint = f"; did you mean {', '.join(close)}?" if close else "; see `crsmap interactions list`"
-        raise InputError(f"unknown interaction {text!r}: not a reaction of {', '.join(self.config.map.files)}{hint}")
+        hint = (
+            f"; did you mean {', '.join(close)}?" if close else "; see `crsmap interactions list`"
+        )
+        raise InputError(
+            f"unknown interaction {text!r}: not a reaction of {', '.join(self.config.map.files)}{hint}"
+        )
 
     # --- the ledgers ----------------------------------------------------------------------
 
@@ -206,7 +245,9 @@ class Project:
         if content.problems:
             first = content.problems[0]
             more = f" (and {len(content.problems) - 1} more)" if len(content.problems) > 1 else ""
-            raise InputError(f"{first}{more}; fix the line before changing the ledger (`crsmap audit` lists all)")
+            raise InputError(
+                f"{first}{more}; fix the line before changing the ledger (`crsmap audit` lists all)"
+            )
         return list(content.records)
 
     # --- curators -------------------------------------------------------------------------
@@ -232,7 +273,9 @@ class Project:
         if len(curators) == 1:
             return curators[0]
         if not curators:
-            raise InputError("no curator in crsmap.toml; add one with `crsmap curators add NAME --orcid ORCID`")
+            raise InputError(
+                "no curator in crsmap.toml; add one with `crsmap curators add NAME --orcid ORCID`"
+            )
         raise InputError(
             f"{len(curators)} curators in crsmap.toml and none matches git user.email; "
             "pass --curator ORCID or set CRSMAP_CURATOR"
@@ -252,7 +295,9 @@ class Project:
         with project_lock(self.root):
             add_curator_to_file(self.root / CONFIG_FILE, curator)
             self.config = load_config(self.root / CONFIG_FILE)
-            sha = self._commit(repo, [CONFIG_FILE], f"Add curator {curator.name} ({curator.orcid})", curator)
+            sha = self._commit(
+                repo, [CONFIG_FILE], f"Add curator {curator.name} ({curator.orcid})", curator
+            )
         return Change(f"added curator {curator.name} ({curator.orcid})", (CONFIG_FILE,), sha)
 
     # --- writing evidence -----------------------------------------------------------------
@@ -286,23 +331,37 @@ class Project:
             added = [r for r in refs if (interaction.id, r) not in present]
             skipped = tuple(r for r in refs if r not in added)
             if not added:
-                return Change(f"{interaction.id}: {', '.join(refs)} already recorded", (), None, skipped)
+                return Change(
+                    f"{interaction.id}: {', '.join(refs)} already recorded", (), None, skipped
+                )
             day = self.today.isoformat()
-            records += [EvidenceRecord(interaction.id, r, eco, actor.orcid, day, "manual", note) for r in added]
+            records += [
+                EvidenceRecord(interaction.id, r, eco, actor.orcid, day, "manual", note)
+                for r in added
+            ]
             written = [EVIDENCE_FILE]
             atomic_write_text(self.root / EVIDENCE_FILE, render_evidence(records))
             if not any(row.interaction == interaction.id for row in rows):
                 rows.append(self._new_row(interaction, actor.orcid))
                 atomic_write_text(self.root / INTERACTIONS_FILE, render_interactions(rows))
                 written.append(INTERACTIONS_FILE)
-            message = f"Add evidence for {interaction.id}: {', '.join(added)}\n\n{interaction.signature}"
+            message = (
+                f"Add evidence for {interaction.id}: {', '.join(added)}\n\n{interaction.signature}"
+            )
             if note:
                 message += f"\nNote: {note}"
             sha = self._commit(repo, written, message, actor)
-        return Change(f"{interaction.id}: recorded {', '.join(added)}", tuple(written), sha, skipped)
+        return Change(
+            f"{interaction.id}: recorded {', '.join(added)}", tuple(written), sha, skipped
+        )
 
     def remove_evidence(
-        self, interaction_id: str, reference: str, reason: str = "", curator: str | None = None, commit: bool = True
+        self,
+        interaction_id: str,
+        reference: str,
+        reason: str = "",
+        curator: str | None = None,
+        commit: bool = True,
     ) -> Change:
         """Remove the evidence record(s) of (interaction, reference); the reason goes into the commit."""
         interaction = self.resolve(interaction_id)
@@ -316,7 +375,9 @@ class Project:
             if len(kept) == len(records):
                 recorded = [r.reference for r in records if r.interaction == interaction.id]
                 listing = ", ".join(recorded) if recorded else "none"
-                raise InputError(f"no evidence record for {interaction.id} {curie}; recorded references: {listing}")
+                raise InputError(
+                    f"no evidence record for {interaction.id} {curie}; recorded references: {listing}"
+                )
             atomic_write_text(self.root / EVIDENCE_FILE, render_evidence(kept))
             message = f"Remove evidence {curie} from {interaction.id}"
             message += f"\n\nReason: {reason}" if reason else ""
@@ -344,7 +405,12 @@ class Project:
             atomic_write_text(self.root / EVIDENCE_FILE, render_evidence(records + new))
             touched = len({r.interaction for r in new})
             summary = f"imported {len(new)} reference(s) for {touched} interaction(s) from the map"
-            sha = self._commit(repo, [EVIDENCE_FILE], f"Import map references: {len(new)} records, {touched} interactions", actor)
+            sha = self._commit(
+                repo,
+                [EVIDENCE_FILE],
+                f"Import map references: {len(new)} records, {touched} interactions",
+                actor,
+            )
         return Change(summary, (EVIDENCE_FILE,), sha)
 
     # --- provenance -----------------------------------------------------------------------
@@ -380,10 +446,14 @@ class Project:
             raise InputError("no interaction given; expected one or more interaction IDs")
         responsible = parse_orcid(curator) if curator else None
         if responsible and self.config.curator(responsible) is None:
-            raise InputError(f"--curator {responsible} is not a curator of this map; add them with `crsmap curators add`")
+            raise InputError(
+                f"--curator {responsible} is not a curator of this map; add them with `crsmap curators add`"
+            )
         license = parse_spdx(license) if license is not None else None
         if derived_from is not None and any(ch.isspace() for ch in derived_from.strip()):
-            raise InputError(f"invalid --derived-from {derived_from!r}: expected a URL or CURIE without spaces")
+            raise InputError(
+                f"invalid --derived-from {derived_from!r}: expected a URL or CURIE without spaces"
+            )
         if status is not None and status not in STATUSES:
             raise InputError(f"invalid --status {status!r}: expected one of {', '.join(STATUSES)}")
         actor = self.acting_curator(acting)
@@ -392,12 +462,16 @@ class Project:
             rows = {r.interaction: r for r in self._clean(self.interaction_records())}
             changed = []
             for interaction in targets:
-                old = rows.get(interaction.id) or self._new_row(interaction, responsible or actor.orcid)
+                old = rows.get(interaction.id) or self._new_row(
+                    interaction, responsible or actor.orcid
+                )
                 new = replace(
                     old,
                     curator=responsible or old.curator or actor.orcid,
                     license=license if license is not None else old.license,
-                    derived_from=derived_from.strip() if derived_from is not None else old.derived_from,
+                    derived_from=derived_from.strip()
+                    if derived_from is not None
+                    else old.derived_from,
                     status=status or old.status,
                     signature=interaction.signature if status == "reviewed" else old.signature,
                 )
@@ -407,11 +481,23 @@ class Project:
             if not changed:
                 return Change("nothing to change: the interactions already have these values")
             atomic_write_text(self.root / INTERACTIONS_FILE, render_interactions(rows.values()))
-            fields = [f"{k}={v}" for k, v in (("curator", responsible), ("license", license),
-                      ("derived_from", derived_from), ("status", status)) if v is not None]
+            fields = [
+                f"{k}={v}"
+                for k, v in (
+                    ("curator", responsible),
+                    ("license", license),
+                    ("derived_from", derived_from),
+                    ("status", status),
+                )
+                if v is not None
+            ]
             message = f"Set {', '.join(fields) or 'provenance'} on {', '.join(changed)}"
             sha = self._commit(repo, [INTERACTIONS_FILE], message, actor)
-        return Change(f"updated {len(changed)} interaction(s): {', '.join(changed)}", (INTERACTIONS_FILE,), sha)
+        return Change(
+            f"updated {len(changed)} interaction(s): {', '.join(changed)}",
+            (INTERACTIONS_FILE,),
+            sha,
+        )
 
     # --- annotate -------------------------------------------------------------------------
 
@@ -436,7 +522,9 @@ class Project:
             for map_ in self.maps:
                 additions = {}
                 for interaction in map_.interactions.values():
-                    wanted = by_interaction.get(interaction.id, set()) - set(interaction.annotated_references)
+                    wanted = by_interaction.get(interaction.id, set()) - set(
+                        interaction.annotated_references
+                    )
                     if wanted:
                         additions[interaction.reaction_id] = sorted(wanted, key=natural_key)
                 if not additions:
@@ -449,17 +537,28 @@ class Project:
                 total += sum(len(v) for v in additions.values())
             unknown = sorted(set(by_interaction) - set(known))
             if not outputs:
-                return Change("nothing to annotate: the maps already carry every ledger reference", (), None, tuple(unknown))
+                return Change(
+                    "nothing to annotate: the maps already carry every ledger reference",
+                    (),
+                    None,
+                    tuple(unknown),
+                )
             for relative, new in outputs:
                 atomic_write_bytes(self.root / relative, new)
             self._maps = None
             written = tuple(r for r, _ in outputs)
-            sha = self._commit(repo, list(written), f"Annotate map with {total} ledger reference(s)", actor)
-        return Change(f"wrote {total} reference(s) into {', '.join(written)}", written, sha, tuple(unknown))
+            sha = self._commit(
+                repo, list(written), f"Annotate map with {total} ledger reference(s)", actor
+            )
+        return Change(
+            f"wrote {total} reference(s) into {', '.join(written)}", written, sha, tuple(unknown)
+        )
 
     # --- git ------------------------------------------------------------------------------
 
-    def _commit(self, repo, files: Sequence[str], message: str, author: Curator | None) -> str | None:
+    def _commit(
+        self, repo, files: Sequence[str], message: str, author: Curator | None
+    ) -> str | None:
         if repo is None:
             return None
         return gitrepo.commit_paths(repo, [self.root / f for f in files], message, author)

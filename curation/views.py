@@ -6,11 +6,23 @@ from .celldesigner import Interaction
 from .ledger import EvidenceRecord, InteractionRecord, natural_key
 from .project import Project
 
-INTERACTION_KEYS = ("id", "map", "type", "signature", "references", "map_references", "curator", "license", "status")
+INTERACTION_KEYS = (
+    "id",
+    "map",
+    "type",
+    "signature",
+    "references",
+    "map_references",
+    "curator",
+    "license",
+    "status",
+)
 EVIDENCE_KEYS = ("interaction", "reference", "evidence", "curator", "date", "source", "note")
 
 
-def _index(project: Project) -> tuple[dict[str, list[EvidenceRecord]], dict[str, InteractionRecord]]:
+def _index(
+    project: Project,
+) -> tuple[dict[str, list[EvidenceRecord]], dict[str, InteractionRecord]]:
     evidence: dict[str, list[EvidenceRecord]] = {}
     for record in project.evidence().records:
         evidence.setdefault(record.interaction, []).append(record)
@@ -66,7 +78,12 @@ def interaction_card(project: Project, interaction_id: str) -> dict:
         {
             "name": interaction.name,
             "participants": [
-                {"role": p.role, "name": p.name, "species": p.species, "modification": p.modification or None}
+                {
+                    "role": p.role,
+                    "name": p.name,
+                    "species": p.species,
+                    "modification": p.modification or None,
+                }
                 for p in interaction.participants
             ],
             "evidence": [{k: getattr(r, k) for k in EVIDENCE_KEYS} for r in records],
@@ -74,7 +91,9 @@ def interaction_card(project: Project, interaction_id: str) -> dict:
             "derived_from": row.derived_from if row and row.derived_from else None,
             "updated": row.updated if row and row.updated else None,
             "recorded_signature": row.signature if row and row.signature else None,
-            "signature_changed": bool(row and row.signature and row.signature != interaction.signature),
+            "signature_changed": bool(
+                row and row.signature and row.signature != interaction.signature
+            ),
         }
     )
     return card

@@ -48,7 +48,9 @@ def parse_xml_bytes(data: bytes, label: str):
         raise InputError(f"{label}:{line}:{column}: malformed XML: {message}") from None
     except ValueError as exc:  # e.g. an unsupported encoding declaration
         raise InputError(f"{label}: not an XML document: {exc}") from None
-    if tree.docinfo.internalDTD is not None and any(True for _ in tree.docinfo.internalDTD.iterentities()):
+    if tree.docinfo.internalDTD is not None and any(
+        True for _ in tree.docinfo.internalDTD.iterentities()
+    ):
         raise InputError(f"{label}: the XML declares entities (<!ENTITY>), which crsmap refuses")
     return tree
 
@@ -61,7 +63,9 @@ def parse_xml_file(path: Path, label: str | None = None):
     except FileNotFoundError:
         raise InputError(f"map file {path} does not exist") from None
     except IsADirectoryError:
-        raise InputError(f"map file {path} is a directory, expected a CellDesigner XML file") from None
+        raise InputError(
+            f"map file {path} is a directory, expected a CellDesigner XML file"
+        ) from None
     except OSError as exc:
         raise InputError(f"cannot read map file {path}: {exc.strerror}") from None
     return parse_xml_bytes(data, label), data

@@ -16,6 +16,8 @@ from curation.project import Project
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SHARED_MAPS = sorted((SHARED_DATA / "maps").glob("*.xml")) if SHARED_DATA.is_dir() else []
+# Map names for parametrised tests; one placeholder (which skips) when the data is absent.
+MAP_NAMES_FOR_TESTS = [p.name.split("__")[0] for p in SHARED_MAPS] or ["(shared data absent)"]
 CARBERRY = DEMO_CURATOR[1]
 # A second, made-up curator; the check digit is right (ISO 7064 11,2).
 SECOND_ORCID = "0000-0002-9079-593X"
@@ -28,8 +30,15 @@ def hermetic_git(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for name in ("CRSMAP_CURATOR", "CRSMAP_PROJECT", "GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL",
-                 "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "NCBI_API_KEY"):
+    for name in (
+        "CRSMAP_CURATOR",
+        "CRSMAP_PROJECT",
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+        "NCBI_API_KEY",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -54,7 +63,9 @@ def sample_map(tmp_path) -> Path:
 def project(tmp_path, sample_map) -> Project:
     """A committed crsmap project on the sample CRS map, curated by Josiah Carberry."""
     created, _ = Project.init(
-        tmp_path / "crs", "Cytokine Release Syndrome Map", [sample_map],
+        tmp_path / "crs",
+        "Cytokine Release Syndrome Map",
+        [sample_map],
         Curator(DEMO_CURATOR[0], CARBERRY, "j.carberry@example.org"),
     )
     return created
@@ -88,7 +99,9 @@ def snapshot(root: Path) -> dict[str, bytes]:
 
 
 def git_log(root: Path, fmt: str = "%an|%ae|%s") -> list[str]:
-    out = subprocess.run(["git", "log", f"--format={fmt}"], cwd=root, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ["git", "log", f"--format={fmt}"], cwd=root, capture_output=True, text=True, check=True
+    )
     return out.stdout.splitlines()
 
 

@@ -20,16 +20,31 @@ def species(sid: str, name: str, state: str = "") -> str:
     )
 
 
-def reaction(rid: str, reactants, products, type_="STATE_TRANSITION", modifications="", rdf="", notes="",
-             name="", metaid=True) -> str:
+def reaction(
+    rid: str,
+    reactants,
+    products,
+    type_="STATE_TRANSITION",
+    modifications="",
+    rdf="",
+    notes="",
+    name="",
+    metaid=True,
+) -> str:
     meta = f' metaid="{rid}"' if metaid else ""
     name_attr = f' name="{name}"' if name else ""
     notes_el = (
-        f'<notes><html xmlns="http://www.w3.org/1999/xhtml"><body>{notes}</body></html></notes>' if notes else ""
+        f'<notes><html xmlns="http://www.w3.org/1999/xhtml"><body>{notes}</body></html></notes>'
+        if notes
+        else ""
     )
     refs = "".join(f'<speciesReference species="{s}"/>' for s in reactants)
     prods = "".join(f'<speciesReference species="{s}"/>' for s in products)
-    mods = f"<celldesigner:listOfModification>{modifications}</celldesigner:listOfModification>" if modifications else ""
+    mods = (
+        f"<celldesigner:listOfModification>{modifications}</celldesigner:listOfModification>"
+        if modifications
+        else ""
+    )
     return (
         f'<reaction{meta} id="{rid}"{name_attr} reversible="false">{notes_el}'
         f"<annotation><celldesigner:extension><celldesigner:reactionType>{type_}</celldesigner:reactionType>"

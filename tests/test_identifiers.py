@@ -50,7 +50,7 @@ def test_references_normalise_to_one_curie(text, curie):
     ],
 )
 def test_bad_references_name_the_value_and_the_expectation(text, fragment):
-    with pytest.raises(InputError, match="expected|empty") as err:
+    with pytest.raises(InputError, match=r"expected|empty") as err:
         normalise_reference(text)
     assert fragment in str(err.value)
 

@@ -17,23 +17,49 @@ TODAY = dt.date(2026, 11, 26)
 
 
 def record(interaction, reference, **kw):
-    base = dict(evidence="ECO:0000269", curator="0000-0002-1825-0097", date="2026-11-01", source="manual", note="")
+    base = dict(
+        evidence="ECO:0000269",
+        curator="0000-0002-1825-0097",
+        date="2026-11-01",
+        source="manual",
+        note="",
+    )
     base.update(kw)
     return EvidenceRecord(interaction, reference, **base)
 
 
 def test_columns_are_the_contract():
-    assert EVIDENCE_COLUMNS == ("interaction", "reference", "evidence", "curator", "date", "source", "note")
-    assert INTERACTION_COLUMNS == ("interaction", "curator", "license", "derived_from", "status", "signature", "updated")
+    assert EVIDENCE_COLUMNS == (
+        "interaction",
+        "reference",
+        "evidence",
+        "curator",
+        "date",
+        "source",
+        "note",
+    )
+    assert INTERACTION_COLUMNS == (
+        "interaction",
+        "curator",
+        "license",
+        "derived_from",
+        "status",
+        "signature",
+        "updated",
+    )
 
 
 def test_rows_are_sorted_by_interaction_then_reference_naturally(tmp_path):
     path = tmp_path / "evidence.tsv"
-    write_evidence(path, [record("re10", "pubmed:2"), record("re2", "pubmed:30"), record("re2", "pubmed:4")])
+    write_evidence(
+        path, [record("re10", "pubmed:2"), record("re2", "pubmed:30"), record("re2", "pubmed:4")]
+    )
     lines = path.read_text().splitlines()
     assert lines[0] == "\t".join(EVIDENCE_COLUMNS)
     assert [line.split("\t")[:2] for line in lines[1:]] == [
-        ["re2", "pubmed:4"], ["re2", "pubmed:30"], ["re10", "pubmed:2"],
+        ["re2", "pubmed:4"],
+        ["re2", "pubmed:30"],
+        ["re10", "pubmed:2"],
     ]
     assert read_evidence(path, TODAY).records[0] == record("re2", "pubmed:4")
 
@@ -45,9 +71,14 @@ def test_output_does_not_depend_on_input_order():
 
 def test_malformed_lines_are_reported_with_file_and_line_and_the_rest_is_read(tmp_path):
     path = tmp_path / "evidence.tsv"
-    good = "\t".join(["re1", "pubmed:1", "ECO:0000269", "0000-0002-1825-0097", "2026-01-02", "map", ""])
+    good = "\t".join(
+        ["re1", "pubmed:1", "ECO:0000269", "0000-0002-1825-0097", "2026-01-02", "map", ""]
+    )
     path.write_text(
-        "\t".join(EVIDENCE_COLUMNS) + "\n" + good + "\n"
+        "\t".join(EVIDENCE_COLUMNS)
+        + "\n"
+        + good
+        + "\n"
         + "re2\tpubmed:2\tECO:12\t0000-0002-1825-0097\t2026-01-02\tmanual\t\n"
         + "re3\tpubmed:3\n"
         + "re4\tpubmed:4\tECO:0000269\t0000-0002-1825-0097\t2030-01-01\tmanual\t\n"
@@ -75,9 +106,15 @@ def test_wrong_header_is_one_problem_on_line_one(tmp_path):
 
 def test_bom_and_crlf_are_tolerated(tmp_path):
     path = tmp_path / "interactions.tsv"
-    row = InteractionRecord("re1", "0000-0002-1825-0097", "CC-BY-4.0", "", "draft", "A -> B [X]", "2026-01-01")
-    text = "\t".join(INTERACTION_COLUMNS) + "\r\n" + "\t".join(
-        getattr(row, c) for c in INTERACTION_COLUMNS) + "\r\n"
+    row = InteractionRecord(
+        "re1", "0000-0002-1825-0097", "CC-BY-4.0", "", "draft", "A -> B [X]", "2026-01-01"
+    )
+    text = (
+        "\t".join(INTERACTION_COLUMNS)
+        + "\r\n"
+        + "\t".join(getattr(row, c) for c in INTERACTION_COLUMNS)
+        + "\r\n"
+    )
     path.write_bytes(b"\xef\xbb\xbf" + text.encode())
     content = read_interactions(path, TODAY)
     assert content.problems == []

@@ -1,0 +1,97 @@
+"""`annotate` adds MIRIAM resources and leaves every other byte of the map alone."""
+
+import re
+
+import pytest
+
+from curation.annotate import annotate_bytes, miriam_urn
+from curation.celldesigner import read_map
+from curation.xmlsafe import parse_xml_bytes
+
+from .conftest import MAP_NAMES_FOR_TESTS, shared_map
+from .mapfactory import document, rdf_block, reaction, species
+
+ADDED_LINE = re.compile(
+    r'^\s*(<rdf:li rdf:resource="urn:miriam:[a-z]+:[^"]+"/>|</?rdf:Bag>|</?bqbiol:isDescribedBy( xmlns:bqbiol="[^"]+")?>'
+    r'|<rdf:RDF xmlns:rdf="[^"]+"( xmlns:bqbiol="[^"]+")?>|</rdf:RDF>|<rdf:Description rdf:about="#[^"]+">|</rdf:Description>)$'
+)
+
+
+def only_insertions(before: bytes, after: bytes) -> list[str]:
+    """The inserted lines, after checking that nothing was changed or deleted."""
+    old, new = before.decode().splitlines(), after.decode().splitlines()
+    # The old lines must be a subsequence of the new ones (a greedy walk decides that).
+    inserted, i = [], 0
+    for line in new:
+        if i < len(old) and line == old[i]:
+            i += 1
+        else:
+            inserted.append(line)
+    assert i == len(old), f"line {i + 1} of the original was changed or deleted: {old[i]!r}"
+    return inserted
+
+
+@pytest.mark.parametrize("name", MAP_NAMES_FOR_TESTS)
+def test_real_maps_get_only_the_new_resources(tmp_path, name):
+    path = shared_map(name)
+    before = path.read_bytes()
+    parsed = read_map(path)
+    # Every kind of reaction: with a reference Bag, with RDF but no Bag, with no RDF at all.
+    chosen = list(parsed.interactions.values())[:12]
+    additions = {i.reaction_id: ["pubmed:99999999", "doi:10.5555/crsmap.test"] for i in chosen}
+    after = annotate_bytes(before, additions, path.name)
+    inserted = only_insertions(before, after)
+    assert inserted and all(ADDED_LINE.match(line) for line in inserted), inserted
+    out = tmp_path / path.name
+    out.write_bytes(after)
+    reread = read_map(out)
+    assert len(reread.interactions) == len(parsed.interactions)
+    for interaction in chosen:
+        again = reread.interactions[interaction.reaction_id]
+        assert set(again.annotated_references) == set(interaction.annotated_references) | {
+            "pubmed:99999999",
+            "doi:10.5555/crsmap.test",
+        }
+        assert again.signature == interaction.signature
+
+
+def test_reaction_without_annotation_or_metaid_gets_both(tmp_path):
+    sp = species("s1", "A") + species("s2", "B")
+    bare = (
+        '<reaction id="re9" reversible="false"><listOfReactants><speciesReference species="s1"/>'
+        '</listOfReactants><listOfProducts><speciesReference species="s2"/></listOfProducts></reaction>'
+    )
+    before = document(sp, bare).encode()
+    after = annotate_bytes(before, {"re9": ["pubmed:1"]}, "m.xml")
+    root = parse_xml_bytes(after, "m.xml").getroot()
+    reaction_el = root.find(".//{*}reaction")
+    assert reaction_el.get("metaid") == "re9"
+    path = tmp_path / "m.xml"
+    path.write_bytes(after)
+    assert read_map(path).interactions["re9"].annotated_references == ("pubmed:1",)
+
+
+def test_existing_bag_is_extended_not_duplicated(tmp_path):
+    sp = species("s1", "A") + species("s2", "B")
+    before = document(
+        sp, reaction("re1", ["s1"], ["s2"], rdf=rdf_block("re1", "urn:miriam:pubmed:5"))
+    ).encode()
+    after = annotate_bytes(before, {"re1": ["pubmed:6"]}, "m.xml")
+    assert after.count(b"<rdf:Bag>") == 1
+    assert (
+        b'<rdf:li rdf:resource="urn:miriam:pubmed:5"/><rdf:li rdf:resource="urn:miriam:pubmed:6"/></rdf:Bag>'
+        in after
+    )
+
+
+def test_miriam_urns():
+    assert miriam_urn("pubmed:29808005") == "urn:miriam:pubmed:29808005"
+    assert (
+        miriam_urn("doi:10.1101/2020.03.22.002386") == "urn:miriam:doi:10.1101%2F2020.03.22.002386"
+    )
+    assert miriam_urn("pmc:PMC8127450") == "urn:miriam:pmc:PMC8127450"
+
+
+def test_nothing_to_add_returns_the_same_bytes():
+    data = document(species("s1", "A"), "").encode()
+    assert annotate_bytes(data, {}, "m.xml") is data

@@ -1,0 +1,499 @@
+"""Every curation command through the CLI, on real git repositories in temporary folders."""
+
+import json
+import subprocess
+
+import pytest
+
+from cli.main import cli
+from curation.ledger import EVIDENCE_COLUMNS
+
+from .conftest import CARBERRY, SECOND_ORCID, git_log, snapshot
+from .mapfactory import document, reaction, species
+from .test_xml_safety import BOMB, XXE
+
+# --- init -------------------------------------------------------------------------------
+
+
+def test_init_creates_the_repository_and_first_commit(runner, sample_map, tmp_path):
+    target = tmp_path / "crs"
+    result = runner.invoke(
+        cli,
+        [
+            "init",
+            str(target),
+            "--title",
+            "Cytokine Release Syndrome Map",
+            "--map",
+            str(sample_map),
+            "--curator-name",
+            "Josiah Carberry",
+            "--orcid",
+            CARBERRY,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    for name in (
+        "crsmap.toml",
+        "evidence.tsv",
+        "interactions.tsv",
+        "literature.jsonl",
+        "CHANGELOG.md",
+        ".gitattributes",
+        ".gitignore",
+        "maps/crs_sample.xml",
+    ):
+        assert (target / name).is_file(), name
+    assert (target / "maps/crs_sample.xml").read_bytes() == sample_map.read_bytes()
+    assert (target / "evidence.tsv").read_text() == "\t".join(EVIDENCE_COLUMNS) + "\n"
+    toml = (target / "crsmap.toml").read_text()
+    assert 'short_name = "cytokine-release-syndrome-map"' in toml and CARBERRY in toml
+    assert git_log(target, "%an|%s") == [
+        "Josiah Carberry|Start curation of Cytokine Release Syndrome Map with crsmap"
+    ]
+    assert "dist/" in (target / ".gitignore").read_text()
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=target, capture_output=True, text=True
+    ).stdout
+    assert status == ""
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (XXE, "the XML declares entities"),
+        (BOMB, "the XML declares entities"),
+        (document(species("s1", "A"), reaction("re1", ["s1"], ["s1"]))[:300], "malformed XML"),
+        ('<sbml xmlns="http://www.sbml.org/sbml/level2/version4"/>', "no <model> element"),
+    ],
+    ids=["xxe", "entity-bomb", "truncated", "no-model"],
+)
+def test_init_refuses_bad_maps_and_writes_nothing(runner, tmp_path, content, message):
+    bad = tmp_path / "bad.xml"
+    bad.write_text(content)
+    target = tmp_path / "crs"
+    result = runner.invoke(cli, ["init", str(target), "--title", "T", "--map", str(bad)])
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert not target.exists()
+
+
+def test_init_refuses_bad_orcid_and_missing_map_before_writing(runner, sample_map, tmp_path):
+    target = tmp_path / "crs"
+    result = runner.invoke(
+        cli,
+        [
+            "init",
+            str(target),
+            "--title",
+            "T",
+            "--map",
+            str(sample_map),
+            "--curator-name",
+            "X",
+            "--orcid",
+            "0000-0002-1825-0098",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "invalid ORCID '0000-0002-1825-0098': check digit is 8, expected 7" in result.stderr
+    result = runner.invoke(
+        cli, ["init", str(target), "--title", "T", "--map", str(tmp_path / "nope.xml")]
+    )
+    assert result.exit_code == 2 and "does not exist" in result.stderr
+    assert not target.exists()
+
+
+def test_init_twice_is_refused(crsmap, project, runner, sample_map):
+    before = snapshot(project.root)
+    result = runner.invoke(
+        cli, ["init", str(project.root), "--title", "T", "--map", str(sample_map)]
+    )
+    assert result.exit_code == 2 and "already a crsmap project" in result.stderr
+    assert snapshot(project.root) == before
+
+
+# --- import ------------------------------------------------------------------------------
+
+
+def test_import_records_map_references_once(crsmap, project):
+    result = crsmap("import")
+    assert result.exit_code == 0, result.output
+    assert "imported 24 reference(s) for 23 interaction(s)" in result.output
+    rows = [
+        line.split("\t") for line in (project.root / "evidence.tsv").read_text().splitlines()[1:]
+    ]
+    assert len(rows) == 24
+    assert {r[5] for r in rows} == {"map"} and {r[3] for r in rows} == {CARBERRY}
+    assert ["re9", "pubmed:29808007"] in [r[:2] for r in rows]  # in RDF and notes: one record
+    assert ["re13", "doi:10.1038/s41591-018-0041-7"] in [r[:2] for r in rows]
+    commits = len(git_log(project.root))
+    again = crsmap("import")
+    assert again.exit_code == 0 and "nothing to import" in again.output
+    assert len(git_log(project.root)) == commits
+
+
+# --- interactions list / set -----------------------------------------------------------------
+
+
+def test_interactions_list_json_has_the_contract_keys(crsmap):
+    crsmap("import")
+    rows = json.loads(crsmap("interactions", "list", "--format", "json").output)
+    assert len(rows) == 27
+    assert list(rows[0]) == [
+        "id",
+        "map",
+        "type",
+        "signature",
+        "references",
+        "map_references",
+        "curator",
+        "license",
+        "status",
+    ]
+    missing = json.loads(
+        crsmap("interactions", "list", "--missing-evidence", "--format", "json").output
+    )
+    assert [r["id"] for r in missing] == ["re12", "re15", "re18", "re20"]
+    assert (
+        missing[0]["signature"]
+        == "IL1B + IL1R1 -> IL1B:IL1R1 [HETERODIMER_ASSOCIATION; INHIBITION: anakinra]"
+    )
+
+
+def test_interactions_list_tsv_and_table(crsmap):
+    crsmap("import")
+    tsv = crsmap("interactions", "list", "--format", "tsv").output.splitlines()
+    assert tsv[0] == "id\ttype\tsignature\tevidence\tcurator\tlicense\tstatus"
+    assert len(tsv) == 28
+    table = crsmap("interactions", "list", "--missing-evidence", "--format", "table").output
+    assert "re12" in table and "4 of 27 interactions without evidence" in table
+
+
+def test_interactions_set_records_provenance_and_signature(crsmap, project):
+    result = crsmap(
+        "interactions",
+        "set",
+        "re14",
+        "re16",
+        "--license",
+        "CC0-1.0",
+        "--derived-from",
+        "reactome:R-HSA-1059683",
+        "--status",
+        "reviewed",
+    )
+    assert result.exit_code == 0, result.output
+    rows = {
+        line.split("\t")[0]: line.split("\t")
+        for line in (project.root / "interactions.tsv").read_text().splitlines()[1:]
+    }
+    assert rows["re14"][1:5] == [CARBERRY, "CC0-1.0", "reactome:R-HSA-1059683", "reviewed"]
+    assert (
+        rows["re14"][5]
+        == "IL6 + IL6R -> IL6:IL6R [HETERODIMER_ASSOCIATION; INHIBITION: tocilizumab]"
+    )
+    assert git_log(project.root, "%an|%s")[0] == (
+        "Josiah Carberry|Set license=CC0-1.0, derived_from=reactome:R-HSA-1059683, status=reviewed on re14, re16"
+    )
+    assert crsmap("interactions", "set", "re14", "--status", "reviewed").output.startswith(
+        "nothing to change"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["re14", "--status", "done"], "Invalid value for '--status'"),
+        (["re14", "--license", "CC BY"], "invalid license 'CC BY'"),
+        (
+            ["re14", "--curator", SECOND_ORCID],
+            f"--curator {SECOND_ORCID} is not a curator of this map",
+        ),
+        (["re999", "--status", "draft"], "unknown interaction 're999'"),
+        (["re14", "--derived-from", "two words"], "invalid --derived-from"),
+    ],
+)
+def test_interactions_set_bad_input(crsmap, project, args, message):
+    before = snapshot(project.root)
+    result = crsmap("interactions", "set", *args)
+    assert result.exit_code == 2
+    assert message in result.output
+    assert snapshot(project.root) == before
+
+
+# --- evidence add / remove / list ----------------------------------------------------------------
+
+
+def test_evidence_add_writes_and_commits_as_the_curator(crsmap, project):
+    result = crsmap(
+        "evidence",
+        "add",
+        "re12",
+        "pubmed:29808005",
+        "https://doi.org/10.1038/S41586-018-0774-Y",
+        "--note",
+        "IL-1 blockade abates CRS in mice",
+    )
+    assert result.exit_code == 0, result.output
+    assert "re12: recorded pubmed:29808005, doi:10.1038/s41586-018-0774-y (commit" in result.output
+    lines = (project.root / "evidence.tsv").read_text().splitlines()
+    assert lines[1].split("\t") == [
+        "re12",
+        "doi:10.1038/s41586-018-0774-y",
+        "ECO:0000269",
+        CARBERRY,
+        project.today.isoformat(),
+        "manual",
+        "IL-1 blockade abates CRS in mice",
+    ]
+    author, email, subject = git_log(project.root)[0].split("|")
+    assert (author, email) == ("Josiah Carberry", "j.carberry@example.org")
+    assert subject == "Add evidence for re12: pubmed:29808005, doi:10.1038/s41586-018-0774-y"
+    body = git_log(project.root, "%b")
+    assert f"Curator: Josiah Carberry <https://orcid.org/{CARBERRY}>" in body
+    # The interaction became curated, with its signature recorded.
+    assert (
+        (project.root / "interactions.tsv")
+        .read_text()
+        .splitlines()[1]
+        .startswith(f"re12\t{CARBERRY}\tCC-BY-4.0\t\tdraft\tIL1B")
+    )
+    again = crsmap("evidence", "add", "re12", "29808005")
+    assert again.exit_code == 0 and "already recorded" in again.output
+
+
+def test_evidence_add_no_commit_only_writes(crsmap, project):
+    commits = len(git_log(project.root))
+    result = crsmap(
+        "evidence", "add", "re15", "PMID:29808007", "--eco", "ECO:0000304", "--no-commit"
+    )
+    assert result.exit_code == 0 and "(not committed)" in result.output
+    assert len(git_log(project.root)) == commits
+    assert "re15\tpubmed:29808007\tECO:0000304" in (project.root / "evidence.tsv").read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["re12", "pubmed:abc"], "invalid PubMed ID 'pubmed:abc'"),
+        (["re12", "doi:1038/s41591-018-0041-7"], "invalid DOI 'doi:1038/s41591-018-0041-7'"),
+        (["re12", "pubmed:1", "--curator", "0000-0002-1825-0098"], "check digit is 8, expected 7"),
+        (["re112", "pubmed:1"], "unknown interaction 're112'"),
+        (["re12", "pubmed:1", "--note", "a\tb"], "without tabs or line breaks"),
+        (["re12", "pubmed:1", "--eco", "ECO:1"], "invalid evidence code 'ECO:1'"),
+    ],
+    ids=[
+        "bad-pmid",
+        "doi-without-10",
+        "orcid-check-digit",
+        "unknown-interaction",
+        "tab-in-note",
+        "bad-eco",
+    ],
+)
+def test_evidence_add_bad_input_changes_nothing(crsmap, project, args, message):
+    before = snapshot(project.root)
+    result = crsmap("evidence", "add", *args)
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert snapshot(project.root) == before
+
+
+def test_unknown_interaction_offers_the_closest_ids(crsmap):
+    result = crsmap("evidence", "add", "re122", "pubmed:1")
+    assert "did you mean re22, re12, re2?" in result.stderr
+
+
+def test_missing_project_file_is_exit_2(runner, tmp_path):
+    result = runner.invoke(cli, ["--project", str(tmp_path), "evidence", "add", "re1", "pubmed:1"])
+    assert result.exit_code == 2
+    assert "no crsmap.toml in" in result.stderr and "crsmap init" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_evidence_remove_puts_the_reason_in_the_commit(crsmap, project):
+    crsmap("import")
+    result = crsmap(
+        "evidence", "remove", "re16", "20808781", "--reason", "retracted (PMID 37015095)"
+    )
+    assert result.exit_code == 0, result.output
+    assert "re16\tpubmed:20808781" not in (project.root / "evidence.tsv").read_text()
+    message = git_log(project.root, "%B")
+    assert message[0] == "Remove evidence pubmed:20808781 from re16"
+    assert "Reason: retracted (PMID 37015095)" in message
+    before = snapshot(project.root)
+    missing = crsmap("evidence", "remove", "re16", "pubmed:20808781")
+    assert (
+        missing.exit_code == 2 and "no evidence record for re16 pubmed:20808781" in missing.stderr
+    )
+    assert snapshot(project.root) == before
+
+
+def test_evidence_list_all_and_one(crsmap):
+    crsmap("import")
+    everything = json.loads(crsmap("evidence", "list", "--format", "json").output)
+    assert len(everything) == 24 and list(everything[0]) == list(EVIDENCE_COLUMNS)
+    one = crsmap("evidence", "list", "re11", "--format", "tsv").output.splitlines()
+    assert [line.split("\t")[1] for line in one[1:]] == ["pubmed:30542164", "pubmed:36586780"]
+
+
+def test_malformed_ledger_line_blocks_writes_but_not_reads(crsmap, project):
+    crsmap("import")
+    ledger = project.root / "evidence.tsv"
+    ledger.write_text(ledger.read_text() + "re1\tpubmed:1\tECO:1\n")
+    before = snapshot(project.root)
+    result = crsmap("evidence", "add", "re12", "pubmed:29808005")
+    assert result.exit_code == 2
+    assert "evidence.tsv:26: 3 columns, expected 7" in result.stderr
+    assert snapshot(project.root) == before
+    listing = crsmap("evidence", "list", "--format", "tsv")
+    assert listing.exit_code == 0 and "evidence.tsv:26" in listing.stderr
+
+
+# --- curators and the acting curator ---------------------------------------------------------------
+
+
+def test_curators_add_and_list(crsmap, project):
+    result = crsmap(
+        "curators", "add", "Ada Lovelace", "--orcid", SECOND_ORCID, "--email", "ada@example.org"
+    )
+    assert result.exit_code == 0, result.output
+    listing = json.loads(crsmap("curators", "list", "--format", "json").output)
+    assert [c["orcid"] for c in listing] == [CARBERRY, SECOND_ORCID]
+    toml = (project.root / "crsmap.toml").read_text()
+    assert toml.startswith("# crsmap project file")  # comments survive
+    duplicate = crsmap("curators", "add", "Someone", "--orcid", SECOND_ORCID)
+    assert duplicate.exit_code == 2 and "already registered for Ada Lovelace" in duplicate.stderr
+
+
+def test_with_two_curators_the_acting_one_must_be_known(crsmap, project, monkeypatch):
+    crsmap("curators", "add", "Ada Lovelace", "--orcid", SECOND_ORCID, "--email", "ada@example.org")
+    before = snapshot(project.root)
+    ambiguous = crsmap("evidence", "add", "re12", "pubmed:29808005")
+    assert (
+        ambiguous.exit_code == 2
+        and "pass --curator ORCID or set CRSMAP_CURATOR" in ambiguous.stderr
+    )
+    assert snapshot(project.root) == before
+    subprocess.run(["git", "config", "user.email", "ada@example.org"], cwd=project.root, check=True)
+    assert crsmap("evidence", "add", "re12", "pubmed:29808005").exit_code == 0
+    assert git_log(project.root, "%an")[0] == "Ada Lovelace"
+    monkeypatch.setenv("CRSMAP_CURATOR", CARBERRY)
+    assert crsmap("evidence", "add", "re15", "pubmed:29808007").exit_code == 0
+    assert git_log(project.root, "%an")[0] == "Josiah Carberry"
+
+
+# --- show and annotate ------------------------------------------------------------------------------
+
+
+def test_show_card(crsmap):
+    crsmap("import")
+    crsmap(
+        "evidence", "add", "re12", "pubmed:29808005", "--note", "IL-1 blockade abates CRS in mice"
+    )
+    card = json.loads(crsmap("show", "re12", "--format", "json").output)
+    assert (
+        card["signature"]
+        == "IL1B + IL1R1 -> IL1B:IL1R1 [HETERODIMER_ASSOCIATION; INHIBITION: anakinra]"
+    )
+    assert [(p["role"], p["name"], p["modification"]) for p in card["participants"]] == [
+        ("reactant", "IL1B", None),
+        ("reactant", "IL1R1", None),
+        ("product", "IL1B:IL1R1", None),
+        ("modifier", "anakinra", "INHIBITION"),
+    ]
+    assert card["curator_name"] == "Josiah Carberry" and card["status"] == "draft"
+    assert card["evidence"][0]["note"] == "IL-1 blockade abates CRS in mice"
+    text = crsmap("show", "re12", "--format", "table").output
+    assert "signature   IL1B + IL1R1" in text and "pubmed:29808005" in text
+
+
+def test_annotate_writes_ledger_references_into_the_map(crsmap, project):
+    crsmap("import")
+    crsmap("evidence", "add", "re12", "pubmed:29808005")
+    before = (project.root / "maps/crs_sample.xml").read_bytes()
+    result = crsmap("annotate")
+    assert result.exit_code == 0, result.output
+    assert "wrote 3 reference(s) into maps/crs_sample.xml" in result.output
+    after = (project.root / "maps/crs_sample.xml").read_bytes()
+    assert b'<rdf:li rdf:resource="urn:miriam:pubmed:29808005"/>' in after
+    assert len(after) > len(before)
+    cards = json.loads(crsmap("interactions", "list", "--format", "json").output)
+    assert all(set(c["references"]) <= set(c["map_references"]) for c in cards)
+    assert git_log(project.root, "%s")[0] == "Annotate map with 3 ledger reference(s)"
+    assert "nothing to annotate" in crsmap("annotate").output
+
+
+# --- several maps -----------------------------------------------------------------------------------
+
+
+def test_two_maps_use_qualified_ids(runner, sample_map, tmp_path):
+    other = tmp_path / "il6_signalling.xml"
+    other.write_text(
+        document(species("s1", "IL6") + species("s2", "IL6R"), reaction("re12", ["s1"], ["s2"]))
+    )
+    target = tmp_path / "two"
+    assert (
+        runner.invoke(
+            cli,
+            [
+                "init",
+                str(target),
+                "--title",
+                "T",
+                "--map",
+                str(sample_map),
+                "--map",
+                str(other),
+                "--curator-name",
+                "J",
+                "--orcid",
+                CARBERRY,
+            ],
+        ).exit_code
+        == 0
+    )
+    ids = json.loads(
+        runner.invoke(
+            cli, ["--project", str(target), "interactions", "list", "--format", "json"]
+        ).output
+    )
+    assert ids[-1]["id"] == "il6_signalling:re12" and ids[0]["id"] == "crs_sample:re1"
+    ambiguous = runner.invoke(
+        cli, ["--project", str(target), "evidence", "add", "re12", "pubmed:1"]
+    )
+    assert ambiguous.exit_code == 2 and "ambiguous" in ambiguous.stderr
+    unique = runner.invoke(cli, ["--project", str(target), "evidence", "add", "re27", "pubmed:1"])
+    assert unique.exit_code == 0 and "crs_sample:re27" in unique.output
+
+
+# --- the whole CLI --------------------------------------------------------------------------------
+
+
+def test_help_and_version(runner):
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in (
+        "init",
+        "import",
+        "annotate",
+        "interactions",
+        "evidence",
+        "curators",
+        "show",
+        "demo",
+    ):
+        assert command in result.output
+    assert runner.invoke(cli, ["--version"]).output.startswith("crsmap, version ")
+
+
+def test_demo_runs_the_cycle(runner, tmp_path):
+    result = runner.invoke(cli, ["demo", str(tmp_path / "demo")])
+    assert result.exit_code == 0, result.output
+    assert "$ crsmap evidence add re12 pubmed:29808005" in result.output
+    assert "3 of 27 interactions without evidence" in result.output
+    project = tmp_path / "demo" / "crs-map"
+    assert len(git_log(project)) == 5
