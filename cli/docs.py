@@ -1,7 +1,7 @@
 """The README's command summary, generated from the click commands so it cannot drift.
 
-    python -m cli.docs            # print the summary
-    python -m cli.docs --write    # rewrite it in README.md between the markers
+python -m cli.docs            # print the summary
+python -m cli.docs --write    # rewrite it in README.md between the markers
 """
 
 from __future__ import annotations

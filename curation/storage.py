@@ -59,10 +59,27 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
+def lock_timeout() -> float:
+    """Seconds to wait for the project lock: ``CRSMAP_LOCK_TIMEOUT`` or one minute."""
+    text = os.environ.get("CRSMAP_LOCK_TIMEOUT", "").strip()
+    if not text:
+        return LOCK_TIMEOUT_SECONDS
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"CRSMAP_LOCK_TIMEOUT={text!r}: expected a number of seconds") from None
+    if value < 0:
+        raise InputError(f"CRSMAP_LOCK_TIMEOUT={text!r}: expected a number of seconds >= 0")
+    return value
+
+
 @contextlib.contextmanager
-def project_lock(root: Path, timeout: float = LOCK_TIMEOUT_SECONDS) -> Iterator[None]:
+def project_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
     """Serialise crsmap processes that write to the same project."""
     from filelock import FileLock, Timeout
+
+    if timeout is None:
+        timeout = lock_timeout()
 
     lock = FileLock(str(Path(root) / LOCK_NAME), timeout=timeout)
     try:

@@ -1,0 +1,51 @@
+"""Atomic writes and the project lock."""
+
+import os
+
+import pytest
+from filelock import FileLock
+
+from curation.storage import LOCK_NAME, TEMP_PREFIX, atomic_write_text
+
+from .conftest import snapshot
+
+
+def test_atomic_write_replaces_whole_file_and_keeps_mode(tmp_path):
+    path = tmp_path / "evidence.tsv"
+    path.write_text("old\n")
+    path.chmod(0o640)
+    atomic_write_text(path, "new\n")
+    assert path.read_text() == "new\n"
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert [p.name for p in tmp_path.iterdir()] == ["evidence.tsv"]
+
+
+def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path, monkeypatch):
+    path = tmp_path / "evidence.tsv"
+    path.write_text("old\n")
+
+    def crash(*_):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        atomic_write_text(path, "new\n")
+    assert path.read_text() == "old\n"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(TEMP_PREFIX)]
+
+
+def test_a_held_lock_makes_a_writer_wait_then_give_up_with_exit_3(crsmap, project, monkeypatch):
+    monkeypatch.setenv("CRSMAP_LOCK_TIMEOUT", "0.2")
+    before = snapshot(project.root)
+    with FileLock(str(project.root / LOCK_NAME)):
+        result = crsmap("evidence", "add", "re12", "pubmed:29808005")
+    assert result.exit_code == 3
+    assert "another crsmap process holds" in result.stderr
+    assert snapshot(project.root) == before
+    assert crsmap("evidence", "add", "re12", "pubmed:29808005").exit_code == 0
+
+
+def test_bad_lock_timeout_is_exit_2(crsmap, monkeypatch):
+    monkeypatch.setenv("CRSMAP_LOCK_TIMEOUT", "soon")
+    result = crsmap("evidence", "add", "re12", "pubmed:29808005")
+    assert result.exit_code == 2 and "CRSMAP_LOCK_TIMEOUT='soon'" in result.stderr
