@@ -125,6 +125,15 @@ class Project:
         for source in sources:  # every map must read before anything is written
             read_map(source)
         targets = [root / MAPS_DIR / s.name for s in sources]
+        for source, target in zip(sources, targets, strict=True):
+            if (
+                target.exists()
+                and source.resolve() != target.resolve()
+                and target.read_bytes() != source.read_bytes()
+            ):
+                raise InputError(
+                    f"{target} already exists with other content; expected no map of that name there"
+                )
 
         root.mkdir(parents=True, exist_ok=True)
         (root / MAPS_DIR).mkdir(exist_ok=True)
@@ -456,7 +465,12 @@ class Project:
             )
         if status is not None and status not in STATUSES:
             raise InputError(f"invalid --status {status!r}: expected one of {', '.join(STATUSES)}")
-        actor = self.acting_curator(acting)
+        try:
+            actor = self.acting_curator(acting)
+        except InputError:
+            if not responsible or acting:
+                raise
+            actor = self.config.curator(responsible)  # the named curator records their own work
         repo = gitrepo.require_repo(self.root) if commit else None
         with project_lock(self.root):
             rows = {r.interaction: r for r in self._clean(self.interaction_records())}

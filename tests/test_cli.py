@@ -497,3 +497,20 @@ def test_demo_runs_the_cycle(runner, tmp_path):
     assert "3 of 27 interactions without evidence" in result.output
     project = tmp_path / "demo" / "crs-map"
     assert len(git_log(project)) == 5
+
+
+def test_init_never_overwrites_a_different_map_in_maps(runner, sample_map, tmp_path):
+    target = tmp_path / "crs"
+    (target / "maps").mkdir(parents=True)
+    (target / "maps" / sample_map.name).write_text("<sbml/>")
+    result = runner.invoke(cli, ["init", str(target), "--title", "T", "--map", str(sample_map)])
+    assert result.exit_code == 2 and "already exists with other content" in result.stderr
+    assert (target / "maps" / sample_map.name).read_text() == "<sbml/>"
+    assert not (target / "crsmap.toml").exists()
+
+
+def test_interactions_set_with_two_curators_commits_as_the_named_one(crsmap, project):
+    crsmap("curators", "add", "Ada Lovelace", "--orcid", SECOND_ORCID)
+    result = crsmap("interactions", "set", "re12", "--curator", SECOND_ORCID)
+    assert result.exit_code == 0, result.output
+    assert git_log(project.root, "%an|%s")[0] == f"Ada Lovelace|Set curator={SECOND_ORCID} on re12"
