@@ -9,6 +9,7 @@ use: MIRIAM URNs and identifiers.org URLs under any ``bqbiol:``/``bqmodel:`` qua
 
 from __future__ import annotations
 
+import gc
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,10 +57,12 @@ class Interaction:
     annotated_references: tuple[str, ...]  # the subset present as RDF resources
     invalid_references: tuple[str, ...] = ()  # pubmed/doi resources that do not parse
     metaid: str = ""
+    signature: str = ""  # filled from the participants when left empty
 
-    @property
-    def signature(self) -> str:
-        return make_signature(self.type, self.reactants, self.products, self.modifiers)
+    def __post_init__(self):
+        if not self.signature:
+            text = make_signature(self.type, self.reactants, self.products, self.modifiers)
+            object.__setattr__(self, "signature", text)
 
     @property
     def participants(self) -> tuple[Participant, ...]:
@@ -339,8 +342,17 @@ def read_map(path: Path, qualify: bool = False, label: str | None = None) -> Cel
     """
     path = Path(path)
     label = label or str(path)
-    tree, _ = parse_xml_file(path, label)
-    return map_from_tree(tree, path, qualify, label)
+    # The model is thousands of small immutable objects that hold no cycles; pausing the
+    # cyclic collector while building them keeps loading linear in the size of the map
+    # (bench/run.py shows the per-reaction cost growing by a quarter at 50,000 otherwise).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        tree, _ = parse_xml_file(path, label)
+        return map_from_tree(tree, path, qualify, label)
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def map_from_tree(
@@ -360,14 +372,34 @@ def map_from_tree(
         raise InputError(f"{label}: no <model> element; expected a CellDesigner map with a model")
     species = _Species(model, sbml)
     result = CellDesignerMap(path=path, model_id=model.get("id", ""))
+    stem = path.stem
     for reaction in model.iterfind(f"{sbml}listOfReactions/{sbml}reaction"):
-        interaction = _read_reaction(reaction, sbml, species, path.stem, qualify)
+        interaction = _read_reaction(reaction, sbml, species, stem, qualify)
         if interaction.reaction_id in result.interactions:
             raise InputError(
                 f"{label}:{reaction.sourceline}: duplicate reaction id {interaction.reaction_id!r}"
             )
         result.interactions[interaction.reaction_id] = interaction
     return result
+
+
+class _LazyXPath:
+    """An lxml XPath compiled on first use, so importing this module does not import lxml."""
+
+    def __init__(self, expression: str, namespaces: dict[str, str]):
+        self._args = (expression, namespaces)
+        self._compiled = None
+
+    def __call__(self, element):
+        if self._compiled is None:
+            from lxml import etree
+
+            self._compiled = etree.XPath(self._args[0], namespaces=self._args[1])
+        return self._compiled(element)
+
+
+# Every rdf:resource below a reaction's annotation, whatever the qualifier or nesting.
+_RESOURCES = _LazyXPath(".//@rdf:resource", {"rdf": RDF_NS})
 
 
 def _read_reaction(reaction, sbml: str, species: _Species, stem: str, qualify: bool) -> Interaction:
@@ -377,9 +409,12 @@ def _read_reaction(reaction, sbml: str, species: _Species, stem: str, qualify: b
     type_ = (ext.findtext(_CD + "reactionType") or "").strip() if ext is not None else ""
 
     def listed(list_name: str, tag: str, role: str) -> list[Participant]:
+        container = reaction.find(sbml + list_name)
+        if container is None:
+            return []
         return [
             Participant(role, ref.get("species", ""), species.name(ref.get("species", "")))
-            for ref in reaction.iterfind(f"{sbml}{list_name}/{sbml}{tag}")
+            for ref in container.iterchildren(sbml + tag)
         ]
 
     reactants = listed("listOfReactants", "speciesReference", "reactant")
@@ -399,14 +434,12 @@ def _read_reaction(reaction, sbml: str, species: _Species, stem: str, qualify: b
     rdf_refs: list[Reference] = []
     invalid: list[str] = []
     if annotation is not None:
-        for element in annotation.iter():
-            resource = element.get(_RDF_RESOURCE)
-            if resource:
-                ref, bad = _resource_reference(resource)
-                if ref:
-                    rdf_refs.append(ref)
-                elif bad:
-                    invalid.append(resource)
+        for resource in _RESOURCES(annotation):
+            ref, bad = _resource_reference(resource)
+            if ref:
+                rdf_refs.append(ref)
+            elif bad:
+                invalid.append(resource)
     text_refs = references_in_text(reaction.get("name", ""))
     notes = reaction.find(sbml + "notes")
     if notes is not None:
