@@ -514,3 +514,20 @@ def test_interactions_set_with_two_curators_commits_as_the_named_one(crsmap, pro
     result = crsmap("interactions", "set", "re12", "--curator", SECOND_ORCID)
     assert result.exit_code == 0, result.output
     assert git_log(project.root, "%an|%s")[0] == f"Ada Lovelace|Set curator={SECOND_ORCID} on re12"
+
+
+def test_a_broken_map_inside_the_project_is_reported_with_line_and_column(crsmap, project):
+    path = project.root / "maps" / "crs_sample.xml"
+    path.write_bytes(path.read_bytes()[:5000])
+    before = snapshot(project.root)
+    for args in (["interactions", "list"], ["evidence", "add", "re1", "pubmed:1"], ["import"]):
+        result = crsmap(*args)
+        assert result.exit_code == 2, args
+        assert result.stderr.startswith("crsmap: error: maps/crs_sample.xml:")
+        assert "malformed XML" in result.stderr and "Traceback" not in result.output
+    assert snapshot(project.root) == before
+
+
+def test_unknown_project_folder(runner, tmp_path):
+    result = runner.invoke(cli, ["--project", str(tmp_path / "nope"), "interactions", "list"])
+    assert result.exit_code == 2 and "does not exist" in result.stderr
