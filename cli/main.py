@@ -14,7 +14,7 @@ import click
 from . import options
 from .output import emit_rows, info, to_json, warn
 
-EXIT_INTERNAL = 1
+EXIT_INTERNAL = 70  # EX_SOFTWARE: never 1, which means "the check found problems"
 
 
 class CrsmapGroup(click.Group):

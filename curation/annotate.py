@@ -4,19 +4,23 @@ MINERVA shows a reaction's ``bqbiol:isDescribedBy`` resources as its references,
 ``crsmap annotate`` adds ``urn:miriam:pubmed:N`` resources there. A map is years of
 drawing, and curators review its diffs, so the file is not re-serialised: new elements
 are spliced into the original bytes at offsets found with expat, and every other byte
-stays as it was.
+stays as it was. The result is re-read and checked before anything is written.
 """
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from dataclasses import dataclass, field
+from pathlib import Path
 from xml.parsers import expat
 
 from .celldesigner import BQBIOL_NS, RDF_NS, map_from_tree
-from .errors import CrsmapError, InputError
+from .errors import InputError, InternalError
 from .identifiers import parse_reference
 from .xmlsafe import parse_xml_bytes
+
+XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 
 def miriam_urn(curie: str) -> str:
@@ -28,72 +32,22 @@ def miriam_urn(curie: str) -> str:
 
 @dataclass
 class _Element:
+    """An element below a reaction, with the byte offsets needed to splice into it."""
+
     qname: str
     prefix: str
     uri: str
     local: str
-    start: int
-    end: int = -1  # offset of "</" of the end tag, or -1 for an empty-element tag
+    start: int  # offset of "<" of the start tag
+    start_end: int  # offset just after the start tag's ">"
+    empty: bool  # written as <x/>
+    end: int = -1  # offset of "</" of the end tag (open elements only)
     children: list[_Element] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)
     scope: dict[str, str] = field(default_factory=dict)
 
-
-def _locate_reactions(data: bytes, label: str) -> dict[str, _Element]:
-    """Offsets of every reaction element and the annotation elements below it."""
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
-    parser.buffer_text = True
-    scopes: list[dict[str, str]] = [{"xml": "http://www.w3.org/XML/1998/namespace"}]
-    stack: list[_Element | None] = []
-    reactions: dict[str, _Element] = {}
-    keep_depth = [0]  # >0 while inside a reaction: only those subtrees are kept
-
-    def start(qname, attributes):
-        scope = dict(scopes[-1])
-        for key, value in attributes.items():
-            if key == "xmlns":
-                scope[""] = value
-            elif key.startswith("xmlns:"):
-                scope[key[6:]] = value
-        scopes.append(scope)
-        prefix, _, local = qname.rpartition(":")
-        uri = scope.get(prefix, "")
-        inside = keep_depth[0] > 0
-        if local == "reaction" and uri.startswith("http://www.sbml.org/sbml/level"):
-            inside = True
-        if not inside:
-            stack.append(None)
-            return
-        keep_depth[0] += 1
-        element = _Element(
-            qname, prefix, uri, local, parser.CurrentByteIndex, attributes=attributes, scope=scope
-        )
-        parent = stack[-1] if stack else None
-        if parent is not None:
-            parent.children.append(element)
-        elif local == "reaction":
-            reactions[attributes.get("id", "")] = element
-        stack.append(element)
-
-    def end(qname):
-        scopes.pop()
-        element = stack.pop()
-        if element is None:
-            return
-        keep_depth[0] -= 1
-        index = parser.CurrentByteIndex
-        element.end = index if data[index : index + 2] == b"</" else -1
-
-    parser.StartElementHandler = start
-    parser.EndElementHandler = end
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise InputError(
-            f"{label}:{exc.lineno}:{exc.offset}: malformed XML: {expat.ErrorString(exc.code)}"
-        ) from None
-    return reactions
+    def child(self, uri: str, local: str) -> _Element | None:
+        return next((c for c in self.children if c.uri == uri and c.local == local), None)
 
 
 def _tag_end(data: bytes, start: int) -> int:
@@ -108,60 +62,133 @@ def _tag_end(data: bytes, start: int) -> int:
             quote = char
         elif char == b">":
             return index + 1
-    raise CrsmapError("unterminated start tag")  # unreachable for a document expat accepted
+    raise InternalError("unterminated start tag in a document expat accepted")
 
 
-def _line_indent(data: bytes, offset: int) -> bytes | None:
-    """The whitespace before ``offset`` on its line, or None when other text precedes it."""
-    line_start = data.rfind(b"\n", 0, offset) + 1
-    lead = data[line_start:offset]
-    return lead if not lead.strip() else None
+def _locate_reactions(data: bytes, label: str) -> dict[str, _Element]:
+    """The element tree of every SBML reaction, with byte offsets (other elements are skipped)."""
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    scopes: list[dict[str, str]] = [{"xml": XML_NS}]
+    stack: list[_Element | None] = []
+    reactions: dict[str, _Element] = {}
 
+    def start(qname, attributes):
+        scope = dict(scopes[-1])
+        for key, value in attributes.items():
+            if key == "xmlns":
+                scope[""] = value
+            elif key.startswith("xmlns:"):
+                scope[key[6:]] = value
+        scopes.append(scope)
+        prefix, _, local = qname.rpartition(":")
+        uri = scope.get(prefix, "")
+        parent = stack[-1] if stack else None
+        is_reaction = local == "reaction" and uri.startswith("http://www.sbml.org/sbml/level")
+        if parent is None and not is_reaction:
+            stack.append(None)
+            return
+        begin = parser.CurrentByteIndex
+        start_end = _tag_end(data, begin)
+        element = _Element(
+            qname, prefix, uri, local, begin, start_end, data[start_end - 2 : start_end] == b"/>",
+            attributes=attributes, scope=scope,
+        )
+        if parent is not None:
+            parent.children.append(element)
+        else:
+            reactions[attributes.get("id", "")] = element
+        stack.append(element)
 
-def _child(element: _Element, uri: str, local: str) -> _Element | None:
-    return next((c for c in element.children if c.uri == uri and c.local == local), None)
+    def end(qname):
+        scopes.pop()
+        element = stack.pop()
+        if element is not None and not element.empty:
+            element.end = parser.CurrentByteIndex
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise InputError(f"{label}:{exc.lineno}:{exc.offset}: malformed XML: {expat.ErrorString(exc.code)}") from None
+    return reactions
 
 
 def _escape(value: str) -> str:
-    return (
-        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
+    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 class _Splicer:
-    """Collects insertions at byte offsets and applies them back to front."""
+    """Collects insertions and replacements at byte offsets and applies them back to front."""
 
     def __init__(self, data: bytes):
         self.data = data
-        self.inserts: list[tuple[int, int, bytes]] = []
+        first_line = data[: data.find(b"\n") + 1]
+        self.newline = "\r\n" if first_line.endswith(b"\r\n") else "\n"
+        self.edits: list[tuple[int, int, int, bytes]] = []  # (offset, order, length removed, text)
 
-    def block(self, offset: int, lines: list[tuple[int, str]]) -> None:
-        """Insert ``lines`` (depth, text) on lines of their own before the tag at ``offset``."""
-        indent = _line_indent(self.data, offset)
+    def _add(self, offset: int, text: str, remove: int = 0) -> None:
+        self.edits.append((offset, len(self.edits), remove, text.encode("ascii", "xmlcharrefreplace")))
+
+    def _indent(self, offset: int) -> str | None:
+        line_start = self.data.rfind(b"\n", 0, offset) + 1
+        lead = self.data[line_start:offset]
+        return lead.decode() if not lead.strip() else None
+
+    def insert_before_end(self, element: _Element, lines: list[tuple[int, str]]) -> None:
+        """Insert ``lines`` (depth, text) as the last children of an open element."""
+        indent = self._indent(element.end)
         if indent is None:
-            self.inserts.append((offset, len(self.inserts), "".join(t for _, t in lines).encode()))
+            self._add(element.end, "".join(text for _, text in lines))
             return
         step = "  " if indent else ""
-        base = indent.decode()
-        text = "".join(f"{base}{step * (depth + 1)}{line}\n" for depth, line in lines)
-        self.inserts.append((offset - len(indent), len(self.inserts), text.encode()))
+        text = "".join(f"{indent}{step * (depth + 1)}{line}{self.newline}" for depth, line in lines)
+        self._add(element.end - len(indent), text)
+
+    def fill_empty(self, element: _Element, lines: list[tuple[int, str]]) -> None:
+        """Turn ``<x .../>`` into ``<x ...>lines</x>``."""
+        indent = self._indent(element.start)
+        nl = self.newline if indent is not None else ""
+        base = indent or ""
+        step = "  " if base else ""
+        inner = "".join(f"{base}{step * (depth + 1)}{line}{nl}" for depth, line in lines)
+        self._add(element.start_end - 2, f">{nl}{inner}{base if nl else ''}</{element.qname}>", remove=2)
+
+    def add(self, element: _Element, lines: list[tuple[int, str]]) -> None:
+        if element.empty:
+            self.fill_empty(element, lines)
+        else:
+            self.insert_before_end(element, lines)
 
     def raw(self, offset: int, text: str) -> None:
-        self.inserts.append((offset, len(self.inserts), text.encode()))
+        self._add(offset, text)
 
     def result(self) -> bytes:
         data = self.data
-        for offset, _, text in sorted(self.inserts, reverse=True):
-            data = data[:offset] + text + data[offset:]
+        for offset, _, remove, text in sorted(self.edits, reverse=True):
+            data = data[:offset] + text + data[offset + remove :]
         return data
 
 
-def _prefix_for(scope: dict[str, str], uri: str, wanted: str) -> tuple[str, str]:
-    """The prefix bound to ``uri`` in scope, or ``wanted`` with the declaration to add."""
-    for prefix, bound in scope.items():
-        if bound == uri and prefix:
-            return prefix, ""
-    return wanted, f' xmlns:{wanted}="{uri}"'
+class _Names:
+    """Prefixes for RDF and bqbiol at an insertion point, and the declarations they need."""
+
+    def __init__(self, scope: dict[str, str]):
+        self.declarations = ""
+        self.rdf = self._prefix(scope, RDF_NS, "rdf")
+        self.bqbiol = self._prefix(scope, BQBIOL_NS, "bqbiol")
+
+    def _prefix(self, scope: dict[str, str], uri: str, wanted: str) -> str:
+        for prefix, bound in sorted(scope.items()):
+            if bound == uri and prefix:
+                return prefix
+        taken = {p for p, u in scope.items() if u != uri}
+        prefix = wanted
+        while prefix in taken:
+            prefix += "_"
+        self.declarations += f' xmlns:{prefix}="{uri}"'
+        return prefix
 
 
 def annotate_bytes(data: bytes, additions: dict[str, list[str]], label: str) -> bytes:
@@ -173,105 +200,122 @@ def annotate_bytes(data: bytes, additions: dict[str, list[str]], label: str) -> 
     if not additions:
         return data
     reactions = _locate_reactions(data, label)
-    metaids = {e.attributes.get("metaid") for e in reactions.values()}
     splice = _Splicer(data)
+    metaids: set[str] | None = None
     for reaction_id in sorted(additions):
         reaction = reactions.get(reaction_id)
         if reaction is None:
-            raise CrsmapError(f"{label}: reaction {reaction_id} not found while annotating")
+            raise InternalError(f"{label}: reaction {reaction_id} not found while annotating")
+        if not reaction.attributes.get("metaid") and metaids is None:
+            metaids = _all_metaids(data)
         urns = [miriam_urn(curie) for curie in additions[reaction_id]]
-        _annotate_reaction(splice, reaction, urns, metaids)
+        _annotate_reaction(splice, reaction, urns, metaids or set())
     return splice.result()
 
 
-def _annotate_reaction(splice: _Splicer, reaction: _Element, urns: list[str], metaids: set) -> None:
-    sbml_uri = reaction.uri
-    annotation = _child(reaction, sbml_uri, "annotation")
-    rdf = _child(annotation, RDF_NS, "RDF") if annotation is not None else None
-    descriptions = (
-        [c for c in rdf.children if c.uri == RDF_NS and c.local == "Description"] if rdf else []
-    )
+def _all_metaids(data: bytes) -> set[str]:
+    return {m.decode() for m in re.findall(rb'metaid\s*=\s*["\']([^"\']*)["\']', data)}
+
+
+def _annotate_reaction(splice: _Splicer, reaction: _Element, urns: list[str], metaids: set[str]) -> None:
+    """Add the URNs at the deepest level of annotation/RDF/Description/isDescribedBy/Bag present."""
     metaid = reaction.attributes.get("metaid", "")
-    about = f"#{metaid}" if metaid else ""
-    description = next(
-        (d for d in descriptions if d.attributes.get(_about_key(d)) == about),
-        descriptions[0] if descriptions else None,
-    )
-    if description is not None and description.end >= 0:
-        rdf_prefix, _ = _prefix_for(description.scope, RDF_NS, "rdf")
-        li = [f'<{rdf_prefix}:li {rdf_prefix}:resource="{_escape(urn)}"/>' for urn in urns]
-        for qualifier in description.children:
-            if qualifier.uri == BQBIOL_NS and qualifier.local == "isDescribedBy":
-                bag = _child(qualifier, RDF_NS, "Bag")
-                if bag is not None and bag.end >= 0:
-                    splice.block(bag.end, [(0, line) for line in li])
-                    return
-        bq_prefix, declaration = _prefix_for(description.scope, BQBIOL_NS, "bqbiol")
-        splice.block(description.end, _qualifier_lines(bq_prefix, declaration, rdf_prefix, li))
-        return
     if not metaid:
-        metaid = (
-            reaction.attributes.get("id", "")
-            if reaction.attributes.get("id") not in metaids
-            else ""
-        )
-        metaid = metaid or f"crsmap_{reaction.attributes.get('id', '')}"
+        # RDF must name the reaction by metaid; add one, the reaction id where it is free.
+        rid = reaction.attributes.get("id", "")
+        metaid = rid if rid not in metaids else f"crsmap_{rid}"
         splice.raw(reaction.start + 1 + len(reaction.qname), f' metaid="{_escape(metaid)}"')
-        about = f"#{metaid}"
-    scope = (rdf or annotation or reaction).scope
-    rdf_prefix, rdf_decl = _prefix_for(scope, RDF_NS, "rdf")
-    bq_prefix, bq_decl = _prefix_for(scope, BQBIOL_NS, "bqbiol")
-    li = [f'<{rdf_prefix}:li {rdf_prefix}:resource="{_escape(urn)}"/>' for urn in urns]
-    body = [(0, f'<{rdf_prefix}:Description {rdf_prefix}:about="{_escape(about)}">')]
-    body += [(d + 1, t) for d, t in _qualifier_lines(bq_prefix, "", rdf_prefix, li)]
-    body.append((0, f"</{rdf_prefix}:Description>"))
-    if rdf is not None and rdf.end >= 0:
-        splice.block(rdf.end, body)
+    annotation = reaction.child(reaction.uri, "annotation")
+    rdf = annotation.child(RDF_NS, "RDF") if annotation is not None else None
+    description = None
+    if rdf is not None:
+        description = next(
+            (c for c in rdf.children if c.uri == RDF_NS and c.local == "Description" and _about(c) == f"#{metaid}"),
+            None,
+        )
+    qualifier = description.child(BQBIOL_NS, "isDescribedBy") if description is not None else None
+    bag = qualifier.child(RDF_NS, "Bag") if qualifier is not None else None
+
+    levels = (("bag", bag), ("qualifier", qualifier), ("description", description), ("rdf", rdf))
+    deepest = next((element for _, element in levels if element is not None), annotation)
+    names = _Names(deepest.scope if deepest is not None else reaction.scope)
+    lines = [(0, f'<{names.rdf}:li {names.rdf}:resource="{_escape(urn)}"/>') for urn in urns]
+    for level, element in levels:
+        if element is not None:
+            break
+        lines = _wrap(level, names, lines, metaid)
+    if names.declarations:
+        # Declare the prefixes on each outermost inserted element.
+        lines = [(d, _declare(t, names.declarations) if d == 0 else t) for d, t in lines]
+    if deepest is not None:
+        splice.add(deepest, lines)
         return
-    block = [(0, f"<{rdf_prefix}:RDF{rdf_decl}{bq_decl}>")] + [(d + 1, t) for d, t in body]
-    block.append((0, f"</{rdf_prefix}:RDF>"))
-    if annotation is not None and annotation.end >= 0:
-        splice.block(annotation.end, block)
-        return
-    # No annotation at all: add one after <notes> (SBML's order) or after the start tag.
-    sbml_prefix = reaction.prefix
-    tag = f"{sbml_prefix}:annotation" if sbml_prefix else "annotation"
-    notes = _child(reaction, sbml_uri, "notes")
-    text = f"<{tag}>" + "".join(t for _, t in block) + f"</{tag}>"
-    if notes is not None and notes.end >= 0:
-        splice.raw(_tag_end(splice.data, notes.end), "\n" + text)
+    # No annotation at all: add one after <notes> (SBML's order) or first in the reaction.
+    tag = f"{reaction.prefix}:annotation" if reaction.prefix else "annotation"
+    block = [(0, f"<{tag}>"), *((d + 1, t) for d, t in lines), (0, f"</{tag}>")]
+    notes = reaction.child(reaction.uri, "notes")
+    if reaction.empty:
+        splice.fill_empty(reaction, block)
+    elif notes is not None:
+        offset = notes.start_end if notes.empty else _tag_end(splice.data, notes.end)
+        splice.raw(offset, "".join(t for _, t in block))
     else:
-        splice.raw(_tag_end(splice.data, reaction.start), "\n" + text)
+        splice.raw(reaction.start_end, "".join(t for _, t in block))
 
 
-def _about_key(description: _Element) -> str:
-    prefix, _ = _prefix_for(description.scope, RDF_NS, "rdf")
-    return f"{prefix}:about"
+def _declare(tag: str, declarations: str) -> str:
+    """Add namespace declarations to a start tag (end tags are returned unchanged)."""
+    if tag.startswith("</"):
+        return tag
+    name_end = min(i for i in (tag.find(" "), tag.find("/>"), tag.find(">")) if i >= 0)
+    return tag[:name_end] + declarations + tag[name_end:]
 
 
-def _qualifier_lines(
-    bq_prefix: str, declaration: str, rdf_prefix: str, li: list[str]
-) -> list[tuple[int, str]]:
-    lines = [(0, f"<{bq_prefix}:isDescribedBy{declaration}>"), (1, f"<{rdf_prefix}:Bag>")]
-    lines += [(2, line) for line in li]
-    lines += [(1, f"</{rdf_prefix}:Bag>"), (0, f"</{bq_prefix}:isDescribedBy>")]
-    return lines
+def _wrap(level: str, names: _Names, lines: list[tuple[int, str]], metaid: str) -> list[tuple[int, str]]:
+    inner = [(d + 1, t) for d, t in lines]
+    if level == "bag":
+        return [(0, f"<{names.rdf}:Bag>"), *inner, (0, f"</{names.rdf}:Bag>")]
+    if level == "qualifier":
+        return [(0, f"<{names.bqbiol}:isDescribedBy>"), *inner, (0, f"</{names.bqbiol}:isDescribedBy>")]
+    if level == "description":
+        open_tag = f'<{names.rdf}:Description {names.rdf}:about="#{_escape(metaid)}">'
+        return [(0, open_tag), *inner, (0, f"</{names.rdf}:Description>")]
+    return [(0, f"<{names.rdf}:RDF>"), *inner, (0, f"</{names.rdf}:RDF>")]
 
 
-def verify_annotated(
-    data: bytes, additions: dict[str, list[str]], reaction_count: int, label: str
-) -> None:
-    """Re-read the spliced bytes and check every added reference is there before writing."""
+def _about(description: _Element) -> str:
+    for key, value in description.attributes.items():
+        prefix, _, local = key.rpartition(":")
+        if local == "about" and description.scope.get(prefix) == RDF_NS:
+            return value
+    return ""
+
+
+def verify_annotated(data: bytes, additions: dict[str, list[str]], reaction_count: int, label: str) -> None:
+    """Re-read the spliced bytes; every added URN must sit in annotation/RDF/Description/isDescribedBy/Bag."""
     tree = parse_xml_bytes(data, label)
-    from pathlib import Path
-
     parsed = map_from_tree(tree, Path(label), label=label)
     if len(parsed.interactions) != reaction_count:
-        raise CrsmapError(f"{label}: annotating changed the number of reactions; nothing written")
-    for reaction_id, refs in additions.items():
-        present = set(parsed.interactions[reaction_id].annotated_references)
-        missing = [r for r in refs if r not in present]
-        if missing:
-            raise CrsmapError(
-                f"{label}: annotating {reaction_id} lost {', '.join(missing)}; nothing written"
+        raise InternalError(f"{label}: annotating changed the number of reactions; nothing written")
+    root = tree.getroot()
+    sbml = root.tag.split("}")[0] + "}"
+    namespaces = {"rdf": RDF_NS, "bqbiol": BQBIOL_NS}
+    for reaction in root.iter(f"{sbml}reaction"):
+        wanted = additions.get(reaction.get("id"))
+        if not wanted:
+            continue
+        annotations = reaction.findall(f"{sbml}annotation")
+        if len(annotations) != 1:
+            raise InternalError(f"{label}: reaction {reaction.get('id')} has {len(annotations)} annotations")
+        about = f"#{reaction.get('metaid')}"
+        present = set(
+            annotations[0].xpath(
+                "rdf:RDF/rdf:Description[@rdf:about=$about or @about=$about]"
+                "/bqbiol:isDescribedBy/rdf:Bag/rdf:li/@rdf:resource",
+                namespaces=namespaces,
+                about=about,
             )
+        )
+        missing = [c for c in wanted if miriam_urn(c) not in present]
+        if missing:
+            raise InternalError(f"{label}: annotating {reaction.get('id')} misplaced {', '.join(missing)}; nothing written")

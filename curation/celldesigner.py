@@ -406,7 +406,7 @@ def _read_reaction(reaction, sbml: str, species: _Species, stem: str, qualify: b
     reaction_id = reaction.get("id", "")
     annotation = reaction.find(sbml + "annotation")
     ext = _cd_ext(annotation)
-    type_ = (ext.findtext(_CD + "reactionType") or "").strip() if ext is not None else ""
+    type_ = " ".join((ext.findtext(_CD + "reactionType") or "").split()) if ext is not None else ""
 
     def listed(list_name: str, tag: str, role: str) -> list[Participant]:
         container = reaction.find(sbml + list_name)
@@ -466,10 +466,10 @@ def _modifiers(reaction, sbml: str, ext, species: _Species) -> list[Participant]
     gates = []
     if ext is not None:
         for mod in ext.iterfind(f"{_CD}listOfModification/{_CD}modification"):
-            kind = mod.get("type", "")
+            kind = " ".join(mod.get("type", "").split())
             members = [m.strip() for m in mod.get("modifiers", "").split(",") if m.strip()]
             if kind.startswith("BOOLEAN_LOGIC_GATE"):
-                gates.append((mod.get("modificationType", "") or kind, members))
+                gates.append((" ".join(mod.get("modificationType", "").split()) or kind, members))
                 continue
             for member in members:
                 seen.setdefault(

@@ -25,3 +25,9 @@ class CheckFailed(CrsmapError):
     """A check ran and found problems (exit 1)."""
 
     exit_code = 1
+
+
+class InternalError(CrsmapError):
+    """A bug in crsmap caught by one of its own consistency checks (exit 70, EX_SOFTWARE)."""
+
+    exit_code = 70

@@ -22,6 +22,10 @@ _ORCID = re.compile(r"[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]")
 _ECO = re.compile(r"ECO:[0-9]{7}")
 _SPDX = re.compile(r"(LicenseRef-)?[A-Za-z0-9][A-Za-z0-9.+-]*")
 
+# Tabs, line breaks, other C0/C1 controls and the Unicode line/paragraph separators:
+# none of them may enter a one-line ledger field.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
 _URL_FORMS = (
     (re.compile(r"https?://(?:www\.)?(?:dx\.)?doi\.org/(.+)", re.I), DOI),
     (re.compile(r"https?://pubmed\.ncbi\.nlm\.nih\.gov/([0-9]+)/?(?:[?#].*)?$", re.I), PUBMED),
@@ -108,7 +112,7 @@ def _checked(prefix: str, local: str, original: str) -> Reference:
         return Reference(PUBMED, local)
     if prefix == DOI:
         local = urllib.parse.unquote(local.strip()).lower()
-        if not _DOI.fullmatch(local):
+        if not _DOI.fullmatch(local) or has_control_characters(local):
             raise InputError(
                 f"invalid DOI {original!r}: expected '10.' + registrant code + '/' + suffix, "
                 "e.g. doi:10.1038/s41591-018-0041-7"
@@ -182,10 +186,16 @@ def parse_spdx(text: str) -> str:
     return raw
 
 
+def has_control_characters(text: str) -> bool:
+    """True when ``text`` holds a tab, a line break or another control character."""
+    return _CONTROL.search(text) is not None
+
+
 def parse_note(text: str) -> str:
-    """A ledger note is one line of free text: tabs and line breaks are refused."""
-    if any(ch in text for ch in "\t\r\n"):
+    """A ledger note is one line of free text: tabs, line breaks and controls are refused."""
+    if has_control_characters(text):
         raise InputError(
-            f"invalid note {text!r}: a note is one line of text without tabs or line breaks"
+            f"invalid note {text!r}: a note is one line of text without tabs, line breaks "
+            "or control characters"
         )
     return text.strip()

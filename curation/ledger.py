@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from .errors import InputError
-from .identifiers import parse_eco
+from .identifiers import has_control_characters, parse_eco
 from .storage import atomic_write_text, read_text
 
 EVIDENCE_FILE = "evidence.tsv"
@@ -121,7 +121,11 @@ def _split_rows(
 ) -> list[tuple[int, list[str]]]:
     name = path.name
     text = read_text(path, "ledger")
-    lines = text.splitlines()
+    # Only LF (or CRLF) ends a record: str.splitlines would also split on U+2028 and
+    # other separators that may legitimately sit inside a field.
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
+    if lines and lines[-1] == "":
+        lines.pop()
     if not lines:
         content.problems.append(LineProblem(name, 1, "missing header line"))
         return []
@@ -207,9 +211,10 @@ def _render(columns: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
     out = ["\t".join(columns)]
     for row in rows:
         for value in row:
-            if "\t" in value or "\n" in value or "\r" in value:
+            if has_control_characters(value):
                 raise InputError(
-                    f"value {value!r} contains a tab or line break; ledgers are one line per record"
+                    f"value {value!r} contains a tab, line break or control character; "
+                    "ledgers hold one line per record"
                 )
         out.append("\t".join(row))
     return "\n".join(out) + "\n"

@@ -281,7 +281,7 @@ def test_evidence_add_no_commit_only_writes(crsmap, project):
         (["re12", "doi:1038/s41591-018-0041-7"], "invalid DOI 'doi:1038/s41591-018-0041-7'"),
         (["re12", "pubmed:1", "--curator", "0000-0002-1825-0098"], "check digit is 8, expected 7"),
         (["re112", "pubmed:1"], "unknown interaction 're112'"),
-        (["re12", "pubmed:1", "--note", "a\tb"], "without tabs or line breaks"),
+        (["re12", "pubmed:1", "--note", "a\tb"], "without tabs, line breaks"),
         (["re12", "pubmed:1", "--eco", "ECO:1"], "invalid evidence code 'ECO:1'"),
     ],
     ids=[
