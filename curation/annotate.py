@@ -91,8 +91,15 @@ def _locate_reactions(data: bytes, label: str) -> dict[str, _Element]:
         begin = parser.CurrentByteIndex
         start_end = _tag_end(data, begin)
         element = _Element(
-            qname, prefix, uri, local, begin, start_end, data[start_end - 2 : start_end] == b"/>",
-            attributes=attributes, scope=scope,
+            qname,
+            prefix,
+            uri,
+            local,
+            begin,
+            start_end,
+            data[start_end - 2 : start_end] == b"/>",
+            attributes=attributes,
+            scope=scope,
         )
         if parent is not None:
             parent.children.append(element)
@@ -111,12 +118,16 @@ def _locate_reactions(data: bytes, label: str) -> dict[str, _Element]:
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
-        raise InputError(f"{label}:{exc.lineno}:{exc.offset}: malformed XML: {expat.ErrorString(exc.code)}") from None
+        raise InputError(
+            f"{label}:{exc.lineno}:{exc.offset}: malformed XML: {expat.ErrorString(exc.code)}"
+        ) from None
     return reactions
 
 
 def _escape(value: str) -> str:
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
 
 
 class _Splicer:
@@ -129,7 +140,9 @@ class _Splicer:
         self.edits: list[tuple[int, int, int, bytes]] = []  # (offset, order, length removed, text)
 
     def _add(self, offset: int, text: str, remove: int = 0) -> None:
-        self.edits.append((offset, len(self.edits), remove, text.encode("ascii", "xmlcharrefreplace")))
+        self.edits.append(
+            (offset, len(self.edits), remove, text.encode("ascii", "xmlcharrefreplace"))
+        )
 
     def _indent(self, offset: int) -> str | None:
         line_start = self.data.rfind(b"\n", 0, offset) + 1
@@ -153,7 +166,9 @@ class _Splicer:
         base = indent or ""
         step = "  " if base else ""
         inner = "".join(f"{base}{step * (depth + 1)}{line}{nl}" for depth, line in lines)
-        self._add(element.start_end - 2, f">{nl}{inner}{base if nl else ''}</{element.qname}>", remove=2)
+        self._add(
+            element.start_end - 2, f">{nl}{inner}{base if nl else ''}</{element.qname}>", remove=2
+        )
 
     def add(self, element: _Element, lines: list[tuple[int, str]]) -> None:
         if element.empty:
@@ -217,7 +232,9 @@ def _all_metaids(data: bytes) -> set[str]:
     return {m.decode() for m in re.findall(rb'metaid\s*=\s*["\']([^"\']*)["\']', data)}
 
 
-def _annotate_reaction(splice: _Splicer, reaction: _Element, urns: list[str], metaids: set[str]) -> None:
+def _annotate_reaction(
+    splice: _Splicer, reaction: _Element, urns: list[str], metaids: set[str]
+) -> None:
     """Add the URNs at the deepest level of annotation/RDF/Description/isDescribedBy/Bag present."""
     metaid = reaction.attributes.get("metaid", "")
     if not metaid:
@@ -230,7 +247,11 @@ def _annotate_reaction(splice: _Splicer, reaction: _Element, urns: list[str], me
     description = None
     if rdf is not None:
         description = next(
-            (c for c in rdf.children if c.uri == RDF_NS and c.local == "Description" and _about(c) == f"#{metaid}"),
+            (
+                c
+                for c in rdf.children
+                if c.uri == RDF_NS and c.local == "Description" and _about(c) == f"#{metaid}"
+            ),
             None,
         )
     qualifier = description.child(BQBIOL_NS, "isDescribedBy") if description is not None else None
@@ -271,12 +292,18 @@ def _declare(tag: str, declarations: str) -> str:
     return tag[:name_end] + declarations + tag[name_end:]
 
 
-def _wrap(level: str, names: _Names, lines: list[tuple[int, str]], metaid: str) -> list[tuple[int, str]]:
+def _wrap(
+    level: str, names: _Names, lines: list[tuple[int, str]], metaid: str
+) -> list[tuple[int, str]]:
     inner = [(d + 1, t) for d, t in lines]
     if level == "bag":
         return [(0, f"<{names.rdf}:Bag>"), *inner, (0, f"</{names.rdf}:Bag>")]
     if level == "qualifier":
-        return [(0, f"<{names.bqbiol}:isDescribedBy>"), *inner, (0, f"</{names.bqbiol}:isDescribedBy>")]
+        return [
+            (0, f"<{names.bqbiol}:isDescribedBy>"),
+            *inner,
+            (0, f"</{names.bqbiol}:isDescribedBy>"),
+        ]
     if level == "description":
         open_tag = f'<{names.rdf}:Description {names.rdf}:about="#{_escape(metaid)}">'
         return [(0, open_tag), *inner, (0, f"</{names.rdf}:Description>")]
@@ -291,7 +318,9 @@ def _about(description: _Element) -> str:
     return ""
 
 
-def verify_annotated(data: bytes, additions: dict[str, list[str]], reaction_count: int, label: str) -> None:
+def verify_annotated(
+    data: bytes, additions: dict[str, list[str]], reaction_count: int, label: str
+) -> None:
     """Re-read the spliced bytes; every added URN must sit in annotation/RDF/Description/isDescribedBy/Bag."""
     tree = parse_xml_bytes(data, label)
     parsed = map_from_tree(tree, Path(label), label=label)
@@ -306,7 +335,9 @@ def verify_annotated(data: bytes, additions: dict[str, list[str]], reaction_coun
             continue
         annotations = reaction.findall(f"{sbml}annotation")
         if len(annotations) != 1:
-            raise InternalError(f"{label}: reaction {reaction.get('id')} has {len(annotations)} annotations")
+            raise InternalError(
+                f"{label}: reaction {reaction.get('id')} has {len(annotations)} annotations"
+            )
         about = f"#{reaction.get('metaid')}"
         present = set(
             annotations[0].xpath(
@@ -318,4 +349,6 @@ def verify_annotated(data: bytes, additions: dict[str, list[str]], reaction_coun
         )
         missing = [c for c in wanted if miriam_urn(c) not in present]
         if missing:
-            raise InternalError(f"{label}: annotating {reaction.get('id')} misplaced {', '.join(missing)}; nothing written")
+            raise InternalError(
+                f"{label}: annotating {reaction.get('id')} misplaced {', '.join(missing)}; nothing written"
+            )

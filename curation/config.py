@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from .errors import InputError
 from .storage import atomic_write_text, read_text
@@ -81,6 +81,16 @@ def _strings(table: dict, key: str, where: str) -> tuple[str, ...]:
     return tuple(values)
 
 
+def _inside(relative: str, key: str) -> str:
+    """A path from crsmap.toml must stay inside the repository: crsmap writes to map files."""
+    path = PurePosixPath(relative.replace("\\", "/"))
+    if not relative.strip() or path.is_absolute() or ".." in path.parts or ":" in relative:
+        raise InputError(
+            f"{CONFIG_FILE}: [map] {key} {relative!r} must be a relative path inside the repository"
+        )
+    return str(path)
+
+
 def load_config(path: Path) -> Config:
     """Read and check ``crsmap.toml``; errors name the file, and the line where TOML has one."""
     text = read_text(path, "project file")
@@ -92,9 +102,10 @@ def load_config(path: Path) -> Config:
     if table is None:
         raise InputError(f"{CONFIG_FILE}: no [map] table; expected title, short_name and files")
     title = _expect(table, "title", str, "[map] ", "")
-    files = _strings(table, "files", "[map] ")
+    files = tuple(_inside(f, "files") for f in _strings(table, "files", "[map] "))
     if not files:
         raise InputError(f"{CONFIG_FILE}: [map] files is empty; expected at least one map file")
+    license_file = _expect(table, "license_file", str, "[map] ", "")
     settings = MapSettings(
         title=title,
         short_name=_expect(table, "short_name", str, "[map] ", "") or slugify(title),
@@ -102,7 +113,7 @@ def load_config(path: Path) -> Config:
         description=_expect(table, "description", str, "[map] ", ""),
         homepage=_expect(table, "homepage", str, "[map] ", ""),
         license=_expect(table, "license", str, "[map] ", DEFAULT_LICENSE),
-        license_file=_expect(table, "license_file", str, "[map] ", ""),
+        license_file=_inside(license_file, "license_file") if license_file else "",
         funding=_strings(table, "funding", "[map] "),
         keywords=_strings(table, "keywords", "[map] "),
     )
@@ -197,10 +208,24 @@ def add_curator_to_file(path: Path, curator: Curator) -> None:
     """Append a ``[[curators]]`` entry to ``crsmap.toml``, keeping the rest of the file."""
     import tomlkit
 
-    doc = tomlkit.parse(read_text(path, "project file"))
+    original = read_text(path, "project file")
+    doc = tomlkit.parse(original)
     if "curators" not in doc:
         doc.add("curators", tomlkit.aot())
-    doc["curators"].append(_curator_table(curator))
+    entries = doc["curators"]
+    if isinstance(entries, tomlkit.items.Array):  # written inline: curators = [{...}]
+        inline = tomlkit.inline_table()
+        inline.update(_curator_table(curator))
+        entries.append(inline)
+    else:
+        entries.append(_curator_table(curator))
     text = tomlkit.dumps(doc)
-    tomllib.loads(text)  # never write a file crsmap could not read back
+    if "\r\n" in original:  # keep the file's line endings
+        text = text.replace("\r\n", "\n").replace("\n", "\r\n")
+    try:
+        tomllib.loads(text)  # never write a file crsmap could not read back
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(
+            f"{CONFIG_FILE}: cannot add a curator to this file ({exc}); add it by hand"
+        ) from None
     atomic_write_text(path, text)

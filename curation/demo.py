@@ -1,12 +1,16 @@
-"""The sample CRS Map shipped with crsmap, for the demo and for trying things out."""
+"""The sample CRS Map shipped with crsmap, and the folders of the demo."""
 
 from __future__ import annotations
 
 import shutil
+import tempfile
 from importlib import resources
 from pathlib import Path
 
+from .errors import InputError
+
 SAMPLE_MAP = "crs_sample.xml"
+DEMO_TITLE = "Cytokine Release Syndrome Map"
 DEMO_CURATOR = ("Josiah Carberry", "0000-0002-1825-0097")  # ORCID's documented example identity
 
 
@@ -16,3 +20,13 @@ def copy_sample_map(folder: Path) -> Path:
     with resources.as_file(resources.files("curation") / "data" / SAMPLE_MAP) as source:
         shutil.copyfile(source, target)
     return target
+
+
+def demo_folder(directory: str | None) -> Path:
+    """Where the demo project goes: ``directory`` (new or empty) or a new temporary folder."""
+    if directory is None:
+        return Path(tempfile.mkdtemp(prefix="crsmap-demo-")) / "crs-map"
+    root = Path(directory).resolve()
+    if root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise InputError(f"demo folder {directory} is not empty; expected a new or empty folder")
+    return root / "crs-map"

@@ -3,9 +3,9 @@
     >>> project = Project.open("path/to/repo")
     >>> project.add_evidence("re12", ["pubmed:29808005"], note="IL-1 blockade")
 
-Every change is validated in full before anything is written, written atomically under
-the project lock, and (unless ``commit=False``) committed with the acting curator as the
-git author.
+Every change is validated in full before anything is written, rendered in full before
+the first file is replaced, written atomically under the project lock, and (unless
+``commit=False``) committed with the acting curator as the git author.
 """
 
 from __future__ import annotations
@@ -13,25 +13,23 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
-import shutil
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from . import gitrepo
 from .celldesigner import CellDesignerMap, Interaction, read_map
-from .config import (
-    CONFIG_FILE,
-    Config,
-    Curator,
-    MapSettings,
-    add_curator_to_file,
-    load_config,
-    render_new_config,
-    slugify,
+from .change import Change
+from .config import CONFIG_FILE, Config, Curator, add_curator_to_file, load_config
+from .errors import InputError
+from .identifiers import (
+    has_control_characters,
+    parse_eco,
+    parse_note,
+    parse_orcid,
+    parse_reference,
+    parse_spdx,
 )
-from .errors import CrsmapError, InputError
-from .identifiers import parse_eco, parse_note, parse_orcid, parse_reference, parse_spdx
 from .ledger import (
     EVIDENCE_FILE,
     INTERACTIONS_FILE,
@@ -46,21 +44,20 @@ from .ledger import (
     render_evidence,
     render_interactions,
 )
-from .storage import LOCK_NAME, TEMP_PREFIX, atomic_write_bytes, atomic_write_text, project_lock
-
-LITERATURE_FILE = "literature.jsonl"
-CHANGELOG_FILE = "CHANGELOG.md"
-MAPS_DIR = "maps"
+from .scaffold import create_project
+from .storage import atomic_write_bytes, atomic_write_text, project_lock
 
 
-@dataclass(frozen=True)
-class Change:
-    """What a command did: a one-line summary, the files it wrote and the commit it made."""
+def reference_key(text: str) -> str:
+    """The CURIE of a ledger reference, or the text itself when it does not parse.
 
-    summary: str
-    written: tuple[str, ...] = ()
-    commit: str | None = None
-    skipped: tuple[str, ...] = ()
+    Hand-edited ledgers may hold ``PMID:29808005``; comparing normalised forms keeps
+    ``evidence add`` from duplicating it and lets ``evidence remove`` find it.
+    """
+    try:
+        return parse_reference(text).curie
+    except InputError:
+        return text
 
 
 class Project:
@@ -99,91 +96,10 @@ class Project:
         today: dt.date | None = None,
     ) -> tuple[Project, Change]:
         """Create a curation repository: crsmap.toml, maps/, ledgers, git repository, first commit."""
-        root = Path(directory).resolve()
-        if (root / CONFIG_FILE).exists():
-            raise InputError(
-                f"{root / CONFIG_FILE} already exists; this folder is already a crsmap project"
-            )
-        if root.exists() and not root.is_dir():
-            raise InputError(f"{directory} is a file, expected a folder for the project")
-        if not title.strip():
-            raise InputError(
-                "empty --title; expected the map's title, e.g. 'Cytokine Release Syndrome Map'"
-            )
-        if not maps:
-            raise InputError("no --map given; expected at least one CellDesigner XML file")
-        license = parse_spdx(license)
-        if curator is not None:
-            curator = replace(curator, orcid=parse_orcid(curator.orcid))
-            if not curator.name.strip():
-                raise InputError("empty --curator-name; expected the curator's full name")
-        sources = [Path(m) for m in maps]
-        names = [s.name for s in sources]
-        for name in names:
-            if names.count(name) > 1:
-                raise InputError(f"two map files are named {name}; expected distinct file names")
-        for source in sources:  # every map must read before anything is written
-            read_map(source)
-        targets = [root / MAPS_DIR / s.name for s in sources]
-        for source, target in zip(sources, targets, strict=True):
-            if (
-                target.exists()
-                and source.resolve() != target.resolve()
-                and target.read_bytes() != source.read_bytes()
-            ):
-                raise InputError(
-                    f"{target} already exists with other content; expected no map of that name there"
-                )
-
-        root.mkdir(parents=True, exist_ok=True)
-        (root / MAPS_DIR).mkdir(exist_ok=True)
-        for source, target in zip(sources, targets, strict=True):
-            if source.resolve() != target.resolve():
-                shutil.copyfile(source, target)
-        settings = MapSettings(
-            title=title.strip(),
-            short_name=slugify(title),
-            files=tuple(f"{MAPS_DIR}/{s.name}" for s in sources),
-            license=license,
-        )
-        curators = [curator] if curator else []
-        atomic_write_text(
-            root / CONFIG_FILE,
-            render_new_config(settings, curators, curator.email if curator else ""),
-        )
-        atomic_write_text(root / EVIDENCE_FILE, render_evidence([]))
-        atomic_write_text(root / INTERACTIONS_FILE, render_interactions([]))
-        atomic_write_text(root / LITERATURE_FILE, "")
-        if not (root / CHANGELOG_FILE).exists():
-            atomic_write_text(
-                root / CHANGELOG_FILE, _CHANGELOG_TEMPLATE.format(title=settings.title)
-            )
-        atomic_write_text(root / ".gitattributes", _GITATTRIBUTES)
-        _ensure_gitignore(root / ".gitignore")
-        written = [
-            CONFIG_FILE,
-            EVIDENCE_FILE,
-            INTERACTIONS_FILE,
-            LITERATURE_FILE,
-            CHANGELOG_FILE,
-            ".gitattributes",
-            ".gitignore",
-            *settings.files,
-        ]
-        project = cls(root, load_config(root / CONFIG_FILE), today)
-        sha = None
-        if commit:
-            repo = gitrepo.init_repo(root)
-            sha = gitrepo.commit_paths(
-                repo,
-                [root / w for w in written],
-                f"Start curation of {settings.title} with crsmap",
-                curator,
-            )
-        n = sum(len(m.interactions) for m in project.maps)
-        return project, Change(
-            f"created {root} with {len(sources)} map file(s), {n} interactions", tuple(written), sha
-        )
+        root, change = create_project(directory, title, maps, curator, license, commit)
+        project = cls.open(root, today)
+        count = len(project.interactions)
+        return project, replace(change, summary=f"{change.summary}, {count} interactions")
 
     # --- the map --------------------------------------------------------------------------
 
@@ -192,16 +108,10 @@ class Project:
         """The project's map files, parsed once per Project object."""
         if self._maps is None:
             qualify = len(self.config.map.files) > 1
-            maps = []
-            for relative in self.config.map.files:
-                maps.append(read_map(self.root / relative, qualify=qualify, label=relative))
-            stems = [m.stem for m in maps]
-            for stem in stems:
-                if stems.count(stem) > 1:
-                    raise InputError(
-                        f"{CONFIG_FILE}: two map files share the stem {stem!r}; rename one"
-                    )
-            self._maps = maps
+            self._maps = [
+                read_map(self.root / relative, qualify=qualify, label=relative)
+                for relative in self.config.map.files
+            ]
         return self._maps
 
     @property
@@ -227,13 +137,31 @@ class Project:
                 f"interaction {text!r} is ambiguous: it exists in several maps; "
                 f"expected one of {', '.join(m.id for m in matches)}"
             )
-        close = difflib.get_close_matches(text, list(interactions), n=3, cutoff=0.6)
-        hint = (
-            f"; did you mean {', '.join(close)}?" if close else "; see `crsmap interactions list`"
-        )
         raise InputError(
-            f"unknown interaction {text!r}: not a reaction of {', '.join(self.config.map.files)}{hint}"
+            f"unknown interaction {text!r}: not a reaction of "
+            f"{', '.join(self.config.map.files)}{self._suggest(text, interactions)}"
         )
+
+    @staticmethod
+    def _suggest(text: str, candidates: Iterable[str]) -> str:
+        by_folded = {c.casefold(): c for c in candidates}
+        close = difflib.get_close_matches(text.casefold(), list(by_folded), n=3, cutoff=0.6)
+        if close:
+            return f"; did you mean {', '.join(by_folded[c] for c in close)}?"
+        return "; see `crsmap interactions list`"
+
+    def _ledger_id(self, interaction_id: str, records: Iterable[EvidenceRecord]) -> str:
+        """An interaction ID for ledger-only work: the map's, or one only the ledger names.
+
+        Evidence for a reaction that was deleted from the map must still be listable
+        and removable.
+        """
+        try:
+            return self.resolve(interaction_id).id
+        except InputError:
+            if any(r.interaction == interaction_id.strip() for r in records):
+                return interaction_id.strip()
+            raise
 
     # --- the ledgers ----------------------------------------------------------------------
 
@@ -249,15 +177,32 @@ class Project:
         """Malformed lines of both ledgers, as ``file:line: message``."""
         return self.evidence().problems + self.interaction_records().problems
 
-    def _clean(self, content: LedgerContent) -> list:
+    def evidence_of(self, interaction_id: str) -> list[EvidenceRecord]:
+        """The evidence records of one interaction (also one only the ledger still names)."""
+        records = self.evidence().records
+        wanted = self._ledger_id(interaction_id, records)
+        return [r for r in records if r.interaction == wanted]
+
+    @staticmethod
+    def _clean(content: LedgerContent) -> list:
         # Rewriting a ledger drops the lines it could not read, so refuse until they are fixed.
         if content.problems:
             first = content.problems[0]
             more = f" (and {len(content.problems) - 1} more)" if len(content.problems) > 1 else ""
             raise InputError(
-                f"{first}{more}; fix the line before changing the ledger (`crsmap audit` lists all)"
+                f"{first}{more}; fix the line before changing the ledger "
+                "(`crsmap evidence list` warns about each one)"
             )
         return list(content.records)
+
+    def _write(self, texts: dict[str, str | bytes]) -> tuple[str, ...]:
+        """Write already rendered files; rendering first means a bad value stops all writes."""
+        for name, content in texts.items():
+            if isinstance(content, bytes):
+                atomic_write_bytes(self.root / name, content)
+            else:
+                atomic_write_text(self.root / name, content)
+        return tuple(texts)
 
     # --- curators -------------------------------------------------------------------------
 
@@ -295,8 +240,13 @@ class Project:
         curator = replace(curator, orcid=parse_orcid(curator.orcid), name=curator.name.strip())
         if not curator.name:
             raise InputError("empty curator name; expected the curator's full name")
-        if any(ch in curator.name + curator.email + curator.affiliation for ch in "\r\n"):
-            raise InputError("curator fields must be one line each")
+        for label, value in (
+            ("name", curator.name),
+            ("email", curator.email),
+            ("affiliation", curator.affiliation),
+        ):
+            if has_control_characters(value):
+                raise InputError(f"curator {label} {value!r} must be one line of text")
         existing = self.config.curator(curator.orcid)
         if existing is not None:
             raise InputError(f"ORCID {curator.orcid} is already registered for {existing.name}")
@@ -304,9 +254,8 @@ class Project:
         with project_lock(self.root):
             add_curator_to_file(self.root / CONFIG_FILE, curator)
             self.config = load_config(self.root / CONFIG_FILE)
-            sha = self._commit(
-                repo, [CONFIG_FILE], f"Add curator {curator.name} ({curator.orcid})", curator
-            )
+            message = f"Add curator {curator.name} ({curator.orcid})"
+            sha = self._commit(repo, [CONFIG_FILE], message, curator)
         return Change(f"added curator {curator.name} ({curator.orcid})", (CONFIG_FILE,), sha)
 
     # --- writing evidence -----------------------------------------------------------------
@@ -322,7 +271,7 @@ class Project:
     ) -> Change:
         """Record evidence (interaction, reference) for each reference; skip those already there."""
         interaction = self.resolve(interaction_id)
-        refs = []
+        refs: list[str] = []
         for text in references:
             curie = parse_reference(text).curie
             if curie not in refs:
@@ -336,7 +285,7 @@ class Project:
         with project_lock(self.root):
             records = self._clean(self.evidence())
             rows = self._clean(self.interaction_records())
-            present = {r.key for r in records}
+            present = {(r.interaction, reference_key(r.reference)) for r in records}
             added = [r for r in refs if (interaction.id, r) not in present]
             skipped = tuple(r for r in refs if r not in added)
             if not added:
@@ -348,21 +297,19 @@ class Project:
                 EvidenceRecord(interaction.id, r, eco, actor.orcid, day, "manual", note)
                 for r in added
             ]
-            written = [EVIDENCE_FILE]
-            atomic_write_text(self.root / EVIDENCE_FILE, render_evidence(records))
+            texts = {EVIDENCE_FILE: render_evidence(records)}
             if not any(row.interaction == interaction.id for row in rows):
-                rows.append(self._new_row(interaction, actor.orcid))
-                atomic_write_text(self.root / INTERACTIONS_FILE, render_interactions(rows))
-                written.append(INTERACTIONS_FILE)
+                texts[INTERACTIONS_FILE] = render_interactions(
+                    [*rows, self._new_row(interaction, actor.orcid)]
+                )
+            written = self._write(texts)
             message = (
                 f"Add evidence for {interaction.id}: {', '.join(added)}\n\n{interaction.signature}"
             )
             if note:
                 message += f"\nNote: {note}"
             sha = self._commit(repo, written, message, actor)
-        return Change(
-            f"{interaction.id}: recorded {', '.join(added)}", tuple(written), sha, skipped
-        )
+        return Change(f"{interaction.id}: recorded {', '.join(added)}", written, sha, skipped)
 
     def remove_evidence(
         self,
@@ -373,25 +320,27 @@ class Project:
         commit: bool = True,
     ) -> Change:
         """Remove the evidence record(s) of (interaction, reference); the reason goes into the commit."""
-        interaction = self.resolve(interaction_id)
         curie = parse_reference(reference).curie
         reason = parse_note(reason or "")
         actor = self.acting_curator(curator)
         repo = gitrepo.require_repo(self.root) if commit else None
         with project_lock(self.root):
             records = self._clean(self.evidence())
-            kept = [r for r in records if r.key != (interaction.id, curie)]
+            target = self._ledger_id(interaction_id, records)
+            kept = [
+                r for r in records if (r.interaction, reference_key(r.reference)) != (target, curie)
+            ]
             if len(kept) == len(records):
-                recorded = [r.reference for r in records if r.interaction == interaction.id]
+                recorded = [r.reference for r in records if r.interaction == target]
                 listing = ", ".join(recorded) if recorded else "none"
                 raise InputError(
-                    f"no evidence record for {interaction.id} {curie}; recorded references: {listing}"
+                    f"no evidence record for {target} {curie}; recorded references: {listing}"
                 )
-            atomic_write_text(self.root / EVIDENCE_FILE, render_evidence(kept))
-            message = f"Remove evidence {curie} from {interaction.id}"
+            written = self._write({EVIDENCE_FILE: render_evidence(kept)})
+            message = f"Remove evidence {curie} from {target}"
             message += f"\n\nReason: {reason}" if reason else ""
-            sha = self._commit(repo, [EVIDENCE_FILE], message, actor)
-        return Change(f"{interaction.id}: removed {curie}", (EVIDENCE_FILE,), sha)
+            sha = self._commit(repo, written, message, actor)
+        return Change(f"{target}: removed {curie}", written, sha)
 
     def import_map_references(self, curator: str | None = None, commit: bool = True) -> Change:
         """Record every reference already annotated in the map (``source=map``); idempotent."""
@@ -401,7 +350,7 @@ class Project:
         repo = gitrepo.require_repo(self.root) if commit else None
         with project_lock(self.root):
             records = self._clean(self.evidence())
-            present = {r.key for r in records}
+            present = {(r.interaction, reference_key(r.reference)) for r in records}
             day = self.today.isoformat()
             new = [
                 EvidenceRecord(i.id, ref, eco, actor.orcid, day, "map", "")
@@ -411,16 +360,12 @@ class Project:
             ]
             if not new:
                 return Change("nothing to import: every map reference is already in evidence.tsv")
-            atomic_write_text(self.root / EVIDENCE_FILE, render_evidence(records + new))
+            written = self._write({EVIDENCE_FILE: render_evidence(records + new)})
             touched = len({r.interaction for r in new})
             summary = f"imported {len(new)} reference(s) for {touched} interaction(s) from the map"
-            sha = self._commit(
-                repo,
-                [EVIDENCE_FILE],
-                f"Import map references: {len(new)} records, {touched} interactions",
-                actor,
-            )
-        return Change(summary, (EVIDENCE_FILE,), sha)
+            message = f"Import map references: {len(new)} records, {touched} interactions"
+            sha = self._commit(repo, written, message, actor)
+        return Change(summary, written, sha)
 
     # --- provenance -----------------------------------------------------------------------
 
@@ -446,7 +391,7 @@ class Project:
         commit: bool = True,
     ) -> Change:
         """Record curation provenance; ``status='reviewed'`` also records the current signature."""
-        targets = []
+        targets: list[Interaction] = []
         for text in interaction_ids:
             interaction = self.resolve(text)
             if interaction not in targets:
@@ -459,10 +404,12 @@ class Project:
                 f"--curator {responsible} is not a curator of this map; add them with `crsmap curators add`"
             )
         license = parse_spdx(license) if license is not None else None
-        if derived_from is not None and any(ch.isspace() for ch in derived_from.strip()):
-            raise InputError(
-                f"invalid --derived-from {derived_from!r}: expected a URL or CURIE without spaces"
-            )
+        if derived_from is not None:
+            derived_from = derived_from.strip()
+            if any(ch.isspace() for ch in derived_from) or has_control_characters(derived_from):
+                raise InputError(
+                    f"invalid --derived-from {derived_from!r}: expected a URL or CURIE without spaces"
+                )
         if status is not None and status not in STATUSES:
             raise InputError(f"invalid --status {status!r}: expected one of {', '.join(STATUSES)}")
         try:
@@ -483,9 +430,7 @@ class Project:
                     old,
                     curator=responsible or old.curator or actor.orcid,
                     license=license if license is not None else old.license,
-                    derived_from=derived_from.strip()
-                    if derived_from is not None
-                    else old.derived_from,
+                    derived_from=derived_from if derived_from is not None else old.derived_from,
                     status=status or old.status,
                     signature=interaction.signature if status == "reviewed" else old.signature,
                 )
@@ -494,24 +439,20 @@ class Project:
                     changed.append(interaction.id)
             if not changed:
                 return Change("nothing to change: the interactions already have these values")
-            atomic_write_text(self.root / INTERACTIONS_FILE, render_interactions(rows.values()))
+            written = self._write({INTERACTIONS_FILE: render_interactions(rows.values())})
             fields = [
-                f"{k}={v}"
-                for k, v in (
+                f"{key}={value}"
+                for key, value in (
                     ("curator", responsible),
                     ("license", license),
                     ("derived_from", derived_from),
                     ("status", status),
                 )
-                if v is not None
+                if value is not None
             ]
             message = f"Set {', '.join(fields) or 'provenance'} on {', '.join(changed)}"
-            sha = self._commit(repo, [INTERACTIONS_FILE], message, actor)
-        return Change(
-            f"updated {len(changed)} interaction(s): {', '.join(changed)}",
-            (INTERACTIONS_FILE,),
-            sha,
-        )
+            sha = self._commit(repo, written, message, actor)
+        return Change(f"updated {len(changed)} interaction(s): {', '.join(changed)}", written, sha)
 
     # --- annotate -------------------------------------------------------------------------
 
@@ -522,50 +463,42 @@ class Project:
         actor = self.acting_curator(curator) if commit else None
         repo = gitrepo.require_repo(self.root) if commit else None
         with project_lock(self.root):
-            records = self.evidence().records
-            by_interaction: dict[str, set[str]] = {}
-            for record in records:
+            wanted: dict[str, set[str]] = {}
+            for record in self.evidence().records:
                 try:
                     curie = parse_reference(record.reference).curie
                 except InputError:
                     continue  # invalid references are the audit's business, not the map's
-                by_interaction.setdefault(record.interaction, set()).add(curie)
-            outputs: list[tuple[str, bytes]] = []
+                wanted.setdefault(record.interaction, set()).add(curie)
+            texts: dict[str, bytes] = {}
             total = 0
-            known = self.interactions
-            for map_ in self.maps:
-                additions = {}
-                for interaction in map_.interactions.values():
-                    wanted = by_interaction.get(interaction.id, set()) - set(
-                        interaction.annotated_references
+            for map_, relative in zip(self.maps, self.config.map.files, strict=True):
+                additions = {
+                    i.reaction_id: sorted(
+                        wanted[i.id] - set(i.annotated_references), key=natural_key
                     )
-                    if wanted:
-                        additions[interaction.reaction_id] = sorted(wanted, key=natural_key)
+                    for i in map_.interactions.values()
+                    if wanted.get(i.id, set()) - set(i.annotated_references)
+                }
                 if not additions:
                     continue
-                relative = next(f for f in self.config.map.files if Path(f).stem == map_.stem)
-                data = (self.root / relative).read_bytes()
-                new = annotate_bytes(data, additions, relative)
+                new = annotate_bytes((self.root / relative).read_bytes(), additions, relative)
                 verify_annotated(new, additions, len(map_.interactions), relative)
-                outputs.append((relative, new))
+                texts[relative] = new
                 total += sum(len(v) for v in additions.values())
-            unknown = sorted(set(by_interaction) - set(known))
-            if not outputs:
+            unknown = tuple(sorted(set(wanted) - set(self.interactions), key=natural_key))
+            if not texts:
                 return Change(
                     "nothing to annotate: the maps already carry every ledger reference",
-                    (),
-                    None,
-                    tuple(unknown),
+                    skipped=unknown,
                 )
-            for relative, new in outputs:
-                atomic_write_bytes(self.root / relative, new)
+            written = self._write(texts)
             self._maps = None
-            written = tuple(r for r, _ in outputs)
             sha = self._commit(
-                repo, list(written), f"Annotate map with {total} ledger reference(s)", actor
+                repo, written, f"Annotate map with {total} ledger reference(s)", actor
             )
         return Change(
-            f"wrote {total} reference(s) into {', '.join(written)}", written, sha, tuple(unknown)
+            f"wrote {total} reference(s) into {', '.join(written)}", written, sha, unknown
         )
 
     # --- git ------------------------------------------------------------------------------
@@ -578,30 +511,4 @@ class Project:
         return gitrepo.commit_paths(repo, [self.root / f for f in files], message, author)
 
 
-def _ensure_gitignore(path: Path) -> None:
-    wanted = ["dist/", LOCK_NAME, f"{TEMP_PREFIX}*"]
-    existing = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-    missing = [w for w in wanted if w not in existing]
-    if missing:
-        header = [] if existing else ["# crsmap: built bundles, lock and temporary files"]
-        atomic_write_text(path, "\n".join(existing + header + missing) + "\n")
-
-
-_GITATTRIBUTES = """\
-# crsmap ledgers: one record per line, LF line endings, merged record by record.
-evidence.tsv text eol=lf merge=crsmap
-interactions.tsv text eol=lf merge=crsmap
-literature.jsonl text eol=lf merge=crsmap
-"""
-
-_CHANGELOG_TEMPLATE = """\
-# Changelog of {title}
-
-All notable changes to this map are documented here, in the form of
-[Keep a Changelog](https://keepachangelog.com/en/1.1.0/). Versions follow SemVer or CalVer.
-
-## [Unreleased]
-"""
-
-
-__all__ = ["Change", "CrsmapError", "Project"]
+__all__ = ["Change", "Project", "reference_key"]

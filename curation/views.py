@@ -59,10 +59,10 @@ def interaction_summaries(project: Project, missing_evidence: bool = False) -> l
 
 def evidence_rows(project: Project, interaction_id: str | None = None) -> list[dict]:
     """Evidence records, optionally of one interaction, in ledger order."""
-    records = project.evidence().records
-    if interaction_id is not None:
-        wanted = project.resolve(interaction_id).id
-        records = [r for r in records if r.interaction == wanted]
+    if interaction_id is None:
+        records = project.evidence().records
+    else:
+        records = project.evidence_of(interaction_id)
     return [{k: getattr(r, k) for k in EVIDENCE_KEYS} for r in records]
 
 

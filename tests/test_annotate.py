@@ -5,8 +5,8 @@ import re
 import pytest
 
 from curation.annotate import annotate_bytes, miriam_urn, verify_annotated
-from curation.errors import InternalError
 from curation.celldesigner import read_map
+from curation.errors import InternalError
 from curation.xmlsafe import parse_xml_bytes
 
 from .conftest import MAP_NAMES_FOR_TESTS, shared_map
@@ -112,15 +112,35 @@ def _rdf(inner: str) -> str:
 
 EDGE_CASES = {
     "empty-annotation": f'<reaction metaid="re1" id="re1"><annotation/>{LISTS}</reaction>',
-    "empty-bag": reaction("re1", ["s1"], ["s2"], rdf=_rdf('<rdf:Description rdf:about="#re1"><bqbiol:isDescribedBy><rdf:Bag/></bqbiol:isDescribedBy></rdf:Description>')),
-    "empty-description": reaction("re1", ["s1"], ["s2"], rdf=_rdf('<rdf:Description rdf:about="#re1"/>')),
+    "empty-bag": reaction(
+        "re1",
+        ["s1"],
+        ["s2"],
+        rdf=_rdf(
+            '<rdf:Description rdf:about="#re1"><bqbiol:isDescribedBy><rdf:Bag/></bqbiol:isDescribedBy></rdf:Description>'
+        ),
+    ),
+    "empty-description": reaction(
+        "re1", ["s1"], ["s2"], rdf=_rdf('<rdf:Description rdf:about="#re1"/>')
+    ),
     "empty-rdf": reaction("re1", ["s1"], ["s2"], rdf=_rdf("")).replace("></rdf:RDF>", "/>"),
-    "description-about-another-element": reaction("re1", ["s1"], ["s2"], rdf=rdf_block("zzz", "urn:miriam:pubmed:1")),
+    "description-about-another-element": reaction(
+        "re1", ["s1"], ["s2"], rdf=rdf_block("zzz", "urn:miriam:pubmed:1")
+    ),
     "rdf-in-default-namespace": reaction(
-        "re1", ["s1"], ["s2"],
+        "re1",
+        ["s1"],
+        ["s2"],
         rdf=f'<RDF {RDF_NS_DECL}><Description about="#re1"><bqbiol:isDescribedBy><Bag><li resource="urn:miriam:pubmed:1"/></Bag></bqbiol:isDescribedBy></Description></RDF>',
     ),
-    "other-qualifier-prefix": reaction("re1", ["s1"], ["s2"], rdf=rdf_block("re1", "urn:miriam:pubmed:1").replace("bqbiol:", "bio:").replace("xmlns:bqbiol=", "xmlns:bio=")),
+    "other-qualifier-prefix": reaction(
+        "re1",
+        ["s1"],
+        ["s2"],
+        rdf=rdf_block("re1", "urn:miriam:pubmed:1")
+        .replace("bqbiol:", "bio:")
+        .replace("xmlns:bqbiol=", "xmlns:bio="),
+    ),
     "no-metaid-with-notes": f'<reaction id="re1"><notes><html xmlns="http://www.w3.org/1999/xhtml"><body>x</body></html></notes>{LISTS}</reaction>',
     "empty-reaction": '<reaction metaid="re1" id="re1"/>',
 }
@@ -133,12 +153,20 @@ def test_annotation_lands_in_the_right_place_whatever_the_rdf_looks_like(tmp_pat
     verify_annotated(after, {"re1": ["pubmed:123", "pubmed:456"]}, 1, case)
     path = tmp_path / "m.xml"
     path.write_bytes(after)
-    assert {"pubmed:123", "pubmed:456"} <= set(read_map(path).interactions["re1"].annotated_references)
+    assert {"pubmed:123", "pubmed:456"} <= set(
+        read_map(path).interactions["re1"].annotated_references
+    )
 
 
 def test_crlf_maps_keep_crlf(tmp_path):
-    text = document(TWO, reaction("re1", ["s1"], ["s2"], rdf=rdf_block("re1", "urn:miriam:pubmed:1")))
-    text = text.replace("><rdf:Bag>", ">\n<rdf:Bag>").replace("</rdf:Bag>", "\n</rdf:Bag>").replace("\n", "\r\n")
+    text = document(
+        TWO, reaction("re1", ["s1"], ["s2"], rdf=rdf_block("re1", "urn:miriam:pubmed:1"))
+    )
+    text = (
+        text.replace("><rdf:Bag>", ">\n<rdf:Bag>")
+        .replace("</rdf:Bag>", "\n</rdf:Bag>")
+        .replace("\n", "\r\n")
+    )
     after = annotate_bytes(text.encode(), {"re1": ["pubmed:123"]}, "crlf.xml")
     assert b"pubmed:123" in after
     assert after.replace(b"\r\n", b"").count(b"\n") == 0
@@ -146,6 +174,9 @@ def test_crlf_maps_keep_crlf(tmp_path):
 
 def test_verification_catches_a_misplaced_resource():
     before = document(TWO, reaction("re1", ["s1"], ["s2"])).encode()
-    misplaced = before.replace(b"</annotation>", b'<x xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" rdf:resource="urn:miriam:pubmed:1"/></annotation>')
+    misplaced = before.replace(
+        b"</annotation>",
+        b'<x xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" rdf:resource="urn:miriam:pubmed:1"/></annotation>',
+    )
     with pytest.raises(InternalError, match="misplaced pubmed:1"):
         verify_annotated(misplaced, {"re1": ["pubmed:1"]}, 1, "m.xml")

@@ -531,3 +531,182 @@ def test_a_broken_map_inside_the_project_is_reported_with_line_and_column(crsmap
 def test_unknown_project_folder(runner, tmp_path):
     result = runner.invoke(cli, ["--project", str(tmp_path / "nope"), "interactions", "list"])
     assert result.exit_code == 2 and "does not exist" in result.stderr
+
+
+# --- review findings: partial writes, hand-edited ledgers, odd projects ------------------------
+
+
+def test_demo_ignores_a_foreign_acting_curator_and_stops_on_failure(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("CRSMAP_CURATOR", SECOND_ORCID)
+    result = runner.invoke(cli, ["demo", str(tmp_path / "d1")])
+    assert result.exit_code == 0, result.output
+    assert "3 of 27 interactions without evidence" in result.output
+    (tmp_path / "d2").mkdir()
+    (tmp_path / "d2" / "x").write_text("x")
+    busy = runner.invoke(cli, ["demo", str(tmp_path / "d2")])
+    assert busy.exit_code == 2 and "is not empty" in busy.stderr
+
+
+def test_init_refuses_maps_with_the_same_stem_before_writing(runner, sample_map, tmp_path):
+    twin = tmp_path / "twin"
+    twin.mkdir()
+    (twin / "crs_sample.XML").write_bytes(sample_map.read_bytes())
+    target = tmp_path / "crs"
+    result = runner.invoke(
+        cli,
+        [
+            "init",
+            str(target),
+            "--title",
+            "T",
+            "--map",
+            str(sample_map),
+            "--map",
+            str(twin / "crs_sample.XML"),
+        ],
+    )
+    assert result.exit_code == 2 and "share the stem 'crs_sample'" in result.stderr
+    assert not target.exists()
+
+
+def test_init_in_an_existing_repository_keeps_its_files(runner, sample_map, tmp_path):
+    target = tmp_path / "repo"
+    target.mkdir()
+    subprocess.run(["git", "init", "-q", str(target)], check=True)
+    (target / ".gitattributes").write_text("*.png binary\n")
+    (target / ".gitignore").write_text("*.pyc\n")
+    result = runner.invoke(
+        cli,
+        [
+            "init",
+            str(target),
+            "--title",
+            "T",
+            "--map",
+            str(sample_map),
+            "--curator-name",
+            "J",
+            "--orcid",
+            CARBERRY,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    attributes = (target / ".gitattributes").read_text()
+    assert (
+        attributes.startswith("*.png binary\n")
+        and "evidence.tsv text eol=lf merge=crsmap" in attributes
+    )
+    assert (target / ".gitignore").read_text().startswith("*.pyc\n")
+    again = tmp_path / "again"
+    again.mkdir()
+    (again / "evidence.tsv").write_text("precious\n")
+    refused = runner.invoke(cli, ["init", str(again), "--title", "T", "--map", str(sample_map)])
+    assert refused.exit_code == 2 and "expected a folder without crsmap ledgers" in refused.stderr
+    assert (again / "evidence.tsv").read_text() == "precious\n"
+
+
+def test_map_files_must_stay_inside_the_repository(crsmap, project, tmp_path):
+    outside = tmp_path / "outside.xml"
+    outside.write_bytes((project.root / "maps/crs_sample.xml").read_bytes())
+    config = project.root / "crsmap.toml"
+    for bad in (str(outside), "../outside.xml"):
+        config.write_text(
+            config.read_text().replace('files = ["maps/crs_sample.xml"]', f'files = ["{bad}"]')
+        )
+        result = crsmap("annotate")
+        assert (
+            result.exit_code == 2
+            and "must be a relative path inside the repository" in result.stderr
+        )
+        config.write_text(
+            config.read_text().replace(f'files = ["{bad}"]', 'files = ["maps/crs_sample.xml"]')
+        )
+    assert outside.read_bytes() == (project.root / "maps/crs_sample.xml").read_bytes()
+
+
+def test_curators_add_to_an_inline_array_and_a_crlf_file(crsmap, project):
+    config = project.root / "crsmap.toml"
+    text = config.read_text()
+    start = text.index("[[curators]]")
+    end = text.index("[literature]")
+    inline = f'curators = [{{name = "Josiah Carberry", orcid = "{CARBERRY}"}}]\n\n'
+    text = text[:start] + text[end:]
+    text = inline + text
+    config.write_bytes(text.replace("\n", "\r\n").encode())
+    result = crsmap("curators", "add", "Ada Lovelace", "--orcid", SECOND_ORCID)
+    assert result.exit_code == 0, result.output
+    written = config.read_bytes()
+    assert written.count(b"\n") == written.count(b"\r\n")
+    listing = json.loads(crsmap("curators", "list", "--format", "json").output)
+    assert [c["orcid"] for c in listing] == [CARBERRY, SECOND_ORCID]
+
+
+def test_hand_written_references_are_matched_by_their_normal_form(crsmap, project):
+    ledger = project.root / "evidence.tsv"
+    row = f"re12\tPMID:29808005\tECO:0000269\t{CARBERRY}\t2026-01-05\tmanual\t"
+    ledger.write_text(ledger.read_text() + row + "\n")
+    again = crsmap("evidence", "add", "re12", "29808005")
+    assert again.exit_code == 0 and "already recorded" in again.output
+    removed = crsmap("evidence", "remove", "re12", "29808005")
+    assert removed.exit_code == 0, removed.output
+    assert "PMID:29808005" not in ledger.read_text()
+
+
+def test_evidence_of_a_reaction_deleted_from_the_map_can_be_listed_and_removed(crsmap, project):
+    ledger = project.root / "evidence.tsv"
+    ledger.write_text(
+        ledger.read_text() + f"re999\tpubmed:1\tECO:0000269\t{CARBERRY}\t2026-01-05\tmanual\t\n"
+    )
+    listed = crsmap("evidence", "list", "re999", "--format", "tsv")
+    assert listed.exit_code == 0 and "re999\tpubmed:1" in listed.output
+    assert crsmap("evidence", "remove", "re999", "pubmed:1").exit_code == 0
+    assert "re999" not in ledger.read_text()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["re12", "pubmed:1", "--note", "IL-1\u2028blockade"], "control characters"),
+        (["re12", "doi:10.1234/a%00b"], "invalid DOI"),
+    ],
+)
+def test_values_that_would_break_a_ledger_line_are_refused(crsmap, project, args, message):
+    before = snapshot(project.root)
+    result = crsmap("evidence", "add", *args)
+    assert result.exit_code == 2 and message in result.stderr
+    assert snapshot(project.root) == before
+
+
+def test_suggestions_ignore_case(crsmap):
+    assert "did you mean re12" in crsmap("evidence", "add", "RE12x", "pubmed:1").stderr
+
+
+def test_a_reaction_type_with_a_line_break_is_folded(runner, tmp_path):
+    xml = document(
+        species("s1", "A") + species("s2", "B"),
+        reaction("re1", ["s1"], ["s2"], type_="STATE_TRANSITION\nX"),
+    )
+    path = tmp_path / "nl.xml"
+    path.write_text(xml)
+    target = tmp_path / "p"
+    assert (
+        runner.invoke(
+            cli,
+            [
+                "init",
+                str(target),
+                "--title",
+                "T",
+                "--map",
+                str(path),
+                "--curator-name",
+                "J",
+                "--orcid",
+                CARBERRY,
+            ],
+        ).exit_code
+        == 0
+    )
+    result = runner.invoke(cli, ["--project", str(target), "evidence", "add", "re1", "123"])
+    assert result.exit_code == 0, result.output
+    assert "A -> B [STATE_TRANSITION X]" in (target / "interactions.tsv").read_text()
