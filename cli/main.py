@@ -50,6 +50,8 @@ class CrsmapGroup(click.Group):
 
 
 class State:
+    """What the global options chose, and the project opened on first use."""
+
     def __init__(self, project_dir: str, quiet: bool):
         self.project_dir = project_dir
         self.quiet = quiet

@@ -21,6 +21,7 @@ def output_format(fn):
 
 
 def resolve_format(fmt: str | None) -> str:
+    """The format asked for, else table on a terminal and tsv in a pipe."""
     if fmt:
         return fmt
     return "table" if sys.stdout.isatty() else "tsv"

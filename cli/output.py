@@ -19,6 +19,7 @@ def _cell(value) -> str:
 
 
 def to_json(data) -> str:
+    """Indented, UTF-8 JSON in the key order given (deterministic for the same data)."""
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
 
 

@@ -66,6 +66,7 @@ class Interaction:
 
     @property
     def participants(self) -> tuple[Participant, ...]:
+        """Reactants, products and modifiers, in that order."""
         return self.reactants + self.products + self.modifiers
 
 
@@ -79,6 +80,7 @@ class CellDesignerMap:
 
     @property
     def stem(self) -> str:
+        """The file name without extension, which qualifies IDs in multi-map projects."""
         return self.path.stem
 
 

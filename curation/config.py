@@ -31,6 +31,8 @@ class Curator:
 
 @dataclass(frozen=True)
 class MapSettings:
+    """The ``[map]`` table: what the map is and which files hold it."""
+
     title: str
     short_name: str
     files: tuple[str, ...]
@@ -53,6 +55,7 @@ class Config:
     audit: dict = field(default_factory=dict)
 
     def curator(self, orcid: str) -> Curator | None:
+        """The registered curator with this ORCID, or None."""
         return next((c for c in self.curators if c.orcid == orcid), None)
 
 

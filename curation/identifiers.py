@@ -71,6 +71,7 @@ class Reference:
 
     @property
     def curie(self) -> str:
+        """``prefix:local_id``, the form stored in the ledgers."""
         return f"{self.prefix}:{self.local_id}"
 
     def __str__(self) -> str:

@@ -97,10 +97,12 @@ def natural_key(text: str) -> tuple:
 
 
 def evidence_sort_key(record: EvidenceRecord) -> tuple:
+    """The order of ``evidence.tsv``: interaction, then reference, both natural."""
     return (natural_key(record.interaction), natural_key(record.reference))
 
 
 def interaction_sort_key(record: InteractionRecord) -> tuple:
+    """The order of ``interactions.tsv``: interaction, natural."""
     return natural_key(record.interaction)
 
 
@@ -237,8 +239,10 @@ def render_interactions(records: Iterable[InteractionRecord]) -> str:
 
 
 def write_evidence(path: Path, records: Iterable[EvidenceRecord]) -> None:
+    """Write ``evidence.tsv`` atomically."""
     atomic_write_text(path, render_evidence(records))
 
 
 def write_interactions(path: Path, records: Iterable[InteractionRecord]) -> None:
+    """Write ``interactions.tsv`` atomically."""
     atomic_write_text(path, render_interactions(records))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .celldesigner import Interaction
 from .ledger import EvidenceRecord, InteractionRecord, natural_key
-from .project import Project
+from .project import Project, reference_key
 
 INTERACTION_KEYS = (
     "id",
@@ -31,7 +31,7 @@ def _index(
 
 
 def _summary(project: Project, interaction: Interaction, records, row) -> dict:
-    references = sorted({r.reference for r in records}, key=natural_key)
+    references = sorted({reference_key(r.reference) for r in records}, key=natural_key)
     return {
         "id": interaction.id,
         "map": interaction.map,
