@@ -13,6 +13,7 @@ import gc
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import InputError
 from .identifiers import PUBMED, Reference, parse_reference
@@ -31,9 +32,11 @@ EMPTY_SET = "∅"  # how CellDesigner draws degradation and an empty side
 _RDF_RESOURCE = f"{{{RDF_NS}}}resource"
 
 
-@dataclass(frozen=True)
-class Participant:
-    """A species taking part in a reaction, by the name CellDesigner shows for it."""
+class Participant(NamedTuple):
+    """A species taking part in a reaction, by the name CellDesigner shows for it.
+
+    A named tuple rather than a dataclass: large maps create tens of thousands of them.
+    """
 
     role: str  # reactant | product | modifier
     species: str  # SBML species id
@@ -92,7 +95,7 @@ def make_signature(type_, reactants, products, modifiers) -> str:
     """
 
     def side(parts) -> str:
-        names = sorted((p.name for p in parts), key=natural_key)
+        names = sorted(p.name for p in parts)
         return " + ".join(names) if names else EMPTY_SET
 
     text = f"{side(reactants)} -> {side(products)} [{type_ or 'UNKNOWN'}"
@@ -100,7 +103,7 @@ def make_signature(type_, reactants, products, modifiers) -> str:
     for mod in modifiers:
         groups.setdefault(mod.modification or "MODIFIER", []).append(mod.name)
     for kind in sorted(groups):
-        text += f"; {kind}: {', '.join(sorted(set(groups[kind]), key=natural_key))}"
+        text += f"; {kind}: {', '.join(sorted(set(groups[kind])))}"
     return text + "]"
 
 
@@ -385,23 +388,17 @@ def map_from_tree(
     return result
 
 
-class _LazyXPath:
-    """An lxml XPath compiled on first use, so importing this module does not import lxml."""
-
-    def __init__(self, expression: str, namespaces: dict[str, str]):
-        self._args = (expression, namespaces)
-        self._compiled = None
-
-    def __call__(self, element):
-        if self._compiled is None:
-            from lxml import etree
-
-            self._compiled = etree.XPath(self._args[0], namespaces=self._args[1])
-        return self._compiled(element)
+_RDF_TAG = f"{{{RDF_NS}}}RDF"
 
 
-# Every rdf:resource below a reaction's annotation, whatever the qualifier or nesting.
-_RESOURCES = _LazyXPath(".//@rdf:resource", {"rdf": RDF_NS})
+def _rdf_resources(annotation) -> list[str]:
+    """Every rdf:resource inside the RDF of an annotation, whatever the qualifier or nesting."""
+    return [
+        resource
+        for rdf in annotation.iter(_RDF_TAG)  # most reactions have none: a C-level scan
+        for element in rdf.iter()
+        if (resource := element.get(_RDF_RESOURCE))
+    ]
 
 
 def _read_reaction(reaction, sbml: str, species: _Species, stem: str, qualify: bool) -> Interaction:
@@ -436,7 +433,7 @@ def _read_reaction(reaction, sbml: str, species: _Species, stem: str, qualify: b
     rdf_refs: list[Reference] = []
     invalid: list[str] = []
     if annotation is not None:
-        for resource in _RESOURCES(annotation):
+        for resource in _rdf_resources(annotation):
             ref, bad = _resource_reference(resource)
             if ref:
                 rdf_refs.append(ref)
