@@ -304,7 +304,7 @@ def evidence_list(state, interaction_id, fmt):
     project = state.project
     rows = evidence_rows(project, interaction_id)
     _warn_ledger_problems(project)
-    emit_rows(rows, EVIDENCE_KEYS, options.resolve_format(fmt))
+    emit_rows(rows, (*EVIDENCE_KEYS, "citation"), options.resolve_format(fmt))
 
 
 # --- curators --------------------------------------------------------------------------------
@@ -372,7 +372,7 @@ def show(state, interaction_id, fmt):
                 + (f"\t{p['modification']}" if p["modification"] else "")
             )
         for e in card["evidence"]:
-            click.echo("evidence\t" + "\t".join(e.values()))
+            click.echo("evidence\t" + "\t".join(_flat(v) for v in e.values()))
     else:
         click.echo(_card_text(card))
 
@@ -410,12 +410,67 @@ def _card_text(card: dict) -> str:
         lines.append(f"  evidence    {len(card['evidence'])} record(s)")
         for e in card["evidence"]:
             note = f'  "{e["note"]}"' if e["note"] else ""
+            if e["citation"]:
+                note = f"  {e['citation']}{note}"
             lines.append(
                 f"    {e['reference']:<28} {e['evidence']}  {e['curator']}  {e['date']}  {e['source']}{note}"
             )
     else:
         lines.append(f"  evidence    none (add with `crsmap evidence add {card['id']} REF`)")
     return "\n".join(lines)
+
+
+# --- literature ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Fetch every reference again, not only those missing from the cache.",
+)
+@click.option("--offline", is_flag=True, help="Use only the cache; report what is missing.")
+@click.option(
+    "--only",
+    multiple=True,
+    metavar="ID",
+    help="Only these interactions' references (or these references).",
+)
+@options.no_commit
+@click.pass_obj
+def fetch(state, refresh, offline, only, no_commit):
+    """Fetch citation metadata of every ledger reference into literature.jsonl."""
+    from .progress import progress_bar
+
+    with progress_bar("fetching citations", state.quiet) as factory:
+        report, change = state.project.fetch(refresh, offline, only, factory, commit=not no_commit)
+    line = report.summary()
+    if change.commit:
+        line += f" (commit {change.commit[:10]})"
+    click.echo(line)
+
+
+@cli.command()
+@click.argument("fmt", type=click.Choice(["bibtex", "csl", "tsv"]), metavar="bibtex|csl|tsv")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    default=None,
+    metavar="FILE",
+    help="Write to FILE instead of stdout.",
+)
+@click.pass_obj
+def export(state, fmt, output):
+    """The ledger's references as BibTeX, CSL-JSON or a flat table."""
+    text = state.project.export(fmt)
+    if output is None or output == "-":
+        click.echo(text, nl=False)
+        return
+    from curation.citations import write_export
+
+    write_export(text, output)
+    state.say(f"wrote {output}")
 
 
 # --- demo ------------------------------------------------------------------------------------

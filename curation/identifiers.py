@@ -127,6 +127,18 @@ def _checked(prefix: str, local: str, original: str) -> Reference:
     return Reference(PMC, local)
 
 
+def reference_key(text: str) -> str:
+    """The CURIE of a ledger reference, or the text itself when it does not parse.
+
+    Hand-edited ledgers may hold ``PMID:29808005``; comparing normalised forms keeps
+    ``evidence add`` from duplicating it and lets ``evidence remove`` find it.
+    """
+    try:
+        return parse_reference(text).curie
+    except InputError:
+        return text
+
+
 def normalise_reference(text: str) -> str:
     """Return the CURIE of a reference given in any accepted spelling."""
     return parse_reference(text).curie

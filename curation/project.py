@@ -29,6 +29,7 @@ from .identifiers import (
     parse_orcid,
     parse_reference,
     parse_spdx,
+    reference_key,
 )
 from .ledger import (
     EVIDENCE_FILE,
@@ -46,18 +47,6 @@ from .ledger import (
 )
 from .scaffold import create_project
 from .storage import atomic_write_bytes, atomic_write_text, project_lock
-
-
-def reference_key(text: str) -> str:
-    """The CURIE of a ledger reference, or the text itself when it does not parse.
-
-    Hand-edited ledgers may hold ``PMID:29808005``; comparing normalised forms keeps
-    ``evidence add`` from duplicating it and lets ``evidence remove`` find it.
-    """
-    try:
-        return parse_reference(text).curie
-    except InputError:
-        return text
 
 
 class Project:
@@ -500,6 +489,33 @@ class Project:
         return Change(
             f"wrote {total} reference(s) into {', '.join(written)}", written, sha, unknown
         )
+
+    # --- literature -----------------------------------------------------------------------
+
+    def fetch(
+        self,
+        refresh: bool = False,
+        offline: bool = False,
+        only: Sequence[str] = (),
+        progress_factory=None,
+        commit: bool = True,
+    ):
+        """Fetch citation metadata into literature.jsonl; see :func:`curation.citations.fetch`."""
+        from . import citations
+
+        return citations.fetch(self, refresh, offline, only, progress_factory, commit)
+
+    def citations(self) -> dict:
+        """Cached citations by reference CURIE."""
+        from . import citations
+
+        return citations.cached(self)
+
+    def export(self, fmt: str) -> str:
+        """The ledger's references as ``bibtex``, ``csl`` or ``tsv`` text."""
+        from . import citations
+
+        return citations.export(self, fmt)
 
     # --- git ------------------------------------------------------------------------------
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .celldesigner import Interaction
+from .identifiers import reference_key
 from .ledger import EvidenceRecord, InteractionRecord, natural_key
-from .project import Project, reference_key
+from .project import Project
 
 INTERACTION_KEYS = (
     "id",
@@ -57,13 +58,21 @@ def interaction_summaries(project: Project, missing_evidence: bool = False) -> l
     return result
 
 
+def _evidence_row(record: EvidenceRecord, cache: dict) -> dict:
+    row = {k: getattr(record, k) for k in EVIDENCE_KEYS}
+    citation = cache.get(reference_key(record.reference))
+    row["citation"] = citation.short() if citation is not None else None
+    return row
+
+
 def evidence_rows(project: Project, interaction_id: str | None = None) -> list[dict]:
-    """Evidence records, optionally of one interaction, in ledger order."""
+    """Evidence records, optionally of one interaction, in ledger order, with short citations."""
     if interaction_id is None:
         records = project.evidence().records
     else:
         records = project.evidence_of(interaction_id)
-    return [{k: getattr(r, k) for k in EVIDENCE_KEYS} for r in records]
+    cache = project.citations()
+    return [_evidence_row(r, cache) for r in records]
 
 
 def interaction_card(project: Project, interaction_id: str) -> dict:
@@ -73,6 +82,7 @@ def interaction_card(project: Project, interaction_id: str) -> dict:
     row = rows.get(interaction.id)
     records = evidence.get(interaction.id, [])
     card = _summary(project, interaction, records, row)
+    cache = project.citations() if records else {}
     curator = project.config.curator(row.curator) if row and row.curator else None
     card.update(
         {
@@ -86,7 +96,7 @@ def interaction_card(project: Project, interaction_id: str) -> dict:
                 }
                 for p in interaction.participants
             ],
-            "evidence": [{k: getattr(r, k) for k in EVIDENCE_KEYS} for r in records],
+            "evidence": [_evidence_row(r, cache) for r in records],
             "curator_name": curator.name if curator else None,
             "derived_from": row.derived_from if row and row.derived_from else None,
             "updated": row.updated if row and row.updated else None,

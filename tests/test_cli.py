@@ -335,7 +335,7 @@ def test_evidence_remove_puts_the_reason_in_the_commit(crsmap, project):
 def test_evidence_list_all_and_one(crsmap):
     crsmap("import")
     everything = json.loads(crsmap("evidence", "list", "--format", "json").output)
-    assert len(everything) == 24 and list(everything[0]) == list(EVIDENCE_COLUMNS)
+    assert len(everything) == 24 and list(everything[0]) == [*EVIDENCE_COLUMNS, "citation"]
     one = crsmap("evidence", "list", "re11", "--format", "tsv").output.splitlines()
     assert [line.split("\t")[1] for line in one[1:]] == ["pubmed:30542164", "pubmed:36586780"]
 

@@ -1,0 +1,143 @@
+"""The project side of literature: which references to fetch, the cache, exports.
+
+The network and the citation formats live in the ``literature`` package, imported only
+when one of these functions runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from . import gitrepo
+from .change import Change
+from .errors import InputError, OutsideError
+from .identifiers import parse_reference, reference_key
+from .storage import atomic_write_text, project_lock
+
+if TYPE_CHECKING:
+    from literature.fetch import FetchReport
+    from literature.model import Citation
+
+    from .project import Project
+
+CACHE_FILE = "literature.jsonl"
+EXPORT_FORMATS = ("bibtex", "csl", "tsv")
+
+
+def open_cache(project: Project):
+    """The project's ``literature.jsonl``, updated under the project lock."""
+    from literature.cache import Cache
+
+    return Cache(project.root / CACHE_FILE, lock=lambda: project_lock(project.root))
+
+
+def cached(project: Project) -> dict[str, Citation]:
+    """Cached citations by reference CURIE (empty when nothing was fetched yet)."""
+    from literature.cache import read_cache
+
+    return read_cache(project.root / CACHE_FILE)
+
+
+def ledger_references(project: Project, only: Sequence[str] = ()) -> list[str]:
+    """References of the evidence ledger, all or those named by ``only``.
+
+    ``only`` holds interaction IDs (their references) or references themselves.
+    """
+    records = project.evidence().records
+    if not only:
+        return sorted({r.reference for r in records})
+    chosen: set[str] = set()
+    for item in only:
+        try:
+            interaction = project._ledger_id(item, records)
+        except InputError:
+            try:
+                chosen.add(parse_reference(item).curie)
+            except InputError:
+                raise InputError(
+                    f"--only {item!r} is neither an interaction of the map nor a reference "
+                    "(pubmed:N, doi:10..., pmc:PMCN)"
+                ) from None
+            continue
+        chosen.update(r.reference for r in records if r.interaction == interaction)
+    return sorted(chosen)
+
+
+def fetch(
+    project: Project,
+    refresh: bool = False,
+    offline: bool = False,
+    only: Sequence[str] = (),
+    progress_factory: Callable[[int], Callable[[int], None]] | None = None,
+    commit: bool = True,
+) -> tuple[FetchReport, Change]:
+    """Fetch metadata of the ledger's references into literature.jsonl, and commit it.
+
+    A network failure is raised (exit 3) after the batches fetched so far are written
+    and committed.
+    """
+    from literature.fetch import Settings, fetch_citations
+
+    references = ledger_references(project, only)
+    settings = Settings.from_environment(project.config.literature_email)
+    repo = gitrepo.require_repo(project.root) if commit and not offline else None
+    cache = open_cache(project)
+    before = (
+        (project.root / CACHE_FILE).read_bytes() if (project.root / CACHE_FILE).exists() else b""
+    )
+    failure: OutsideError | None = None
+    try:
+        report = fetch_citations(
+            references,
+            cache,
+            settings,
+            refresh=refresh,
+            offline=offline,
+            progress_factory=progress_factory,
+        )
+    except OutsideError as exc:
+        failure, report = exc, None
+    after = (
+        (project.root / CACHE_FILE).read_bytes() if (project.root / CACHE_FILE).exists() else b""
+    )
+    sha = None
+    if repo is not None and after != before:
+        try:
+            author = project.acting_curator()
+        except InputError:
+            author = None  # a fetch in CI need not name a curator
+        count = after.count(b"\n")
+        sha = gitrepo.commit_paths(
+            repo,
+            [project.root / CACHE_FILE],
+            f"Fetch citation metadata ({count} references cached)",
+            author,
+        )
+    if failure is not None:
+        kept = after.count(b"\n") - before.count(b"\n")
+        raise OutsideError(
+            f"{failure}; kept {max(kept, 0)} newly fetched reference(s) in {CACHE_FILE}"
+        )
+    change = Change(report.summary(), (CACHE_FILE,) if after != before else (), sha)
+    return report, change
+
+
+def export(project: Project, fmt: str) -> str:
+    """The ledger's cached references as BibTeX, CSL-JSON or TSV."""
+    from literature import export as formats
+
+    if fmt not in EXPORT_FORMATS:
+        raise InputError(
+            f"unknown export format {fmt!r}: expected one of {', '.join(EXPORT_FORMATS)}"
+        )
+    cache = cached(project)
+    wanted = {reference_key(r) for r in ledger_references(project)}
+    citations = [c for ref, c in cache.items() if ref in wanted]
+    render = {"bibtex": formats.to_bibtex, "csl": formats.to_csl, "tsv": formats.to_tsv}[fmt]
+    return render(citations)
+
+
+def write_export(text: str, path) -> None:
+    """Write an export file atomically."""
+    atomic_write_text(path, text)

@@ -1,0 +1,95 @@
+"""``literature.jsonl``: one citation per line, sorted by id, keys sorted (SPEC 2.5)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from curation.errors import InputError
+from curation.storage import atomic_write_text, read_text
+
+from .model import NOTICE_TYPES, SOURCES, STATUSES, Citation
+
+CACHE_FILE = "literature.jsonl"
+
+
+def read_cache(path: Path) -> dict[str, Citation]:
+    """Citations by reference id; a missing file is an empty cache, a corrupt line exit 2."""
+    path = Path(path)
+    if not path.exists():
+        return {}
+    citations: dict[str, Citation] = {}
+    for number, line in enumerate(read_text(path, "literature cache").split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except ValueError as exc:
+            raise InputError(
+                f"{path.name}:{number}: invalid JSON ({exc.msg}); run `crsmap fetch --refresh`"
+            ) from None
+        problem = _problem(data)
+        if problem:
+            raise InputError(f"{path.name}:{number}: {problem}; run `crsmap fetch --refresh`")
+        citations[data["id"]] = Citation.from_json(data)
+    return citations
+
+
+def _problem(data) -> str | None:
+    if not isinstance(data, dict):
+        return "expected a JSON object"
+    if not isinstance(data.get("id"), str) or ":" not in data["id"]:
+        return "missing or invalid 'id'"
+    if data.get("status") not in STATUSES:
+        return f"status {data.get('status')!r} is not one of {', '.join(STATUSES)}"
+    if data.get("source") not in SOURCES:
+        return f"source {data.get('source')!r} is not one of {', '.join(SOURCES)}"
+    if not isinstance(data.get("authors", []), list) or not all(
+        isinstance(a, dict) and isinstance(a.get("family", ""), str)
+        for a in data.get("authors", [])
+    ):
+        return "authors must be a list of {family, given} objects"
+    for notice in data.get("notices", []) or []:
+        if (
+            not isinstance(notice, dict)
+            or notice.get("type") not in NOTICE_TYPES
+            or not isinstance(notice.get("id"), str)
+        ):
+            return f"invalid notice {notice!r}"
+    if data.get("year") is not None and not isinstance(data["year"], int):
+        return f"year {data['year']!r} is not a number"
+    return None
+
+
+def render_cache(citations: Iterable[Citation]) -> str:
+    """The deterministic text of ``literature.jsonl``."""
+    ordered = sorted(citations, key=lambda c: c.id)
+    return "".join(
+        json.dumps(c.to_json(), sort_keys=True, ensure_ascii=False) + "\n" for c in ordered
+    )
+
+
+class Cache:
+    """The cache file of one project; updates re-read and merge under the caller's lock."""
+
+    def __init__(self, path: Path, lock: Callable[[], AbstractContextManager] | None = None):
+        self.path = Path(path)
+        self._lock = lock or contextlib.nullcontext
+        self.entries = read_cache(self.path)
+
+    def get(self, reference: str) -> Citation | None:
+        return self.entries.get(reference)
+
+    def update(self, citations: Iterable[Citation]) -> None:
+        """Merge citations into the file atomically (another process may have written since)."""
+        new = list(citations)
+        if not new:
+            return
+        with self._lock():
+            merged = read_cache(self.path)
+            merged.update((c.id, c) for c in new)
+            atomic_write_text(self.path, render_cache(merged.values()))
+            self.entries = merged

@@ -1,0 +1,146 @@
+"""Crossref ``/works/{doi}`` for references that are DOIs without a PMID.
+
+Crossref reports retractions and corrections in ``updated-by`` (this work was updated by
+a notice) and ``update-to`` (this work *is* a notice). The polite pool is reached with a
+``mailto``; the limits Crossref announces in ``X-Rate-Limit-*`` headers are obeyed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.parse
+
+from curation.errors import OutsideError
+
+from .http import HttpClient, limiter_for
+from .model import Author, Citation, Notice, utc_now
+
+DEFAULT_URL = "https://api.crossref.org/"
+POLITE_RATE = 10  # requests a second in the polite pool; 5 without mailto
+_NOTICE_TYPES = {
+    "retraction": "retraction",
+    "withdrawal": "retraction",
+    "removal": "retraction",
+    "correction": "erratum",
+    "erratum": "erratum",
+    "corrigendum": "erratum",
+    "expression_of_concern": "expression-of-concern",
+    "expression-of-concern": "expression-of-concern",
+}
+# A work that is itself a notice gets PubMed's publication type for it.
+_NOTICE_PUBTYPES = {
+    "retraction": "Retraction of Publication",
+    "erratum": "Published Erratum",
+    "expression-of-concern": "Expression of Concern",
+}
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*s\s*$")
+
+
+class CrossrefClient:
+    """One Crossref work per request, in the polite pool when an email is configured."""
+
+    def __init__(self, base_url: str = DEFAULT_URL, email: str = ""):
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        self.email = email
+        self.limiter = limiter_for("crossref", POLITE_RATE if email else 5)
+        agent = f"crsmap (mailto:{email})" if email else "crsmap"
+        self.http = HttpClient("Crossref", self.limiter, user_agent=agent)
+
+    def work(self, doi: str) -> Citation:
+        """The citation of a DOI; ``not-found`` when Crossref answers 404."""
+        url = self.base_url + "works/" + urllib.parse.quote(doi, safe="")
+        params = {"mailto": self.email} if self.email else None
+        response = self.http.request(
+            "GET", url, params=params, ok=(200, 404), what=f"lookup of {doi}"
+        )
+        self._obey(response.headers)
+        if response.status_code == 404:
+            return Citation(
+                id=f"doi:{doi}", status="not-found", source="crossref", fetched=utc_now(), doi=doi
+            )
+        try:
+            document = json.loads(response.content)
+        except ValueError:
+            raise OutsideError(f"Crossref answered {doi} with malformed JSON") from None
+        return parse_work(document, doi)
+
+    def _obey(self, headers) -> None:
+        limit = headers.get("X-Rate-Limit-Limit", "")
+        interval = _INTERVAL.match(headers.get("X-Rate-Limit-Interval", "") or "")
+        if limit.isdigit() and interval:
+            calls, period = int(limit), float(interval.group(1))
+            if calls / period < self.limiter.calls / self.limiter.period:
+                self.limiter.set_rate(calls, period)
+
+
+def parse_work(document: dict, doi: str) -> Citation:
+    """A citation from a Crossref ``work`` message."""
+    message = document.get("message") if isinstance(document, dict) else None
+    if not isinstance(message, dict):
+        raise OutsideError(f"Crossref answered {doi} without a work message")
+    notices = []
+    for update in message.get("updated-by") or ():
+        kind = (
+            _NOTICE_TYPES.get(str(update.get("type", "")).lower())
+            if isinstance(update, dict)
+            else None
+        )
+        if kind and update.get("DOI"):
+            notices.append(Notice(kind, f"doi:{str(update['DOI']).lower()}"))
+    pubtypes = [str(message["type"])] if message.get("type") else []
+    for update in message.get("update-to") or ():
+        kind = (
+            _NOTICE_TYPES.get(str(update.get("type", "")).lower())
+            if isinstance(update, dict)
+            else None
+        )
+        if kind and _NOTICE_PUBTYPES[kind] not in pubtypes:
+            pubtypes.append(_NOTICE_PUBTYPES[kind])
+    unique = tuple(sorted(set(notices), key=lambda n: (n.type, n.id)))
+    return Citation(
+        id=f"doi:{doi}",
+        status="ok",
+        source="crossref",
+        fetched=utc_now(),
+        doi=str(message.get("DOI") or doi).lower(),
+        title=_first(message.get("title")),
+        authors=tuple(_author(a) for a in message.get("author") or () if isinstance(a, dict)),
+        journal=_first(message.get("short-container-title"))
+        or _first(message.get("container-title")),
+        year=_year(message),
+        volume=_plain(message.get("volume")),
+        issue=_plain(message.get("issue")),
+        pages=_plain(message.get("page")),
+        pubtypes=tuple(pubtypes),
+        retracted=any(n.type == "retraction" for n in unique),
+        notices=unique,
+    )
+
+
+def _first(value) -> str:
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return _plain(value)
+
+
+def _plain(value) -> str:
+    return " ".join(str(value).split()) if value else ""
+
+
+def _author(entry: dict) -> Author:
+    if entry.get("family"):
+        return Author(_plain(entry["family"]), _plain(entry.get("given")))
+    return Author(_plain(entry.get("name")), "")  # an organisation
+
+
+def _year(message: dict) -> int | None:
+    for key in ("issued", "published-print", "published-online", "published", "created"):
+        parts = (
+            (message.get(key) or {}).get("date-parts")
+            if isinstance(message.get(key), dict)
+            else None
+        )
+        if parts and parts[0] and isinstance(parts[0][0], int):
+            return parts[0][0]
+    return None

@@ -1,0 +1,110 @@
+"""The one citation record crsmap keeps per reference (SPEC 2.5), and how it is cited.
+
+A :class:`Citation` is what ``literature.jsonl`` holds, one JSON object per line with
+sorted keys. It is built by the PubMed and Crossref clients and read by the exporters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import asdict, dataclass, field
+
+NOTICE_TYPES = ("retraction", "erratum", "expression-of-concern")
+STATUSES = ("ok", "not-found")
+SOURCES = ("pubmed", "crossref")
+
+
+@dataclass(frozen=True)
+class Author:
+    """A person in a citation: family name and given names or initials."""
+
+    family: str
+    given: str = ""
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A retraction, erratum or expression of concern linked to a reference."""
+
+    type: str
+    id: str  # CURIE of the notice, e.g. pubmed:37015095
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Citation metadata of one reference, as cached in ``literature.jsonl``."""
+
+    id: str  # the reference CURIE the ledger uses
+    status: str = "ok"
+    source: str = "pubmed"
+    fetched: str = ""  # UTC timestamp, e.g. 2026-11-26T10:00:00Z
+    pmid: str | None = None
+    pmcid: str | None = None
+    doi: str | None = None
+    title: str = ""
+    authors: tuple[Author, ...] = ()
+    journal: str = ""
+    year: int | None = None
+    volume: str = ""
+    issue: str = ""
+    pages: str = ""
+    pubtypes: tuple[str, ...] = ()
+    retracted: bool = False
+    notices: tuple[Notice, ...] = field(default=())
+
+    def to_json(self) -> dict:
+        """The JSON object of SPEC 2.5 (lists for tuples; key order is sorted on writing)."""
+        data = asdict(self)
+        data["authors"] = [{"family": a.family, "given": a.given} for a in self.authors]
+        data["notices"] = [{"type": n.type, "id": n.id} for n in self.notices]
+        data["pubtypes"] = list(self.pubtypes)
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict) -> Citation:
+        """Build a citation from a parsed ``literature.jsonl`` object (validated by the cache)."""
+        values = dict(data)
+        values["authors"] = tuple(
+            Author(a.get("family", ""), a.get("given", "")) for a in data.get("authors") or ()
+        )
+        values["notices"] = tuple(Notice(n["type"], n["id"]) for n in data.get("notices") or ())
+        values["pubtypes"] = tuple(data.get("pubtypes") or ())
+        known = set(cls.__dataclass_fields__)
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    @property
+    def found(self) -> bool:
+        return self.status == "ok"
+
+    def short(self) -> str:
+        """A short citation such as ``Giavridis T et al. 2018 Nat Med``; flagged when retracted."""
+        if not self.found:
+            return "not found"
+        if not self.authors:
+            lead = ""
+        elif len(self.authors) == 1:
+            lead = _author_short(self.authors[0])
+        elif len(self.authors) == 2:
+            lead = f"{_author_short(self.authors[0])} and {_author_short(self.authors[1])}"
+        else:
+            lead = f"{_author_short(self.authors[0])} et al."
+        parts = [p for p in (lead, str(self.year) if self.year else "", self.journal) if p]
+        text = " ".join(parts) or self.title or self.id
+        return f"RETRACTED: {text}" if self.retracted else text
+
+
+def initials(given: str) -> str:
+    """``Theodoros`` -> ``T``, ``Jae H.`` -> ``JH``; PubMed's ``SJC`` stays as it is."""
+    compact = given.replace(".", "").replace(" ", "").replace("-", "")
+    if compact.isupper():
+        return compact
+    return "".join(part[0].upper() for part in given.replace("-", " ").replace(".", " ").split())
+
+
+def _author_short(author: Author) -> str:
+    return f"{author.family} {initials(author.given)}".strip()
+
+
+def utc_now() -> str:
+    """The current UTC time as stored in ``fetched``."""
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
