@@ -10,7 +10,13 @@ from pathlib import Path
 
 import click
 
-from curation.demo import DEMO_CURATOR, DEMO_TITLE, copy_sample_map, demo_folder
+from curation.demo import (
+    DEMO_CURATOR,
+    DEMO_TITLE,
+    copy_sample_map,
+    demo_folder,
+    install_literature_snapshot,
+)
 from curation.errors import CrsmapError
 
 NAME, ORCID = DEMO_CURATOR
@@ -24,6 +30,10 @@ def _steps(project: str, sample: str) -> list[tuple[str, list[str]]]:
         ("Record the references the map already carries", [*at, "import"]),
         ("Which interactions still have no evidence?",
          [*at, "interactions", "list", "--missing-evidence", "--format", "table"]),
+        ("Citation metadata, from the snapshot shipped with the demo (no network)",
+         [*at, "fetch", "--offline"]),
+        ("The evidence of IL6:IL6R binding IL6ST: its only paper was retracted",
+         [*at, "evidence", "list", "re16", "--format", "table"]),
         ("Add evidence for the IL-1 interaction",
          [*at, "evidence", "add", "re12", "pubmed:29808005", "--note", "IL-1 blockade abates CRS in mice"]),
         ("Mark it reviewed", [*at, "interactions", "set", "re12", "--status", "reviewed"]),
@@ -45,6 +55,7 @@ def run_demo(directory: str | None, echo: Callable[[str], None] = click.echo) ->
         with tempfile.TemporaryDirectory(prefix="crsmap-sample-") as staging:
             sample = copy_sample_map(Path(staging))
             echo(f"crsmap demo in {project}\n")
+            snapshot_after = 2  # once the project exists and carries its map references
             for number, (title, args) in enumerate(_steps(str(project), str(sample)), start=1):
                 echo(click.style(f"{number}. {title}", bold=True))
                 echo("$ crsmap " + shlex.join(_shown(args, project, sample)))
@@ -55,6 +66,8 @@ def run_demo(directory: str | None, echo: Callable[[str], None] = click.echo) ->
                     code = exc.exit_code
                 if code:
                     raise CrsmapError(f"demo step {number} ({title}) failed with exit code {code}")
+                if number == snapshot_after:
+                    install_literature_snapshot(project)
                 echo("")
     finally:
         os.environ.pop("CRSMAP_CURATOR", None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Sequence
 
 import click
@@ -23,6 +24,10 @@ def to_json(data) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
 
 
+PIPE_WIDTH = 160
+_MIN_WIDTHS = {"signature": 24, "citation": 20, "reference": 15, "id": 4, "interaction": 4}
+
+
 def emit_rows(
     rows: Sequence[dict], columns: Sequence[str], fmt: str, title: str | None = None
 ) -> None:
@@ -40,17 +45,12 @@ def emit_rows(
 
     table = Table(title=title, show_lines=False, header_style="bold")
     for column in columns:
-        # Long free text folds; identifiers stay whole so they can be copied.
-        wide = column in ("signature", "note", "affiliation", "type")
-        table.add_column(
-            column,
-            overflow="fold",
-            no_wrap=not wide,
-            min_width=24 if column == "signature" else None,
-        )
+        # Everything folds rather than being cut, so nothing is lost on a narrow terminal.
+        table.add_column(column, overflow="fold", min_width=_MIN_WIDTHS.get(column))
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
-    Console().print(table)
+    # With no terminal to fit (a pipe, a file, a CI log), give tables room to breathe.
+    Console(width=None if sys.stdout.isatty() else PIPE_WIDTH).print(table)
 
 
 def info(message: str, quiet: bool = False) -> None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from .errors import InputError
 
 SAMPLE_MAP = "crs_sample.xml"
+LITERATURE_SNAPSHOT = "crs_literature.jsonl"
 DEMO_TITLE = "Cytokine Release Syndrome Map"
 DEMO_CURATOR = ("Josiah Carberry", "0000-0002-1825-0097")  # ORCID's documented example identity
 
@@ -19,6 +20,25 @@ def copy_sample_map(folder: Path) -> Path:
     target = Path(folder) / SAMPLE_MAP
     with resources.as_file(resources.files("curation") / "data" / SAMPLE_MAP) as source:
         shutil.copyfile(source, target)
+    return target
+
+
+def install_literature_snapshot(project_root: Path) -> Path:
+    """Put the shipped citation snapshot of the sample's references in place of a fetch.
+
+    The snapshot was built from verified bibliographic facts, so the demo runs offline.
+    """
+    from . import gitrepo
+    from .project import Project
+
+    project = Project.open(project_root)
+    target = project.root / "literature.jsonl"
+    with resources.as_file(resources.files("curation") / "data" / LITERATURE_SNAPSHOT) as source:
+        shutil.copyfile(source, target)
+    repo = gitrepo.find_repo(project.root)
+    if repo is not None:
+        message = "Add the demo's citation snapshot (what `crsmap fetch` would download)"
+        gitrepo.commit_paths(repo, [target], message, project.acting_curator())
     return target
 
 

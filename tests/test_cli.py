@@ -496,7 +496,9 @@ def test_demo_runs_the_cycle(runner, tmp_path):
     assert "$ crsmap evidence add re12 pubmed:29808005" in result.output
     assert "3 of 27 interactions without evidence" in result.output
     project = tmp_path / "demo" / "crs-map"
-    assert len(git_log(project)) == 5
+    assert len(git_log(project)) == 6  # init, import, snapshot, evidence, status, annotate
+    assert "RETRACTED: Ropelle ER et al. 2010 PLoS Biol" in result.output
+    assert "retracted 1, from cache 12, HTTP requests 0" in result.output
 
 
 def test_init_never_overwrites_a_different_map_in_maps(runner, sample_map, tmp_path):

@@ -75,3 +75,30 @@ def test_sample_cites_only_verified_crs_papers(sample):
     retracted = {f"pubmed:{r['pmid']}" for r in rows if r["status"] == "retracted"}
     carrying = [i.id for i in parsed.interactions.values() if retracted & set(i.references)]
     assert carrying == ["re16"]
+
+
+def test_literature_snapshot_covers_the_sample_and_matches_the_verified_facts(sample):
+    from literature.cache import read_cache
+
+    parsed, _ = sample
+    with resources.as_file(resources.files("curation") / "data" / "crs_literature.jsonl") as path:
+        snapshot = read_cache(path)
+    cited = {ref for i in parsed.interactions.values() for ref in i.references}
+    assert cited <= set(snapshot), cited - set(snapshot)
+    assert [c.id for c in snapshot.values() if c.retracted] == ["pubmed:20808781"]
+    assert snapshot["pubmed:20808781"].notices[0].id == "pubmed:37015095"
+    facts = SHARED_DATA / "crs_references.tsv"
+    if not facts.exists():
+        pytest.skip(f"{facts} not found: the verified reference list lives in ../shared/data")
+    with facts.open(encoding="utf-8") as handle:
+        rows = {r["pmid"]: r for r in csv.DictReader(handle, delimiter="\t")}
+    for citation in snapshot.values():
+        row = (
+            rows[citation.pmid]
+            if citation.pmid
+            else next(r for r in rows.values() if r["doi"].lower() == citation.doi)
+        )
+        assert citation.title == row["title"]
+        assert citation.doi == row["doi"].lower()
+        assert (citation.year or "") == (int(row["year"]) if row["year"] else "")
+        assert citation.journal == row["journal"]
