@@ -88,7 +88,8 @@ class Request:
     ``time`` is ``time.monotonic()`` at arrival; ``params`` merges the GET query and a POST
     form (repeated names joined by commas); ``status`` is the HTTP status sent, 0 when the
     connection was dropped without an answer. ``ids`` are the identifiers asked for (PMIDs,
-    PMC IDs or the one DOI) and ``path`` is the raw request path without the query.
+    PMC IDs or the one percent-decoded DOI; repeats dropped, order kept) and ``path`` is the
+    raw request path without the query.
     """
 
     time: float
@@ -480,8 +481,6 @@ def crossref_work(record: CrossrefRecord) -> dict[str, Any]:
 class _HTTPServer(ThreadingHTTPServer):
     """Threaded server that remembers open connections so ``stop`` can close them."""
 
-    daemon_threads = True
-
     def __init__(self, fake: FakeLiteratureServer) -> None:
         self.fake = fake
         self.connections: dict[threading.Thread, socket.socket] = {}
@@ -524,6 +523,10 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeLiterature/1.0"
     timeout = 10  # an idle kept-alive connection closes by itself
+    # Headers and body leave in one segment: with Nagle and delayed ACKs, two small writes
+    # cost ~40 ms per answer on loopback.
+    disable_nagle_algorithm = True
+    wbufsize = -1  # buffered; BaseHTTPRequestHandler flushes after each request
     server: _HTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -544,7 +547,7 @@ class _Handler(BaseHTTPRequestHandler):
         endpoint, ids, params, problem = self._parse(method, split.path, split.query, body)
         if problem is not None:
             # Bad path, method or body: answered before rate limiting, like a front-end proxy.
-            fake._log(
+            fake._record(
                 Request(time.monotonic(), endpoint, method, params, problem.status, ids, split.path)
             )
             self._send(problem)
@@ -562,7 +565,7 @@ class _Handler(BaseHTTPRequestHandler):
         kind = fault.kind if fault is not None else ""
         status = 0 if kind == "drop" else response.status
         # Logged before answering, so the log is complete when the client has its answer.
-        fake._log(Request(admission.arrival, endpoint, method, params, status, ids, split.path))
+        fake._record(Request(admission.arrival, endpoint, method, params, status, ids, split.path))
         if kind == "drop":
             self.close_connection = True
         elif kind == "truncated":
@@ -575,7 +578,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send(_Response(411, b"fake server: send a Content-Length", _TEXT))
             return None
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self.close_connection = True
+            self._send(_Response(400, b"fake server: bad Content-Length", _TEXT))
+            return None
         return self.rfile.read(length) if length else b""
 
     def _parse(
@@ -634,13 +644,13 @@ class _Handler(BaseHTTPRequestHandler):
             return _Response(429, body, "application/json", headers)
 
         if endpoint == "esummary":
-            response = fake._esummary(params, list(ids))
+            response = fake._answer_esummary(params, list(ids))
         elif endpoint == "efetch":
-            response = fake._efetch(params, list(ids))
+            response = fake._answer_efetch(params, list(ids))
         elif endpoint == "idconv":
-            response = fake._idconv(params, list(ids))
+            response = fake._answer_idconv(params, list(ids))
         else:
-            response = fake._crossref(ids[0], params, self.headers.get("User-Agent", ""))
+            response = fake._answer_crossref(ids[0], params, self.headers.get("User-Agent", ""))
         if endpoint in RATE_LIMITED:
             response.headers["X-RateLimit-Limit"] = str(admission.limit)
             remaining = max(0, admission.limit - admission.count)
@@ -676,8 +686,10 @@ class FakeLiteratureServer:
     ``api_key`` when one is sent, else the client address) over a sliding window of
     ``rate_window`` seconds (1.0). A request that arrives when ``limit`` requests of that
     caller already arrived within the window is answered 429 with NCBI's JSON body; ``limit``
-    is 3, or 10 with an ``api_key``. Every arrival counts, refused ones included, as at
-    NCBI. The ID converter and Crossref are not rate limited (inject a "429" to test that).
+    is 3, or 10 with an ``api_key`` (``limit_without_key``, ``limit_with_key``). Every
+    arrival counts, refused ones included: recorded NCBI 429 bodies report counts far above
+    the limit, so a client that retries at once stays refused. The ID converter and Crossref
+    are not rate limited at all (inject a "429" to test a client against that).
     ``Retry-After`` is sent only when ``retry_after`` is set, because NCBI sometimes omits it.
 
     Fault injection (``inject``) takes precedence over the rate limit: a request that gets
@@ -698,7 +710,7 @@ class FakeLiteratureServer:
         self._by_doi: dict[str, str] = {}  # lower-case DOI -> PMID
         self._crossref: dict[str, CrossrefRecord] = {}  # lower-case DOI -> record
         self._faults: list[_Fault] = []
-        self._log: list[Request] = []
+        self._request_log: list[Request] = []
         self._windows: dict[str, collections.deque[float]] = {}
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -714,7 +726,8 @@ class FakeLiteratureServer:
         self._port = self._httpd.server_address[1]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            # stop() waits up to one poll interval for the loop to notice; keep it short.
+            kwargs={"poll_interval": 0.01},
             name=f"fake-literature-{self.port}",
             daemon=True,
         )
@@ -930,24 +943,24 @@ class FakeLiteratureServer:
     def requests(self) -> list[Request]:
         """A copy of the request log, in order of arrival."""
         with self._lock:
-            return list(self._log)
+            return list(self._request_log)
 
     def count(self, endpoint: str | None = None) -> int:
         """Requests seen, all or to one endpoint (esummary, efetch, idconv, crossref, unknown)."""
         with self._lock:
-            return sum(1 for r in self._log if endpoint is None or r.endpoint == endpoint)
+            return sum(1 for r in self._request_log if endpoint is None or r.endpoint == endpoint)
 
     def ids_requested(self, endpoint: str) -> list[list[str]]:
         """The identifiers of each request to ``endpoint``, one list per request."""
         with self._lock:
-            return [list(r.ids) for r in self._log if r.endpoint == endpoint]
+            return [list(r.ids) for r in self._request_log if r.endpoint == endpoint]
 
     # ----------------------------------------------------------------- internals
 
-    def _log(self, request: Request) -> None:
+    def _record(self, request: Request) -> None:
         with self._lock:
             # Slow answers finish late; keep the log in arrival order all the same.
-            bisect.insort(self._log, request, key=lambda r: r.time)
+            bisect.insort(self._request_log, request, key=lambda r: r.time)
 
     def _admit(self, endpoint: str, params: dict[str, str], client: str) -> _Admission:
         """Pick the fault for this request, if any, and apply the sliding-window rate limit."""
@@ -980,16 +993,20 @@ class FakeLiteratureServer:
                 self.rate_violations += 1
             return _Admission(now, fault, limited, earlier + 1, limit, caller)
 
-    def _check_ncbi(self, params: dict[str, str], retmode: str) -> _Response | None:
+    def _check_ncbi(
+        self, params: dict[str, str], retmode: str, default: str | None
+    ) -> _Response | None:
+        """None when the request is one this fake serves, else a 400 naming the problem."""
         if params.get("db", "") != "pubmed":
             return _Response(400, b"fake server: only db=pubmed is served", _TEXT)
-        if params.get("retmode", retmode) != retmode:
+        if params.get("retmode", default) != retmode:
             message = f"fake server: only retmode={retmode} is served"
             return _Response(400, message.encode(), _TEXT)
         return None
 
-    def _esummary(self, params: dict[str, str], ids: list[str]) -> _Response:
-        problem = self._check_ncbi(params, "json")
+    def _answer_esummary(self, params: dict[str, str], ids: list[str]) -> _Response:
+        # esummary's default is XML: a client that forgets retmode=json must notice.
+        problem = self._check_ncbi(params, "json", default=None)
         if problem is not None:
             return problem
         if not ids:
@@ -1007,8 +1024,8 @@ class FakeLiteratureServer:
         body = {"header": {"type": "esummary", "version": "0.3"}, "result": result}
         return _Response(200, _compact_json(body), _JSON)
 
-    def _efetch(self, params: dict[str, str], ids: list[str]) -> _Response:
-        problem = self._check_ncbi(params, "xml")
+    def _answer_efetch(self, params: dict[str, str], ids: list[str]) -> _Response:
+        problem = self._check_ncbi(params, "xml", default="xml")
         if problem is not None:
             return problem
         wanted = [uid for uid in ids if _is_pmid(uid)]
@@ -1019,7 +1036,7 @@ class FakeLiteratureServer:
             body = efetch_document(found, self._pubmed)
         return _Response(200, body, _XML)
 
-    def _idconv(self, params: dict[str, str], ids: list[str]) -> _Response:
+    def _answer_idconv(self, params: dict[str, str], ids: list[str]) -> _Response:
         if params.get("format") != "json":
             return _Response(400, b"fake server: only format=json is served", _TEXT)
         idtype = params.get("idtype", "").lower()
@@ -1063,7 +1080,7 @@ class FakeLiteratureServer:
         found["versions"] = [{"pmcid": f"{record.pmcid}.1", "current": "true"}]
         return found
 
-    def _crossref(self, doi: str, params: dict[str, str], user_agent: str) -> _Response:
+    def _answer_crossref(self, doi: str, params: dict[str, str], user_agent: str) -> _Response:
         # Recorded headers: the "polite" pool (mailto given) allows 10/s and 3 concurrent
         # requests, the public pool 5/s and 1.
         polite = bool(params.get("mailto")) or "mailto:" in user_agent
