@@ -14,6 +14,8 @@ from curation.config import Curator
 from curation.demo import DEMO_CURATOR, copy_sample_map
 from curation.project import Project
 
+from .fakeserver import literature_server  # noqa: F401  (a fixture for every test module)
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SHARED_MAPS = sorted((SHARED_DATA / "maps").glob("*.xml")) if SHARED_DATA.is_dir() else []
 # Map names for parametrised tests; one placeholder (which skips) when the data is absent.
