@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/run.py        (or: make bench)
 
-Ratios are crsmap time / baseline time, so lower is better. Nothing here asserts on a
-timing: the targets are printed next to the ratios for a human to read. Progress goes to
-stderr, the table to stdout. See bench/README.md for what each row measures.
+Ratios are crsmap time / baseline time, so lower is better, except on the request rows of
+the fetch benchmark, where they read "N x fewer" (baseline / crsmap). Nothing here asserts:
+the targets are printed next to the ratios for a human to read. Progress goes to stderr,
+the table to stdout. See bench/README.md for what each row measures.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from generate_map import generate_map  # bench/ is sys.path[0] when run as a script
+import fetch_bench  # bench/ is sys.path[0] when run as a script
+from generate_map import generate_map
 
 from curation.celldesigner import read_map
 
@@ -39,6 +41,7 @@ RUNS_HELP = 10
 GROWTH_SIZES = {1_000: 5, 10_000: 3, 50_000: 2}
 
 LIBSBML_MISSING = "python-libsbml is not installed (.venv/bin/pip install python-libsbml)"
+STEPS = 4
 
 
 @dataclass
@@ -46,9 +49,10 @@ class Row:
     benchmark: str
     crsmap: str
     baseline: str
-    baseline_time: str = ""
+    baseline_value: str = ""  # a time, or a count on the fetch rows
     ratio: float | None = None
     target: str = ""
+    ratio_text: str = ""  # printed instead of ``ratio`` when set
 
 
 def progress(message: str) -> None:
@@ -128,20 +132,20 @@ def bench_real_map(workdir: Path, notes: list[str]) -> list[Row]:
     if not have_libsbml:
         notes.append(f"real-map baselines skipped: {LIBSBML_MISSING}")
 
-    progress(f"1/3 init a project from {REAL_MAP.name}")
+    progress(f"1/{STEPS} init a project from {REAL_MAP.name}")
     project = workdir / "project"
     init_args = ["--title", "bench", "--map", str(REAL_MAP), "--no-commit"]
     init = [*crsmap_command(), "--quiet", "init", str(project), *init_args]
     subprocess.run(init, env=subprocess_env(), capture_output=True, text=True, check=True)
 
-    progress(f"1/3 crsmap interactions list, best of {RUNS_LIST}")
+    progress(f"1/{STEPS} crsmap interactions list, best of {RUNS_LIST}")
     listing = [*crsmap_command(), "--project", str(project), "interactions", "list"]
     listing += ["--format", "tsv"]
     list_time, output = best_of_subprocess(listing, RUNS_LIST)
     listed = len(output.splitlines()) - 1  # minus the header line
     name = f"interactions list --format tsv, {listed:,} reactions (subprocess)"
 
-    progress(f"1/3 in-process read_map, best of {RUNS_LIST}")
+    progress(f"1/{STEPS} in-process read_map, best of {RUNS_LIST}")
     read_time = best_of(lambda: read_map(REAL_MAP), RUNS_LIST)
     size_mb = REAL_MAP.stat().st_size / 1e6
     read_cell = f"{fmt_time(read_time)}, {size_mb / read_time:.1f} MB/s"
@@ -153,7 +157,7 @@ def bench_real_map(workdir: Path, notes: list[str]) -> list[Row]:
 
     import libsbml
 
-    progress(f"1/3 libsbml baselines, best of {RUNS_LIST}")
+    progress(f"1/{STEPS} libsbml baselines, best of {RUNS_LIST}")
     code = (
         f"import libsbml; d = libsbml.readSBMLFromFile({str(REAL_MAP)!r}); "
         "assert d.getModel().getNumReactions() > 0"
@@ -193,7 +197,7 @@ def bench_real_map(workdir: Path, notes: list[str]) -> list[Row]:
 
 
 def bench_help() -> list[Row]:
-    progress(f"2/3 crsmap --help vs python -c 'import click', best of {RUNS_HELP}")
+    progress(f"2/{STEPS} crsmap --help vs python -c 'import click', best of {RUNS_HELP}")
     help_time, _ = best_of_subprocess([*crsmap_command(), "--help"], RUNS_HELP)
     click_time, _ = best_of_subprocess([PYTHON, "-c", "import click"], RUNS_HELP)
     return [
@@ -216,7 +220,7 @@ def bench_growth(workdir: Path) -> list[Row]:
     rows = []
     for n, runs in GROWTH_SIZES.items():
         path = workdir / f"synthetic_{n}.xml"
-        progress(f"3/3 generate {n:,} reactions, then read_map best of {runs}")
+        progress(f"3/{STEPS} generate {n:,} reactions, then read_map best of {runs}")
         generate_map(n, path)
         elapsed = best_of(lambda path=path: read_map(path), runs)
         per_reaction[n] = elapsed / n
@@ -236,18 +240,109 @@ def bench_growth(workdir: Path) -> list[Row]:
     return rows
 
 
+# --- 4. fetch 1,000 PMIDs against the fake E-utilities ----------------------------------
+
+
+FETCH_GROUP = (
+    f"fetch {fetch_bench.FETCH_PMIDS:,} PMIDs against the fake server (3 requests/s enforced)"
+)
+
+
+def fetch_rows(tool: str, crsmap: fetch_bench.Wire, measured: fetch_bench.Wire) -> list[Row]:
+    """Requests, 429s and wall time of crsmap against one per-PMID baseline."""
+    factor = crsmap.pmids / measured.pmids
+    base = measured.scaled(factor)
+    label = f"{tool}, 1 request/PMID"
+    how = "" if factor == 1 else f" (extrapolated: {measured.pmids:,} run, x{factor:g})"
+    fewer = base.requests / crsmap.requests if crsmap.requests else None
+    lost = f", {base.lost:,} PMIDs lost" if base.lost else ""
+    time_ratio = crsmap.seconds / base.seconds
+    return [
+        Row(
+            "  HTTP requests",
+            f"{crsmap.requests:,}",
+            label,
+            f"{base.requests:,}{how}",
+            target=">= 100x fewer",
+            ratio_text="" if fewer is None else f"{fewer:,.0f}x fewer",
+        ),
+        Row(
+            "  429 answers",
+            f"{crsmap.too_many:,}",
+            label,
+            f"{base.too_many:,}{how}{lost}",
+            target="0 (crsmap)",
+        ),
+        Row(
+            "  wall time",
+            f"{fmt_time(crsmap.seconds)} (subprocess)",
+            label,
+            f"{fmt_time(base.seconds)}{how}",
+            time_ratio,
+            "info",
+            f"{time_ratio:.3f} ({1 / time_ratio:,.0f}x faster)",
+        ),
+    ]
+
+
+def bench_fetch(workdir: Path, notes: list[str]) -> list[Row]:
+    n, subset = fetch_bench.FETCH_PMIDS, fetch_bench.BASELINE_PMIDS
+    rows = [Row(FETCH_GROUP, "", "")]
+    progress(f"4/{STEPS} crsmap fetch of {n:,} PMIDs against the fake server")
+    try:
+        crsmap = fetch_bench.run_crsmap(workdir, crsmap_command(), subprocess_env())
+    except (subprocess.CalledProcessError, RuntimeError, ImportError) as exc:
+        detail = getattr(exc, "stderr", None) or exc
+        notes.append(f"fetch benchmark failed: {str(detail).strip()}")
+        return [Row(FETCH_GROUP, "failed", "see notes")]
+    baselines = [
+        ("Bio.Entrez.esummary", "Bio", "biopython", fetch_bench.run_biopython),
+        (
+            "metapub article_by_pmid",
+            "metapub",
+            "metapub",
+            lambda: fetch_bench.run_metapub(workdir),
+        ),
+    ]
+    for tool, module, distribution, run in baselines:
+        if not fetch_bench.have(module):
+            notes.append(
+                f"{tool} baseline skipped: {distribution} is not installed "
+                f"(.venv/bin/pip install {distribution})"
+            )
+            rows.append(Row("  HTTP requests", f"{crsmap.requests:,}", f"{tool} (skipped)"))
+            continue
+        progress(f"4/{STEPS} {tool}, one request per PMID, {subset:,} PMIDs")
+        try:
+            measured = run()
+        except Exception as exc:  # a third-party client failing is a note, not a crash
+            notes.append(f"{tool} baseline failed: {type(exc).__name__}: {exc}")
+            rows.append(Row("  HTTP requests", f"{crsmap.requests:,}", f"{tool} (failed)"))
+            continue
+        rows += fetch_rows(tool, crsmap, measured)
+    if fetch_bench.have("Bio"):
+        notes.append(f"Bio.Entrez baseline: {fetch_bench.biopython_settings()}")
+    if subset != n:
+        notes.append(
+            f"fetch: the per-PMID baselines ran on {subset:,} PMIDs and are scaled x{n / subset:g} "
+            f"to {n:,} (one request and one rate-limit interval per PMID, so linear); crsmap "
+            f"fetched all {n:,} in one run, interpreter start-up included"
+        )
+    return rows
+
+
 # --- the table ---------------------------------------------------------------------------
 
 
 def print_table(rows: list[Row], notes: list[str]) -> None:
-    header = ("benchmark", "crsmap", "baseline", "baseline time", "ratio", "target")
+    header = ("benchmark", "crsmap", "baseline", "baseline value", "ratio", "target")
     cells = [
         (
             r.benchmark,
             r.crsmap,
             r.baseline,
-            r.baseline_time,
-            "" if r.ratio is None else f"{r.ratio:.2f}",
+            r.baseline_value,
+            r.ratio_text or ("" if r.ratio is None else f"{r.ratio:.2f}"),
             r.target,
         )
         for r in rows
@@ -267,7 +362,8 @@ def print_table(rows: list[Row], notes: list[str]) -> None:
         print(line(values))
     print()
     print(
-        "ratio = crsmap / baseline, lower is better; best of N runs each; targets are not asserted."
+        "ratio = crsmap / baseline, lower is better (fetch request rows: baseline / crsmap); "
+        "best of N runs each except the fetch rows (one run); targets are not asserted."
     )
     for note in notes:
         print(f"note: {note}")
@@ -285,6 +381,8 @@ def environment() -> str:
     lxml_version = ".".join(map(str, etree.LXML_VERSION[:3]))
     return (
         f"python {platform.python_version()}, lxml {lxml_version}, libsbml {sbml}, "
+        f"biopython {fetch_bench.version_of('biopython')}, "
+        f"metapub {fetch_bench.version_of('metapub')}, "
         f"{os.cpu_count()} CPUs, {platform.system()} {platform.machine()}"
     )
 
@@ -302,6 +400,7 @@ def main() -> None:
             notes.append(f"real-map benchmark failed: {str(detail).strip()}")
         rows += bench_help()
         rows += bench_growth(workdir)
+        rows += bench_fetch(workdir, notes)
     print(f"crsmap benchmarks ({environment()})")
     print()
     print_table(rows, notes)

@@ -281,16 +281,18 @@ def evidence_add(state, interaction_id, references, eco, curator, note, no_commi
 @click.argument("interaction_id", metavar="ID")
 @click.argument("reference", metavar="REF")
 @click.option("--reason", default="", metavar="TEXT", help="Why; goes into the commit message.")
+@click.option(
+    "--keep-in-map", is_flag=True, help="Leave the reference's MIRIAM annotation in the map."
+)
 @options.curator
 @options.no_commit
 @click.pass_obj
-def evidence_remove(state, interaction_id, reference, reason, curator, no_commit):
-    """Remove the evidence record of REF for interaction ID."""
-    state.report(
-        state.project.remove_evidence(
-            interaction_id, reference, reason, curator, commit=not no_commit
-        )
+def evidence_remove(state, interaction_id, reference, reason, keep_in_map, curator, no_commit):
+    """Remove the evidence record of REF for interaction ID (and its annotation in the map)."""
+    change = state.project.remove_evidence(
+        interaction_id, reference, reason, curator, commit=not no_commit, keep_in_map=keep_in_map
     )
+    state.report(change)
 
 
 @evidence.command("list")
@@ -418,6 +420,53 @@ def _card_text(card: dict) -> str:
     else:
         lines.append(f"  evidence    none (add with `crsmap evidence add {card['id']} REF`)")
     return "\n".join(lines)
+
+
+# --- audit -------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "tsv", "github"]),
+    default="text",
+    show_default=True,
+    help="Report format; github prints GitHub Actions annotations.",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(["error", "warning", "never"]),
+    default=None,
+    help="Exit 1 when a finding is this severe (default: [audit] fail_on, else error).",
+)
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    metavar="CODE",
+    help="Run only this rule (repeat for several).",
+)
+@click.pass_obj
+def audit(state, fmt, fail_on, rules):
+    """Check the map, the ledgers and the citations; exit 1 when something fails."""
+    from curation import audit as auditing
+
+    from . import audit_output
+
+    project = state.project
+    report = auditing.run(project, fail_on, rules)
+    if fmt == "json":
+        click.echo(audit_output.as_json(report))
+    elif fmt == "tsv":
+        click.echo(audit_output.as_tsv(report))
+    elif fmt == "github":
+        click.echo(audit_output.as_github(report))
+    else:
+        signatures = {i.id: i.signature for i in project.interactions.values()}
+        click.echo(audit_output.as_text(report, signatures))
+    if report.failed:
+        click.get_current_context().exit(1)
 
 
 # --- literature ------------------------------------------------------------------------------

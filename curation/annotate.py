@@ -352,3 +352,63 @@ def verify_annotated(
             raise InternalError(
                 f"{label}: annotating {reaction.get('id')} misplaced {', '.join(missing)}; nothing written"
             )
+
+
+def remove_bytes(data: bytes, removals: dict[str, list[str]], label: str) -> bytes:
+    """Return ``data`` without the RDF resources naming the given references.
+
+    ``removals`` maps reaction ids to reference CURIEs. Each ``rdf:li`` (or a qualifier's
+    own ``rdf:resource``) whose MIRIAM URN or identifiers.org URL means one of them is cut
+    out with its line; a Bag left empty goes with its qualifier.
+    """
+    from .celldesigner import _resource_reference
+
+    removals = {rid: set(refs) for rid, refs in removals.items() if refs}
+    if not removals:
+        return data
+    reactions = _locate_reactions(data, label)
+    cuts: list[tuple[int, int]] = []
+    for reaction_id, unwanted in removals.items():
+        reaction = reactions.get(reaction_id)
+        annotation = reaction.child(reaction.uri, "annotation") if reaction is not None else None
+        rdf = annotation.child(RDF_NS, "RDF") if annotation is not None else None
+        if rdf is None:
+            continue
+        for description in rdf.children:
+            for qualifier in description.children:
+                bags = [
+                    c
+                    for c in qualifier.children
+                    if c.local in ("Bag", "Seq", "Alt") and c.uri == RDF_NS
+                ]
+                items = [i for bag in bags for i in bag.children] if bags else [qualifier]
+                doomed = [i for i in items if _means(i, unwanted, _resource_reference)]
+                if not doomed:
+                    continue
+                if len(doomed) == len(items):
+                    cuts.append(_span(data, qualifier))
+                else:
+                    cuts.extend(_span(data, item) for item in doomed)
+    for start, end in sorted(cuts, reverse=True):
+        data = data[:start] + data[end:]
+    return data
+
+
+def _means(element: _Element, unwanted: set[str], resolve) -> bool:
+    for key, value in element.attributes.items():
+        prefix, _, local = key.rpartition(":")
+        if local == "resource" and element.scope.get(prefix) == RDF_NS:
+            reference, _ = resolve(value)
+            return reference is not None and reference.curie in unwanted
+    return False
+
+
+def _span(data: bytes, element: _Element) -> tuple[int, int]:
+    """Byte range of an element, widened to its whole line when it stands alone there."""
+    end = element.start_end if element.empty else _tag_end(data, element.end)
+    line_start = data.rfind(b"\n", 0, element.start) + 1
+    line_end = data.find(b"\n", end)
+    line_end = len(data) if line_end < 0 else line_end + 1
+    if not data[line_start : element.start].strip() and not data[end:line_end].strip():
+        return line_start, line_end
+    return element.start, end

@@ -60,6 +60,7 @@ class Interaction:
     annotated_references: tuple[str, ...]  # the subset present as RDF resources
     invalid_references: tuple[str, ...] = ()  # pubmed/doi resources that do not parse
     metaid: str = ""
+    line: int = 0  # where the reaction starts in its file
     signature: str = ""  # filled from the participants when left empty
 
     def __post_init__(self):
@@ -457,6 +458,7 @@ def _read_reaction(reaction, sbml: str, species: _Species, stem: str, qualify: b
         annotated_references=tuple(sorted({r.curie for r in rdf_refs}, key=natural_key)),
         invalid_references=tuple(sorted(set(invalid))),
         metaid=reaction.get("metaid", ""),
+        line=reaction.sourceline or 0,
     )
 
 

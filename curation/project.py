@@ -307,8 +307,13 @@ class Project:
         reason: str = "",
         curator: str | None = None,
         commit: bool = True,
+        keep_in_map: bool = False,
     ) -> Change:
-        """Remove the evidence record(s) of (interaction, reference); the reason goes into the commit."""
+        """Remove the evidence record(s) of (interaction, reference); the reason goes into the commit.
+
+        The reference's MIRIAM annotation on the reaction goes too (unless ``keep_in_map``),
+        so that MINERVA stops showing it and ``crsmap import`` does not bring it back.
+        """
         curie = parse_reference(reference).curie
         reason = parse_note(reason or "")
         actor = self.acting_curator(curator)
@@ -325,20 +330,62 @@ class Project:
                 raise InputError(
                     f"no evidence record for {target} {curie}; recorded references: {listing}"
                 )
-            written = self._write({EVIDENCE_FILE: render_evidence(kept)})
+            texts: dict[str, str | bytes] = {EVIDENCE_FILE: render_evidence(kept)}
+            interaction = self.interactions.get(target)
+            summary = f"{target}: removed {curie}"
+            if interaction is not None and not keep_in_map:
+                if curie in interaction.annotated_references:
+                    relative, data = self._unannotated(interaction, curie)
+                    texts[relative] = data
+                    summary += f", also from the annotations of {relative}"
+                if curie in set(interaction.references) - set(interaction.annotated_references):
+                    summary += "; the reaction's notes or name still mention it (edit them in CellDesigner)"
+            written = self._write(texts)
+            self._maps = None
             message = f"Remove evidence {curie} from {target}"
             message += f"\n\nReason: {reason}" if reason else ""
             sha = self._commit(repo, written, message, actor)
-        return Change(f"{target}: removed {curie}", written, sha)
+        return Change(summary, written, sha)
+
+    def _unannotated(self, interaction: Interaction, curie: str) -> tuple[str, bytes]:
+        """The map file's bytes without the reaction's annotation of ``curie``, checked."""
+        from .annotate import remove_bytes
+        from .celldesigner import map_from_tree
+        from .errors import InternalError
+        from .xmlsafe import parse_xml_bytes
+
+        relative = next(
+            f
+            for f, m in zip(self.config.map.files, self.maps, strict=True)
+            if m.stem == interaction.map
+        )
+        before = next(m for m in self.maps if m.stem == interaction.map)
+        data = remove_bytes(
+            (self.root / relative).read_bytes(), {interaction.reaction_id: [curie]}, relative
+        )
+        after = map_from_tree(parse_xml_bytes(data, relative), Path(relative), label=relative)
+        if (
+            len(after.interactions) != len(before.interactions)
+            or curie in after.interactions[interaction.reaction_id].annotated_references
+        ):
+            raise InternalError(
+                f"{relative}: removing {curie} from {interaction.reaction_id} failed; nothing written"
+            )
+        return relative, data
 
     def import_map_references(self, curator: str | None = None, commit: bool = True) -> Change:
-        """Record every reference already annotated in the map (``source=map``); idempotent."""
+        """Record every reference already annotated in the map (``source=map``); idempotent.
+
+        Interactions that gain evidence and have no provenance row get a draft one, with
+        the importing curator responsible and the current signature recorded.
+        """
         actor = self.acting_curator(curator)
         eco = parse_eco(self.config.default_eco)
         interactions = self.interactions
         repo = gitrepo.require_repo(self.root) if commit else None
         with project_lock(self.root):
             records = self._clean(self.evidence())
+            rows = self._clean(self.interaction_records())
             present = {(r.interaction, reference_key(r.reference)) for r in records}
             day = self.today.isoformat()
             new = [
@@ -349,7 +396,16 @@ class Project:
             ]
             if not new:
                 return Change("nothing to import: every map reference is already in evidence.tsv")
-            written = self._write({EVIDENCE_FILE: render_evidence(records + new)})
+            texts = {EVIDENCE_FILE: render_evidence(records + new)}
+            described = {row.interaction for row in rows}
+            new_rows = [
+                self._new_row(interactions[i], actor.orcid)
+                for i in dict.fromkeys(r.interaction for r in new)
+                if i not in described
+            ]
+            if new_rows:
+                texts[INTERACTIONS_FILE] = render_interactions(rows + new_rows)
+            written = self._write(texts)
             touched = len({r.interaction for r in new})
             summary = f"imported {len(new)} reference(s) for {touched} interaction(s) from the map"
             message = f"Import map references: {len(new)} records, {touched} interactions"

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from curation.errors import InputError
+from curation.ledger import LineProblem
 from curation.storage import atomic_write_text, read_text
 
 from .model import NOTICE_TYPES, SOURCES, STATUSES, Citation
@@ -16,8 +17,12 @@ from .model import NOTICE_TYPES, SOURCES, STATUSES, Citation
 CACHE_FILE = "literature.jsonl"
 
 
-def read_cache(path: Path) -> dict[str, Citation]:
-    """Citations by reference id; a missing file is an empty cache, a corrupt line exit 2."""
+def read_cache(path: Path, problems: list[LineProblem] | None = None) -> dict[str, Citation]:
+    """Citations by reference id; a missing file is an empty cache.
+
+    A corrupt line is an :class:`InputError` (exit 2), or, when a ``problems`` list is
+    given, is recorded there and skipped (the audit reports them all).
+    """
     path = Path(path)
     if not path.exists():
         return {}
@@ -28,12 +33,14 @@ def read_cache(path: Path) -> dict[str, Citation]:
         try:
             data = json.loads(line)
         except ValueError as exc:
-            raise InputError(
-                f"{path.name}:{number}: invalid JSON ({exc.msg}); run `crsmap fetch --refresh`"
-            ) from None
-        problem = _problem(data)
+            problem = f"invalid JSON ({exc.msg})"
+        else:
+            problem = _problem(data)
         if problem:
-            raise InputError(f"{path.name}:{number}: {problem}; run `crsmap fetch --refresh`")
+            if problems is None:
+                raise InputError(f"{path.name}:{number}: {problem}; run `crsmap fetch --refresh`")
+            problems.append(LineProblem(path.name, number, problem))
+            continue
         citations[data["id"]] = Citation.from_json(data)
     return citations
 

@@ -78,6 +78,10 @@ class Citation:
 
     def short(self) -> str:
         """A short citation such as ``Giavridis T et al. 2018 Nat Med``; flagged when retracted."""
+        return f"RETRACTED: {self.label()}" if self.retracted and self.found else self.label()
+
+    def label(self) -> str:
+        """The short citation without the retraction flag."""
         if not self.found:
             return "not found"
         if not self.authors:
@@ -89,8 +93,7 @@ class Citation:
         else:
             lead = f"{_author_short(self.authors[0])} et al."
         parts = [p for p in (lead, str(self.year) if self.year else "", self.journal) if p]
-        text = " ".join(parts) or self.title or self.id
-        return f"RETRACTED: {text}" if self.retracted else text
+        return " ".join(parts) or self.title or self.id
 
 
 def initials(given: str) -> str:

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from curation.annotate import annotate_bytes, miriam_urn, verify_annotated
+from curation.annotate import annotate_bytes, miriam_urn, remove_bytes, verify_annotated
 from curation.celldesigner import read_map
 from curation.errors import InternalError
 from curation.xmlsafe import parse_xml_bytes
@@ -180,3 +180,28 @@ def test_verification_catches_a_misplaced_resource():
     )
     with pytest.raises(InternalError, match="misplaced pubmed:1"):
         verify_annotated(misplaced, {"re1": ["pubmed:1"]}, 1, "m.xml")
+
+
+@pytest.mark.parametrize("name", MAP_NAMES_FOR_TESTS)
+def test_removing_annotations_from_real_maps_only_deletes_their_lines(tmp_path, name):
+    path = shared_map(name)
+    before = path.read_bytes()
+    parsed = read_map(path)
+    chosen = {
+        i.reaction_id: list(i.annotated_references[:1])
+        for i in parsed.interactions.values()
+        if i.annotated_references
+    }
+    if not chosen:
+        pytest.skip(f"{name} has no RDF literature annotations")
+    after = remove_bytes(before, chosen, path.name)
+    only_insertions(after, before)  # the new file is the old one with lines taken out
+    out = tmp_path / path.name
+    out.write_bytes(after)
+    reread = read_map(out)
+    assert len(reread.interactions) == len(parsed.interactions)
+    for reaction_id, (curie,) in chosen.items():
+        assert curie not in reread.interactions[reaction_id].annotated_references
+        assert (
+            reread.interactions[reaction_id].signature == parsed.interactions[reaction_id].signature
+        )

@@ -320,7 +320,9 @@ def test_evidence_remove_puts_the_reason_in_the_commit(crsmap, project):
         "evidence", "remove", "re16", "20808781", "--reason", "retracted (PMID 37015095)"
     )
     assert result.exit_code == 0, result.output
+    assert "also from the annotations of maps/crs_sample.xml" in result.output
     assert "re16\tpubmed:20808781" not in (project.root / "evidence.tsv").read_text()
+    assert b"urn:miriam:pubmed:20808781" not in (project.root / "maps/crs_sample.xml").read_bytes()
     message = git_log(project.root, "%B")
     assert message[0] == "Remove evidence pubmed:20808781 from re16"
     assert "Reason: retracted (PMID 37015095)" in message
@@ -330,6 +332,20 @@ def test_evidence_remove_puts_the_reason_in_the_commit(crsmap, project):
         missing.exit_code == 2 and "no evidence record for re16 pubmed:20808781" in missing.stderr
     )
     assert snapshot(project.root) == before
+
+
+def test_removed_evidence_leaves_the_map_and_import_does_not_bring_it_back(crsmap, project):
+    crsmap("import")
+    assert crsmap("evidence", "remove", "re16", "20808781").exit_code == 0
+    assert "nothing to import" in crsmap("import").output
+
+
+def test_evidence_remove_can_keep_the_map_annotation(crsmap, project):
+    crsmap("import")
+    before = (project.root / "maps/crs_sample.xml").read_bytes()
+    result = crsmap("evidence", "remove", "re16", "20808781", "--keep-in-map")
+    assert result.exit_code == 0 and "annotations" not in result.output
+    assert (project.root / "maps/crs_sample.xml").read_bytes() == before
 
 
 def test_evidence_list_all_and_one(crsmap):

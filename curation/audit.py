@@ -1,0 +1,549 @@
+"""The audit: rules that check a map, its ledgers and its citations before a release.
+
+Each rule is a small function registered with its code, default severity, a one-line
+description and the command that fixes what it finds. Rules read an :class:`AuditData`
+built once from the project, so the audit is linear in the number of records. A
+malformed ledger line is a finding (``invalid-record``), never a stop.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import InputError
+from .identifiers import parse_orcid, parse_reference
+from .ledger import EvidenceRecord, InteractionRecord, LineProblem, natural_key
+from .licenses import compatible
+
+if TYPE_CHECKING:
+    from .celldesigner import Interaction
+    from .config import Config
+    from .project import Project
+
+SEVERITIES = ("error", "warning", "info")
+FAIL_ON = ("error", "warning", "never")
+_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem: the JSON keys of SPEC 3, plus where it is (for annotations)."""
+
+    rule: str
+    severity: str
+    interaction: str | None
+    reference: str | None
+    message: str
+    hint: str | None
+    file: str | None = None
+    line: int | None = None
+
+    def to_json(self) -> dict:
+        return {
+            "rule": self.rule,
+            "severity": self.severity,
+            "interaction": self.interaction,
+            "reference": self.reference,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+    @property
+    def sort_key(self) -> tuple:
+        return (
+            natural_key(self.interaction or ""),
+            self.rule,
+            natural_key(self.reference or ""),
+            self.message,
+        )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A check with its code, default severity, description and fix."""
+
+    code: str
+    severity: str
+    description: str
+    fix: str
+    check: Callable[[AuditData], Iterable[Finding]]
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, severity: str, description: str, fix: str):
+    """Register a rule function under ``code``."""
+
+    def register(check):
+        RULES[code] = Rule(code, severity, description, fix, check)
+        return check
+
+    return register
+
+
+@dataclass
+class AuditData:
+    """Everything the rules look at, read once."""
+
+    config: Config
+    interactions: dict[str, Interaction]
+    map_files: dict[str, str]  # map stem -> file, for locations
+    evidence: list[EvidenceRecord]
+    evidence_lines: dict[int, int]
+    rows: list[InteractionRecord]
+    row_lines: dict[int, int]
+    problems: list[LineProblem]
+    citations: dict
+    today: dt.date
+    evidence_by_interaction: dict[str, list[tuple[int, EvidenceRecord]]] = field(
+        default_factory=dict
+    )
+    curated: dict[str, InteractionRecord] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for index, record in enumerate(self.evidence):
+            self.evidence_by_interaction.setdefault(record.interaction, []).append((index, record))
+        self.curated = {row.interaction: row for row in self.rows}
+
+    @classmethod
+    def load(cls, project: Project) -> AuditData:
+        """Read the map, the ledgers and the cache; broken lines become problems."""
+        from . import citations
+
+        evidence = project.evidence()
+        rows = project.interaction_records()
+        problems = list(evidence.problems) + list(rows.problems)
+        try:
+            from literature.cache import read_cache
+
+            cache = read_cache(project.root / citations.CACHE_FILE, problems)
+        except InputError as exc:  # unreadable as a whole (e.g. not UTF-8)
+            problems.append(LineProblem(citations.CACHE_FILE, 1, str(exc)))
+            cache = {}
+        return cls(
+            config=project.config,
+            interactions=project.interactions,
+            map_files={Path(f).stem: f for f in project.config.map.files},
+            evidence=evidence.records,
+            evidence_lines=evidence.lines,
+            rows=rows.records,
+            row_lines=rows.lines,
+            problems=sorted(problems, key=lambda p: (p.file, p.line)),
+            citations=cache,
+            today=project.today,
+        )
+
+    def evidence_at(self, index: int) -> tuple[str, int | None]:
+        return "evidence.tsv", self.evidence_lines.get(index)
+
+    def map_location(self, interaction_id: str) -> tuple[str | None, int | None]:
+        interaction = self.interactions.get(interaction_id)
+        if interaction is None:
+            return None, None
+        return self.map_files.get(interaction.map), interaction.line or None
+
+
+def _reference(text: str) -> str | None:
+    try:
+        return parse_reference(text).curie
+    except InputError:
+        return None
+
+
+def _finding(code: str, interaction, reference, message, hint, location=(None, None)) -> Finding:
+    return Finding(code, RULES[code].severity, interaction, reference, message, hint, *location)
+
+
+# --- the rules -------------------------------------------------------------------------------
+
+
+@rule(
+    "missing-evidence",
+    "error",
+    "an interaction with no evidence record",
+    "crsmap evidence add ID REF",
+)
+def _missing_evidence(data: AuditData):
+    for interaction in data.interactions.values():
+        if interaction.id not in data.evidence_by_interaction:
+            yield _finding(
+                "missing-evidence", interaction.id, None,
+                f"{interaction.signature} has no evidence",
+                f"crsmap evidence add {interaction.id} REF", data.map_location(interaction.id),
+            )  # fmt: skip
+
+
+@rule(
+    "unknown-interaction", "error",
+    "an evidence or interactions.tsv row naming an interaction that is not in the map",
+    "crsmap evidence remove ID REF (or delete the interactions.tsv line)",
+)  # fmt: skip
+def _unknown_interaction(data: AuditData):
+    for index, record in enumerate(data.evidence):
+        if record.interaction not in data.interactions:
+            yield _finding(
+                "unknown-interaction", record.interaction, record.reference,
+                f"evidence for {record.interaction}, which is not a reaction of the map",
+                f"crsmap evidence remove {record.interaction} {record.reference}", data.evidence_at(index),
+            )  # fmt: skip
+    for index, row in enumerate(data.rows):
+        if row.interaction not in data.interactions:
+            line = data.row_lines.get(index)
+            yield _finding(
+                "unknown-interaction", row.interaction, None,
+                f"interactions.tsv describes {row.interaction}, which is not a reaction of the map",
+                f"delete line {line} of interactions.tsv", ("interactions.tsv", line),
+            )  # fmt: skip
+
+
+@rule("invalid-reference", "error", "a reference that is not a valid pubmed/doi/pmc CURIE",
+      "crsmap evidence remove ID REF, then crsmap evidence add ID CORRECTED")  # fmt: skip
+def _invalid_reference(data: AuditData):
+    for index, record in enumerate(data.evidence):
+        curie = _reference(record.reference)
+        if curie is None:
+            message = f"{record.reference!r} is not a PubMed ID, DOI or PMC ID"
+        elif curie != record.reference:
+            message = f"{record.reference!r} is written as {curie} in a ledger"
+        else:
+            continue
+        yield _finding(
+            "invalid-reference", record.interaction, record.reference, message,
+            f"crsmap evidence remove {record.interaction} {record.reference} && "
+            f"crsmap evidence add {record.interaction} {curie or 'CORRECTED'}",
+            data.evidence_at(index),
+        )  # fmt: skip
+    for interaction in data.interactions.values():
+        for resource in interaction.invalid_references:
+            yield _finding(
+                "invalid-reference", interaction.id, resource,
+                f"the map annotates {interaction.id} with {resource!r}, which is not a valid reference",
+                "correct the annotation in CellDesigner", data.map_location(interaction.id),
+            )  # fmt: skip
+
+
+def _cited(data: AuditData):
+    """(index, record, citation) for every evidence record with cached metadata."""
+    for index, record in enumerate(data.evidence):
+        curie = _reference(record.reference)
+        citation = data.citations.get(curie) if curie else None
+        if citation is not None:
+            yield index, record, curie, citation
+
+
+@rule("reference-not-found", "error", "PubMed/Crossref says the reference does not exist",
+      "crsmap evidence remove ID REF")  # fmt: skip
+def _not_found(data: AuditData):
+    for index, record, curie, citation in _cited(data):
+        if citation.status == "not-found":
+            source = "PubMed" if citation.source == "pubmed" else "Crossref"
+            yield _finding(
+                "reference-not-found", record.interaction, curie, f"{source} does not know {curie}",
+                f"crsmap evidence remove {record.interaction} {curie}", data.evidence_at(index),
+            )  # fmt: skip
+
+
+@rule(
+    "retracted",
+    "error",
+    "the reference is retracted",
+    "crsmap evidence remove ID REF --reason retracted",
+)
+def _retracted(data: AuditData):
+    for index, record, curie, citation in _cited(data):
+        if citation.retracted:
+            notices = [n.id for n in citation.notices if n.type == "retraction"]
+            notice = f" (retraction notice {', '.join(notices)})" if notices else ""
+            yield _finding(
+                "retracted", record.interaction, curie, f"{citation.label()} is retracted{notice}",
+                f'crsmap evidence remove {record.interaction} {curie} --reason "retracted"',
+                data.evidence_at(index),
+            )  # fmt: skip
+
+
+@rule("notice", "warning", "an erratum or expression of concern is linked to the reference",
+      "read the notice, then keep the evidence or crsmap evidence remove ID REF")  # fmt: skip
+def _notice(data: AuditData):
+    for index, record, curie, citation in _cited(data):
+        for notice in citation.notices:
+            if notice.type in ("erratum", "expression-of-concern"):
+                yield _finding(
+                    "notice", record.interaction, curie,
+                    f"{citation.label()} has an {notice.type.replace('-', ' ')}: {notice.id}",
+                    f"read {notice.id}; if it undermines the evidence: crsmap evidence remove {record.interaction} {curie}",
+                    data.evidence_at(index),
+                )  # fmt: skip
+
+
+@rule("unfetched-reference", "warning", "no cached metadata (run `crsmap fetch`)", "crsmap fetch")
+def _unfetched(data: AuditData):
+    for index, record in enumerate(data.evidence):
+        curie = _reference(record.reference)
+        if curie is not None and curie not in data.citations:
+            yield _finding(
+                "unfetched-reference", record.interaction, curie, f"no citation metadata for {curie}",
+                f"crsmap fetch --only {record.interaction}", data.evidence_at(index),
+            )  # fmt: skip
+
+
+def _orcids(data: AuditData):
+    """(orcid, where, location, interaction) of every ORCID the project holds."""
+    for curator in data.config.curators:
+        yield curator.orcid, f"crsmap.toml curator {curator.name}", ("crsmap.toml", None), None
+    for index, record in enumerate(data.evidence):
+        yield (
+            record.curator,
+            f"evidence of {record.interaction}",
+            data.evidence_at(index),
+            record.interaction,
+        )
+    for index, row in enumerate(data.rows):
+        if row.curator:
+            location = ("interactions.tsv", data.row_lines.get(index))
+            yield row.curator, f"curator of {row.interaction}", location, row.interaction
+
+
+@rule(
+    "invalid-orcid",
+    "error",
+    "an ORCID with a bad checksum or format",
+    "correct the ORCID in the file named",
+)
+def _invalid_orcid(data: AuditData):
+    for orcid, where, location, interaction in _orcids(data):
+        try:
+            parse_orcid(orcid)
+        except InputError as exc:
+            file, line = location
+            place = f"{file}:{line}" if line else file
+            yield _finding(
+                "invalid-orcid",
+                interaction,
+                None,
+                f"{where}: {exc}",
+                f"correct the ORCID in {place}",
+                location,
+            )
+
+
+@rule(
+    "unknown-curator",
+    "warning",
+    "an ORCID not listed in crsmap.toml",
+    "crsmap curators add NAME --orcid ORCID",
+)
+def _unknown_curator(data: AuditData):
+    known = {c.orcid for c in data.config.curators}
+    reported = set()
+    for orcid, where, location, interaction in _orcids(data):
+        if orcid in known or orcid in reported:
+            continue
+        try:
+            parse_orcid(orcid)
+        except InputError:
+            continue  # invalid-orcid reports it
+        reported.add(orcid)
+        yield _finding(
+            "unknown-curator", interaction, None, f"{orcid} ({where}) is not a curator in crsmap.toml",
+            f"crsmap curators add NAME --orcid {orcid}", location,
+        )  # fmt: skip
+
+
+@rule("missing-curator", "warning", "an interaction with evidence but no responsible curator",
+      "crsmap interactions set ID --curator ORCID")  # fmt: skip
+def _missing_curator(data: AuditData):
+    for interaction in data.interactions.values():
+        row = data.curated.get(interaction.id)
+        if interaction.id in data.evidence_by_interaction and (row is None or not row.curator):
+            yield _finding(
+                "missing-curator", interaction.id, None, f"{interaction.id} has evidence but no responsible curator",
+                f"crsmap interactions set {interaction.id} --curator ORCID", data.map_location(interaction.id),
+            )  # fmt: skip
+
+
+@rule("license-incompatible", "error", "an interaction's license cannot be redistributed under the map's license",
+      "crsmap interactions set ID --license SPDX (or redraw the interaction)")  # fmt: skip
+def _license(data: AuditData):
+    whole = data.config.map.license
+    for index, row in enumerate(data.rows):
+        if not row.license or row.interaction not in data.interactions:
+            continue
+        ok, why = compatible(row.license, whole)
+        if not ok:
+            yield _finding(
+                "license-incompatible", row.interaction, None,
+                f"{row.interaction} is {row.license}, which cannot go into a {whole} map: {why}",
+                f"crsmap interactions set {row.interaction} --license SPDX",
+                ("interactions.tsv", data.row_lines.get(index)),
+            )  # fmt: skip
+
+
+@rule("interaction-changed", "warning", "the map's signature differs from the recorded one",
+      "crsmap interactions set ID --status reviewed")  # fmt: skip
+def _changed(data: AuditData):
+    for index, row in enumerate(data.rows):
+        interaction = data.interactions.get(row.interaction)
+        if interaction is not None and row.signature and row.signature != interaction.signature:
+            yield _finding(
+                "interaction-changed", row.interaction, None,
+                f"curated as {row.signature!r}, the map now says {interaction.signature!r}",
+                f"review the evidence, then crsmap interactions set {row.interaction} --status reviewed",
+                ("interactions.tsv", data.row_lines.get(index)),
+            )  # fmt: skip
+
+
+@rule("map-drift", "warning", "the map's annotations and the ledger disagree",
+      "crsmap import (map to ledger) or crsmap annotate (ledger to map)")  # fmt: skip
+def _drift(data: AuditData):
+    for interaction in data.interactions.values():
+        recorded = {
+            _reference(r.reference) for _, r in data.evidence_by_interaction.get(interaction.id, ())
+        }
+        location = data.map_location(interaction.id)
+        for curie in interaction.references:
+            if curie not in recorded:
+                yield _finding(
+                    "map-drift", interaction.id, curie, f"the map cites {curie} for {interaction.id}, the ledger does not",
+                    "crsmap import", location,
+                )  # fmt: skip
+        annotated = set(interaction.annotated_references)
+        for curie in sorted(c for c in recorded if c and c not in annotated):
+            yield _finding(
+                "map-drift", interaction.id, curie, f"the ledger cites {curie} for {interaction.id}, the map's annotations do not",
+                "crsmap annotate", location,
+            )  # fmt: skip
+
+
+@rule("duplicate-evidence", "warning", "the same (interaction, reference) recorded twice",
+      "delete the repeated line of evidence.tsv")  # fmt: skip
+def _duplicates(data: AuditData):
+    seen: dict[tuple[str, str], int] = {}
+    for index, record in enumerate(data.evidence):
+        key = (record.interaction, _reference(record.reference) or record.reference)
+        if key in seen:
+            first = data.evidence_lines.get(seen[key])
+            line = data.evidence_lines.get(index)
+            yield _finding(
+                "duplicate-evidence", record.interaction, key[1],
+                f"{key[1]} is recorded for {record.interaction} on lines {first} and {line} of evidence.tsv",
+                f"delete line {line} of evidence.tsv", data.evidence_at(index),
+            )  # fmt: skip
+        else:
+            seen[key] = index
+
+
+@rule("invalid-record", "error", "a malformed ledger line (bad ECO, date, column count)",
+      "correct the line named in the file named")  # fmt: skip
+def _invalid_record(data: AuditData):
+    for problem in data.problems:
+        yield _finding(
+            "invalid-record", None, None, str(problem), f"correct {problem.file} line {problem.line}",
+            (problem.file, problem.line),
+        )  # fmt: skip
+
+
+# --- running ---------------------------------------------------------------------------------
+
+
+@dataclass
+class AuditReport:
+    """Findings, sorted by (interaction, rule, reference), and how many of each severity."""
+
+    findings: list[Finding]
+    fail_on: str
+
+    @property
+    def summary(self) -> dict[str, int]:
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for finding in self.findings:
+            counts[finding.severity] += 1
+        return counts
+
+    @property
+    def failed(self) -> bool:
+        if self.fail_on == "never":
+            return False
+        return any(_RANK[f.severity] <= _RANK[self.fail_on] for f in self.findings)
+
+    def to_json(self) -> dict:
+        return {"summary": self.summary, "findings": [f.to_json() for f in self.findings]}
+
+
+@dataclass(frozen=True)
+class AuditSettings:
+    """Which rules run and how severe they are: crsmap.toml's [audit], then the command line."""
+
+    fail_on: str
+    ignore: frozenset[str]
+    severity: dict[str, str]
+
+
+def settings(
+    config: Config, fail_on: str | None = None, rules: Sequence[str] = ()
+) -> tuple[AuditSettings, list[str]]:
+    """Validated settings and the rule codes to run, or an InputError naming the bad value."""
+    table = config.audit or {}
+    chosen_fail_on = fail_on or table.get("fail_on", "error")
+    if chosen_fail_on not in FAIL_ON:
+        raise InputError(
+            f"crsmap.toml: [audit] fail_on {chosen_fail_on!r}: expected one of {', '.join(FAIL_ON)}"
+        )
+    ignore = table.get("ignore", [])
+    if not isinstance(ignore, list):
+        raise InputError("crsmap.toml: [audit] ignore must be a list of rule codes")
+    for code in ignore:
+        _known(code, "crsmap.toml: [audit] ignore")
+    overrides = table.get("severity", {})
+    if not isinstance(overrides, dict):
+        raise InputError("crsmap.toml: [audit.severity] must be a table of rule = severity")
+    for code, value in overrides.items():
+        _known(code, "crsmap.toml: [audit.severity]")
+        if value not in SEVERITIES:
+            raise InputError(
+                f"crsmap.toml: [audit.severity] {code} = {value!r}: expected one of {', '.join(SEVERITIES)}"
+            )
+    for code in rules:
+        _known(code, "--rule")
+    selected = [c for c in (rules or RULES) if c not in ignore or c in rules]
+    return AuditSettings(chosen_fail_on, frozenset(ignore), dict(overrides)), selected
+
+
+def _known(code: str, where: str) -> None:
+    if code not in RULES:
+        import difflib
+
+        close = difflib.get_close_matches(code, list(RULES), n=1)
+        hint = f"; did you mean {close[0]}?" if close else f"; expected one of {', '.join(RULES)}"
+        raise InputError(f"{where}: unknown rule {code!r}{hint}")
+
+
+def run(project: Project, fail_on: str | None = None, rules: Sequence[str] = ()) -> AuditReport:
+    """Audit the project; nothing is written."""
+    chosen, codes = settings(project.config, fail_on, rules)
+    data = AuditData.load(project)
+    findings = []
+    for code in codes:
+        severity = chosen.severity.get(code)
+        for finding in RULES[code].check(data):
+            findings.append(finding if severity is None else _with_severity(finding, severity))
+    findings.sort(key=lambda f: f.sort_key)
+    return AuditReport(findings, chosen.fail_on)
+
+
+def _with_severity(finding: Finding, severity: str) -> Finding:
+    from dataclasses import replace
+
+    return replace(finding, severity=severity)
+
+
+def rule_reference() -> str:
+    """The Markdown table of every rule, for the README (generated, so it cannot drift)."""
+    lines = ["| code | severity | finds | fix |", "|---|---|---|---|"]
+    for r in RULES.values():
+        lines.append(f"| `{r.code}` | {r.severity} | {r.description} | {r.fix} |")
+    return "\n".join(lines) + "\n"
