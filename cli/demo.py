@@ -22,24 +22,35 @@ from curation.errors import CrsmapError
 NAME, ORCID = DEMO_CURATOR
 
 
-def _steps(project: str, sample: str) -> list[tuple[str, list[str]]]:
+# Kang et al. 2020 (PNAS): IL-6 trans-signalling through gp130 induces PAI-1 in endothelial cells.
+KANG = "pubmed:32826331"
+
+
+def _steps(project: str, sample: str) -> list[tuple[str, list[str], int]]:
+    """(title, crsmap arguments, expected exit code) of each step."""
     at = ["--project", project]
     return [
         ("Create the curation repository from the sample map",
-         ["init", project, "--title", DEMO_TITLE, "--map", sample, "--curator-name", NAME, "--orcid", ORCID]),
-        ("Record the references the map already carries", [*at, "import"]),
+         ["init", project, "--title", DEMO_TITLE, "--map", sample, "--curator-name", NAME, "--orcid", ORCID], 0),
+        ("Record the references the map already carries", [*at, "import"], 0),
         ("Which interactions still have no evidence?",
-         [*at, "interactions", "list", "--missing-evidence", "--format", "table"]),
+         [*at, "interactions", "list", "--missing-evidence", "--format", "table"], 0),
         ("Citation metadata, from the snapshot shipped with the demo (no network)",
-         [*at, "fetch", "--offline"]),
-        ("The evidence of IL6:IL6R binding IL6ST: its only paper was retracted",
-         [*at, "evidence", "list", "re16", "--format", "table"]),
+         [*at, "fetch", "--offline"], 0),
+        ("Audit before the release: missing evidence and a retracted paper (exit 1)", [*at, "audit"], 1),
         ("Add evidence for the IL-1 interaction",
-         [*at, "evidence", "add", "re12", "pubmed:29808005", "--note", "IL-1 blockade abates CRS in mice"]),
-        ("Mark it reviewed", [*at, "interactions", "set", "re12", "--status", "reviewed"]),
-        ("Its card", [*at, "show", "re12", "--format", "table"]),
-        ("Write the ledger references into the map for MINERVA", [*at, "annotate"]),
-        ("Coverage now", [*at, "interactions", "list", "--missing-evidence", "--format", "table"]),
+         [*at, "evidence", "add", "re12", "pubmed:29808005", "--note", "IL-1 blockade abates CRS in mice"], 0),
+        ("Drop the retracted paper (from the ledger and from the map's annotations)",
+         [*at, "evidence", "remove", "re16", "pubmed:20808781", "--reason", "retracted (notice PMID 37015095)"], 0),
+        ("Support the IL-6 trans-signalling interactions with Kang et al. 2020",
+         [*at, "evidence", "add", "re16", KANG, "--note", "IL-6/sIL-6R complex signals through gp130"], 0),
+        ("", [*at, "evidence", "add", "re15", KANG, "--note", "soluble IL-6R drives trans-signalling in CRS"], 0),
+        ("", [*at, "evidence", "add", "re18", KANG, "--note", "trans-signalling activates JAK/STAT3"], 0),
+        ("", [*at, "evidence", "add", "re20", KANG, "--note", "IL-6 trans-signalling induces PAI-1"], 0),
+        ("Mark the IL-1 interaction reviewed", [*at, "interactions", "set", "re12", "--status", "reviewed"], 0),
+        ("Its card", [*at, "show", "re12", "--format", "table"], 0),
+        ("Write the ledger references into the map for MINERVA", [*at, "annotate"], 0),
+        ("Audit again: clean", [*at, "audit"], 0),
     ]  # fmt: skip
 
 
@@ -55,18 +66,22 @@ def run_demo(directory: str | None, echo: Callable[[str], None] = click.echo) ->
         with tempfile.TemporaryDirectory(prefix="crsmap-sample-") as staging:
             sample = copy_sample_map(Path(staging))
             echo(f"crsmap demo in {project}\n")
-            snapshot_after = 2  # once the project exists and carries its map references
-            for number, (title, args) in enumerate(_steps(str(project), str(sample)), start=1):
-                echo(click.style(f"{number}. {title}", bold=True))
+            number = 0
+            for title, args, expected in _steps(str(project), str(sample)):
+                if title:
+                    number += 1
+                    echo(click.style(f"{number}. {title}", bold=True))
                 echo("$ crsmap " + shlex.join(_shown(args, project, sample)))
                 try:
                     code = cli.main(args=args, prog_name="crsmap", standalone_mode=False)
                 except click.ClickException as exc:
                     exc.show()
                     code = exc.exit_code
-                if code:
-                    raise CrsmapError(f"demo step {number} ({title}) failed with exit code {code}")
-                if number == snapshot_after:
+                if (code or 0) != expected:
+                    raise CrsmapError(
+                        f"demo step {number} ({title}) ended with exit code {code}, expected {expected}"
+                    )
+                if args[-1:] == ["import"]:
                     install_literature_snapshot(project)
                 echo("")
     finally:

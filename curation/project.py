@@ -314,7 +314,11 @@ class Project:
         The reference's MIRIAM annotation on the reaction goes too (unless ``keep_in_map``),
         so that MINERVA stops showing it and ``crsmap import`` does not bring it back.
         """
-        curie = parse_reference(reference).curie
+        invalid: InputError | None = None
+        try:
+            curie = parse_reference(reference).curie
+        except InputError as exc:
+            curie, invalid = reference.strip(), exc  # an invalid ledger reference can still go
         reason = parse_note(reason or "")
         actor = self.acting_curator(curator)
         repo = gitrepo.require_repo(self.root) if commit else None
@@ -324,6 +328,8 @@ class Project:
             kept = [
                 r for r in records if (r.interaction, reference_key(r.reference)) != (target, curie)
             ]
+            if len(kept) == len(records) and invalid is not None:
+                raise invalid
             if len(kept) == len(records):
                 recorded = [r.reference for r in records if r.interaction == target]
                 listing = ", ".join(recorded) if recorded else "none"

@@ -510,11 +510,17 @@ def test_demo_runs_the_cycle(runner, tmp_path):
     result = runner.invoke(cli, ["demo", str(tmp_path / "demo")])
     assert result.exit_code == 0, result.output
     assert "$ crsmap evidence add re12 pubmed:29808005" in result.output
-    assert "3 of 27 interactions without evidence" in result.output
-    project = tmp_path / "demo" / "crs-map"
-    assert len(git_log(project)) == 6  # init, import, snapshot, evidence, status, annotate
-    assert "RETRACTED: Ropelle ER et al. 2010 PLoS Biol" in result.output
+    assert "4 of 27 interactions without evidence" in result.output
+    assert "Ropelle ER et al. 2010 PLoS Biol is retracted" in result.output
     assert "retracted 1, from cache 12, HTTP requests 0" in result.output
+    assert "audit: 5 error(s), 2 warning(s), 0 info; fails (fail on error)" in result.output
+    assert (
+        result.output.rstrip().splitlines()[-3]
+        == "audit: 0 error(s), 0 warning(s), 0 info; passes (fail on error)"
+    )
+    project = tmp_path / "demo" / "crs-map"
+    # init, import, snapshot, 5 evidence changes, the status, annotate
+    assert len(git_log(project)) == 11
 
 
 def test_init_never_overwrites_a_different_map_in_maps(runner, sample_map, tmp_path):
@@ -558,7 +564,7 @@ def test_demo_ignores_a_foreign_acting_curator_and_stops_on_failure(runner, tmp_
     monkeypatch.setenv("CRSMAP_CURATOR", SECOND_ORCID)
     result = runner.invoke(cli, ["demo", str(tmp_path / "d1")])
     assert result.exit_code == 0, result.output
-    assert "3 of 27 interactions without evidence" in result.output
+    assert "audit: 0 error(s), 0 warning(s), 0 info; passes" in result.output
     (tmp_path / "d2").mkdir()
     (tmp_path / "d2" / "x").write_text("x")
     busy = runner.invoke(cli, ["demo", str(tmp_path / "d2")])
