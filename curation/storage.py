@@ -61,16 +61,9 @@ def _fsync_dir(folder: Path) -> None:
 
 def lock_timeout() -> float:
     """Seconds to wait for the project lock: ``CRSMAP_LOCK_TIMEOUT`` or one minute."""
-    text = os.environ.get("CRSMAP_LOCK_TIMEOUT", "").strip()
-    if not text:
-        return LOCK_TIMEOUT_SECONDS
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(f"CRSMAP_LOCK_TIMEOUT={text!r}: expected a number of seconds") from None
-    if value < 0:
-        raise InputError(f"CRSMAP_LOCK_TIMEOUT={text!r}: expected a number of seconds >= 0")
-    return value
+    from .environment import seconds
+
+    return seconds("CRSMAP_LOCK_TIMEOUT", LOCK_TIMEOUT_SECONDS)
 
 
 @contextlib.contextmanager

@@ -1,5 +1,7 @@
-"""Citation metadata for crsmap: PubMed and Crossref clients and citation writers.
+"""Citation metadata for crsmap: PubMed and Crossref clients, the cache and citation formats.
 
-The clients arrive with the literature work (SPEC section 4); the package is part of the
-distribution from the start so that imports and packaging stay stable.
+``fetch.fetch_citations`` fills ``literature.jsonl`` (``cache``) from NCBI E-utilities
+(``pubmed``), NCBI's ID converter (``idconv``) and Crossref (``crossref``), politely
+(``http``); ``export`` writes BibTeX, CSL-JSON and TSV from the one record type,
+``model.Citation``.
 """

@@ -44,8 +44,9 @@ class CrossrefClient:
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
         self.email = email
         self.limiter = limiter_for("crossref", POLITE_RATE if email else 5)
-        agent = f"crsmap (mailto:{email})" if email else "crsmap"
-        self.http = HttpClient("Crossref", self.limiter, user_agent=agent)
+        self.http = HttpClient("Crossref", self.limiter)
+        if email:  # Crossref's etiquette: name a contact in the User-Agent as well
+            self.http.session.headers["User-Agent"] += f" (mailto:{email})"
 
     def work(self, doi: str) -> Citation:
         """The citation of a DOI; ``not-found`` when Crossref answers 404."""

@@ -9,13 +9,13 @@ client over the limit either.
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from curation.errors import InputError, OutsideError
+from curation.environment import seconds
+from curation.errors import OutsideError
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 MAX_ATTEMPTS = 6
@@ -73,16 +73,8 @@ def limiter_for(service: str, calls: int, period: float = 1.0) -> RateLimiter:
 
 def http_timeout() -> tuple[float, float]:
     """(connect, read) timeouts: ``CRSMAP_HTTP_TIMEOUT`` seconds for both, or the defaults."""
-    text = os.environ.get("CRSMAP_HTTP_TIMEOUT", "").strip()
-    if not text:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(f"CRSMAP_HTTP_TIMEOUT={text!r}: expected a number of seconds") from None
-    if value <= 0:
-        raise InputError(f"CRSMAP_HTTP_TIMEOUT={text!r}: expected a number of seconds > 0")
-    return (value, value)
+    value = seconds("CRSMAP_HTTP_TIMEOUT", 0.0, allow_zero=False)  # 0.0 means unset
+    return (value, value) if value else DEFAULT_TIMEOUT
 
 
 def _retry_class():
@@ -247,6 +239,15 @@ class HttpClient:
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("crsmap")
+    except PackageNotFoundError:
+        return "dev"
 
 
 def _reason(exc: Exception) -> str:
