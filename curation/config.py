@@ -96,7 +96,11 @@ def _inside(relative: str, key: str) -> str:
 
 def load_config(path: Path) -> Config:
     """Read and check ``crsmap.toml``; errors name the file, and the line where TOML has one."""
-    text = read_text(path, "project file")
+    return parse_config(read_text(path, "project file"))
+
+
+def parse_config(text: str) -> Config:
+    """Check the text of ``crsmap.toml`` (from a file or a git revision)."""
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -119,10 +119,8 @@ def _check_date(value: str, today: dt.date | None) -> str | None:
 
 
 def _split_rows(
-    path: Path, columns: tuple[str, ...], content: LedgerContent
+    text: str, name: str, columns: tuple[str, ...], content: LedgerContent
 ) -> list[tuple[int, list[str]]]:
-    name = path.name
-    text = read_text(path, "ledger")
     # Only LF (or CRLF) ends a record: str.splitlines would also split on U+2028 and
     # other separators that may legitimately sit inside a field.
     lines = [line.removesuffix("\r") for line in text.split("\n")]
@@ -153,11 +151,17 @@ def _split_rows(
 
 def read_evidence(path: Path, today: dt.date | None = None) -> LedgerContent[EvidenceRecord]:
     """Read ``evidence.tsv`` leniently; a missing file reads as an empty ledger."""
-    content: LedgerContent[EvidenceRecord] = LedgerContent()
     if not Path(path).exists():
-        return content
-    name = Path(path).name
-    for number, cells in _split_rows(Path(path), EVIDENCE_COLUMNS, content):
+        return LedgerContent()
+    return parse_evidence(read_text(path, "ledger"), Path(path).name, today)
+
+
+def parse_evidence(
+    text: str, name: str = EVIDENCE_FILE, today: dt.date | None = None
+) -> LedgerContent[EvidenceRecord]:
+    """Parse the text of ``evidence.tsv`` (from a file or a git revision) leniently."""
+    content: LedgerContent[EvidenceRecord] = LedgerContent()
+    for number, cells in _split_rows(text, name, EVIDENCE_COLUMNS, content):
         record = EvidenceRecord(*cells)
         problem = _evidence_problem(record, today)
         if problem:
@@ -187,11 +191,17 @@ def _evidence_problem(record: EvidenceRecord, today: dt.date | None) -> str | No
 
 def read_interactions(path: Path, today: dt.date | None = None) -> LedgerContent[InteractionRecord]:
     """Read ``interactions.tsv`` leniently; a missing file reads as an empty ledger."""
-    content: LedgerContent[InteractionRecord] = LedgerContent()
     if not Path(path).exists():
-        return content
-    name = Path(path).name
-    for number, cells in _split_rows(Path(path), INTERACTION_COLUMNS, content):
+        return LedgerContent()
+    return parse_interactions(read_text(path, "ledger"), Path(path).name, today)
+
+
+def parse_interactions(
+    text: str, name: str = INTERACTIONS_FILE, today: dt.date | None = None
+) -> LedgerContent[InteractionRecord]:
+    """Parse the text of ``interactions.tsv`` (from a file or a git revision) leniently."""
+    content: LedgerContent[InteractionRecord] = LedgerContent()
+    for number, cells in _split_rows(text, name, INTERACTION_COLUMNS, content):
         record = InteractionRecord(*cells)
         problem = None
         if not record.interaction:

@@ -26,8 +26,15 @@ def read_cache(path: Path, problems: list[LineProblem] | None = None) -> dict[st
     path = Path(path)
     if not path.exists():
         return {}
+    return parse_cache(read_text(path, "literature cache"), path.name, problems)
+
+
+def parse_cache(
+    text: str, name: str = CACHE_FILE, problems: list[LineProblem] | None = None
+) -> dict[str, Citation]:
+    """Parse the text of ``literature.jsonl`` (from a file or a git revision)."""
     citations: dict[str, Citation] = {}
-    for number, line in enumerate(read_text(path, "literature cache").split("\n"), start=1):
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         try:
@@ -38,8 +45,8 @@ def read_cache(path: Path, problems: list[LineProblem] | None = None) -> dict[st
             problem = _problem(data)
         if problem:
             if problems is None:
-                raise InputError(f"{path.name}:{number}: {problem}; run `crsmap fetch --refresh`")
-            problems.append(LineProblem(path.name, number, problem))
+                raise InputError(f"{name}:{number}: {problem}; run `crsmap fetch --refresh`")
+            problems.append(LineProblem(name, number, problem))
             continue
         citations[data["id"]] = Citation.from_json(data)
     return citations
