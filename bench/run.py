@@ -1,6 +1,7 @@
 """crsmap benchmarks: one table of ratios, each against a baseline measured in the same run.
 
     .venv/bin/python bench/run.py        (or: make bench)
+    .venv/bin/python bench/run.py --only audit --only help     (some sections only)
 
 Ratios are crsmap time / baseline time, so lower is better, except on the request rows of
 the fetch benchmark, where they read "N x fewer" (baseline / crsmap). Nothing here asserts:
@@ -10,10 +11,13 @@ the table to stdout. See bench/README.md for what each row measures.
 
 from __future__ import annotations
 
+import argparse
 import gc
 import importlib.util
+import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,7 +26,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import fetch_bench  # bench/ is sys.path[0] when run as a script
+import audit_bench  # bench/ is sys.path[0] when run as a script
+import fetch_bench
 from generate_map import generate_map
 
 from curation.celldesigner import read_map
@@ -39,9 +44,15 @@ RUNS_HELP = 10
 # Reactions in the synthetic maps -> runs. The larger maps take seconds per read, so fewer
 # runs keep the whole script well under two minutes on two cores.
 GROWTH_SIZES = {1_000: 5, 10_000: 3, 50_000: 2}
+# Interactions in the generated audit projects -> runs, in-process and as a subprocess. The
+# 100,000 project takes most of the audit section's time (building it included), so it runs
+# once, and its command without the untimed warm-up run.
+AUDIT_SIZES = {1_000: 5, 10_000: 3, 100_000: 1}
+AUDIT_BUDGET = (10_000, 1.0)  # interactions, seconds: "10,000 must audit in under a second"
 
 LIBSBML_MISSING = "python-libsbml is not installed (.venv/bin/pip install python-libsbml)"
-STEPS = 4
+SECTIONS = ("real-map", "help", "growth", "audit", "fetch")
+STEPS = len(SECTIONS)
 
 
 @dataclass
@@ -76,24 +87,33 @@ def subprocess_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if not k.startswith("CRSMAP_")}
 
 
-def best_of_subprocess(cmd: Sequence[str], runs: int) -> tuple[float, str]:
+def _checked_run(cmd: Sequence[str], env: dict[str, str]) -> str:
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed ({result.returncode}): {result.stderr.strip()}")
+    return result.stdout
+
+
+def best_of_subprocess(cmd: Sequence[str], runs: int, warm_up: bool = True) -> tuple[float, str]:
     """Best wall time of ``runs`` runs of a whole command, start-up included.
 
     One untimed warm-up run first fills the page cache and the bytecode caches; its stdout
-    is returned so callers can check the command did its job.
+    is returned so callers can check the command did its job. Without ``warm_up`` (for
+    commands too slow to run twice) the first timed run's stdout is captured instead.
     """
     env = subprocess_env()
-    warm = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-    if warm.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed ({warm.returncode}): {warm.stderr.strip()}")
+    output = _checked_run(cmd, env) if warm_up else None
     best = float("inf")
     for _ in range(runs):
         start = time.perf_counter()
-        subprocess.run(
-            cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
-        )
+        if output is None:
+            output = _checked_run(cmd, env)
+        else:
+            subprocess.run(
+                cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
+            )
         best = min(best, time.perf_counter() - start)
-    return best, warm.stdout
+    return best, output or ""
 
 
 def best_of(fn: Callable[[], object], runs: int) -> float:
@@ -240,7 +260,128 @@ def bench_growth(workdir: Path) -> list[Row]:
     return rows
 
 
-# --- 4. fetch 1,000 PMIDs against the fake E-utilities ----------------------------------
+# --- 4. audit time per evidence record ------------------------------------------------------
+
+AUDIT_GROUP = (
+    f"audit per record: generated projects, {audit_bench.RECORDS_PER_INTERACTION} evidence "
+    "records per interaction"
+)
+AUDIT_KINDS = (
+    ("rules", "rules: curation.audit.run(project), map already parsed (in-process)"),
+    ("command", "crsmap --project DIR audit --format json (subprocess)"),
+)
+
+
+@dataclass
+class AuditTiming:
+    seconds: float
+    records: int
+    findings: int
+
+    @property
+    def per_record(self) -> float:
+        return self.seconds / self.records
+
+
+def audit_in_process(root: Path, n: int, runs: int) -> AuditTiming:
+    """Build a project of ``n`` interactions in ``root``; time the rules on it."""
+    from curation import audit
+
+    progress(f"4/{STEPS} build a project of {n:,} interactions")
+    project = audit_bench.build_project(root, n)  # its map is parsed: interactions are warm
+    progress(f"4/{STEPS} audit rules in-process, {n:,} interactions, best of {runs}")
+    reports: list[audit.AuditReport] = []  # kept, to count the findings
+    elapsed = best_of(lambda: reports.append(audit.run(project)), runs)
+    records = n * audit_bench.RECORDS_PER_INTERACTION
+    return AuditTiming(elapsed, records, len(reports[-1].findings))
+
+
+def audit_command(root: Path, n: int, runs: int) -> AuditTiming:
+    """Time the whole ``crsmap audit --format json`` command on the project in ``root``."""
+    # --fail-on never: findings, were there any, must not make the command exit 1.
+    command = [*crsmap_command(), "--project", str(root), "audit", "--format", "json"]
+    command += ["--fail-on", "never"]
+    warm_up = runs > 1
+    plus = ", after a warm-up run" if warm_up else ", no warm-up run"
+    progress(f"4/{STEPS} crsmap audit --format json, {n:,} interactions, best of {runs}{plus}")
+    elapsed, output = best_of_subprocess(command, runs, warm_up=warm_up)
+    records = n * audit_bench.RECORDS_PER_INTERACTION
+    return AuditTiming(elapsed, records, len(json.loads(output)["findings"]))
+
+
+def measure_audit(workdir: Path, n: int, runs: int) -> tuple[dict[str, AuditTiming], float]:
+    """Both audit timings on a freshly built project of ``n`` interactions, and its map's MB.
+
+    The in-process project (and its parsed map) is freed before the subprocess runs.
+    """
+    root = workdir / f"audit_{n}"
+    rules = audit_in_process(root, n, runs)
+    gc.collect()
+    command = audit_command(root, n, runs)
+    map_mb = sum(f.stat().st_size for f in (root / "maps").iterdir()) / 1e6
+    shutil.rmtree(root)
+    return {"rules": rules, "command": command}, map_mb
+
+
+def bench_audit(workdir: Path, notes: list[str]) -> list[Row]:
+    measured: dict[int, dict[str, AuditTiming]] = {}
+    sizes = []
+    for n, runs in AUDIT_SIZES.items():
+        measured[n], map_mb = measure_audit(workdir, n, runs)
+        sizes.append(f"{n:,}: {map_mb:.0f} MB")
+    base_n = min(AUDIT_SIZES)
+    budget_n, budget = AUDIT_BUDGET
+    rows = [Row(AUDIT_GROUP, "", "")]
+    for kind, label in AUDIT_KINDS:
+        rows.append(Row(f"  {label}", "", ""))
+        timings = {n: measured[n][kind] for n in AUDIT_SIZES}
+        base = timings[base_n]
+        for n, t in timings.items():
+            rows.append(
+                Row(
+                    f"    {n:,} interactions ({t.records:,} records), per record",
+                    f"{t.per_record * 1e6:.1f} us ({fmt_time(t.seconds)}, {t.findings} findings)",
+                    f"the same at {base_n:,} interactions, per record",
+                    f"{base.per_record * 1e6:.1f} us",
+                    t.per_record / base.per_record,
+                    "<= 1.50 (flat)",
+                )
+            )
+        slowest = max(timings, key=lambda n: timings[n].per_record)
+        fastest = min(timings, key=lambda n: timings[n].per_record)
+        rows.append(
+            Row(
+                "    largest / smallest per-record time",
+                f"{timings[slowest].per_record * 1e6:.1f} us at {slowest:,}",
+                f"smallest, at {fastest:,}",
+                f"{timings[fastest].per_record * 1e6:.1f} us",
+                timings[slowest].per_record / timings[fastest].per_record,
+                "<= 1.50",
+            )
+        )
+        if budget_n in timings:
+            rows.append(
+                Row(
+                    f"    {budget_n:,} interactions, time",
+                    fmt_time(timings[budget_n].seconds),
+                    "the issue's budget",
+                    fmt_time(budget),
+                    timings[budget_n].seconds / budget,
+                    "< 1.00",
+                )
+            )
+    if any(t.findings for per_size in measured.values() for t in per_size.values()):
+        notes.append("audit: the generated projects should audit clean, yet there were findings")
+    once = [f"{n:,}" for n, runs in AUDIT_SIZES.items() if runs == 1]
+    notes.append(
+        f"audit: each per-record ratio's baseline is the same measurement's per-record time at "
+        f"{base_n:,} interactions; map sizes {', '.join(sizes)}; measured once (the command "
+        f"without a warm-up run): {', '.join(once) or 'none'}"
+    )
+    return rows
+
+
+# --- 5. fetch 1,000 PMIDs against the fake E-utilities ----------------------------------
 
 
 FETCH_GROUP = (
@@ -288,7 +429,7 @@ def fetch_rows(tool: str, crsmap: fetch_bench.Wire, measured: fetch_bench.Wire) 
 def bench_fetch(workdir: Path, notes: list[str]) -> list[Row]:
     n, subset = fetch_bench.FETCH_PMIDS, fetch_bench.BASELINE_PMIDS
     rows = [Row(FETCH_GROUP, "", "")]
-    progress(f"4/{STEPS} crsmap fetch of {n:,} PMIDs against the fake server")
+    progress(f"5/{STEPS} crsmap fetch of {n:,} PMIDs against the fake server")
     try:
         crsmap = fetch_bench.run_crsmap(workdir, crsmap_command(), subprocess_env())
     except (subprocess.CalledProcessError, RuntimeError, ImportError) as exc:
@@ -312,7 +453,7 @@ def bench_fetch(workdir: Path, notes: list[str]) -> list[Row]:
             )
             rows.append(Row("  HTTP requests", f"{crsmap.requests:,}", f"{tool} (skipped)"))
             continue
-        progress(f"4/{STEPS} {tool}, one request per PMID, {subset:,} PMIDs")
+        progress(f"5/{STEPS} {tool}, one request per PMID, {subset:,} PMIDs")
         try:
             measured = run()
         except Exception as exc:  # a third-party client failing is a note, not a crash
@@ -387,20 +528,38 @@ def environment() -> str:
     )
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="crsmap benchmarks: one table of ratios.")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        help="run only this section (repeat for several; default: all)",
+    )
+    chosen = set(parser.parse_args(argv).only or SECTIONS)
     started = time.perf_counter()
     notes: list[str] = []
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="crsmap-bench-") as tmp:
         workdir = Path(tmp)
-        try:
-            rows += bench_real_map(workdir, notes)
-        except (subprocess.CalledProcessError, RuntimeError) as exc:
-            detail = getattr(exc, "stderr", None) or exc
-            notes.append(f"real-map benchmark failed: {str(detail).strip()}")
-        rows += bench_help()
-        rows += bench_growth(workdir)
-        rows += bench_fetch(workdir, notes)
+        if "real-map" in chosen:
+            try:
+                rows += bench_real_map(workdir, notes)
+            except (subprocess.CalledProcessError, RuntimeError) as exc:
+                detail = getattr(exc, "stderr", None) or exc
+                notes.append(f"real-map benchmark failed: {str(detail).strip()}")
+        if "help" in chosen:
+            rows += bench_help()
+        if "growth" in chosen:
+            rows += bench_growth(workdir)
+        if "audit" in chosen:
+            try:
+                rows += bench_audit(workdir, notes)
+            except (subprocess.CalledProcessError, RuntimeError) as exc:
+                detail = getattr(exc, "stderr", None) or exc
+                notes.append(f"audit benchmark failed: {str(detail).strip()}")
+        if "fetch" in chosen:
+            rows += bench_fetch(workdir, notes)
     print(f"crsmap benchmarks ({environment()})")
     print()
     print_table(rows, notes)

@@ -401,6 +401,12 @@ def _card_text(card: dict) -> str:
         curator = f"{card['curator_name']} ({card['curator']})"
     lines.append(f"  curator     {curator}")
     lines.append(f"  license     {card['license']}")
+    first, last = card.get("first_release"), card.get("last_changed")
+    lines.append(
+        f"  released    first in {first}, last changed in {last}"
+        if first
+        else "  released    not yet"
+    )
     if card["derived_from"]:
         lines.append(f"  derived     {card['derived_from']}")
     lines.append(
@@ -467,6 +473,101 @@ def audit(state, fmt, fail_on, rules):
         click.echo(audit_output.as_text(report, signatures))
     if report.failed:
         click.get_current_context().exit(1)
+
+
+# --- release and provenance --------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("version", required=False, metavar="[VERSION]")
+@click.option(
+    "--bump",
+    type=click.Choice(["major", "minor", "patch"]),
+    default=None,
+    help="Derive the version from the last release tag.",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Show the CHANGELOG section and the audit; write nothing."
+)
+@click.option(
+    "--output", default=None, metavar="DIR", help="Where the bundle goes (default: dist/)."
+)
+@click.option("--allow-warnings", is_flag=True, help="Release even when the audit has warnings.")
+@options.curator
+@click.pass_obj
+def release(state, version, bump, dry_run, output, allow_warnings, curator):
+    """Cut a release: audit, CHANGELOG section, commit, tag vVERSION, bundle."""
+    from curation import release as releasing
+
+    from .audit_output import summary_line
+
+    project = state.project
+    if dry_run:
+        chosen = releasing.plan(project, version, bump, allow_warnings)
+        click.echo(chosen.changelog)
+        click.echo(summary_line(chosen.audit))
+        state.say(f"dry run: nothing written; the release would be v{chosen.version}")
+        return
+    chosen, bundle = releasing.release(project, version, bump, output, allow_warnings, curator)
+    click.echo(chosen.changelog)
+    state.say(f"released v{chosen.version}: {bundle.path}")
+    state.say(f"sha256 {bundle.sha256}")
+
+
+@cli.command()
+@click.argument("version")
+@click.option(
+    "--output", default=None, metavar="DIR", help="Where the bundle goes (default: dist/)."
+)
+@click.pass_obj
+def bundle(state, version, output):
+    """Rebuild the bundle of release VERSION from its tagged commit."""
+    from curation.release import build_bundle
+
+    result = build_bundle(state.project, version, output)
+    click.echo(f"{result.path}\nsha256 {result.sha256}")
+
+
+@cli.command()
+@click.argument("bundle_path", metavar="BUNDLE", type=click.Path(dir_okay=False))
+@click.pass_obj
+def verify(state, bundle_path):
+    """Check a bundle's manifest, required files and internal consistency."""
+    from curation.verify import verify as check
+
+    problems = check(bundle_path)
+    for problem in problems:
+        click.echo(f"FAIL {problem}")
+    if problems:
+        click.echo(f"verify: {len(problems)} problem(s) in {bundle_path}")
+        click.get_current_context().exit(1)
+    click.echo(f"verify: {bundle_path} is intact and consistent")
+
+
+@cli.command()
+@click.argument("interaction_id", metavar="ID")
+@options.output_format
+@click.pass_obj
+def history(state, interaction_id, fmt):
+    """Who changed this interaction's evidence and provenance, when, and in which release."""
+    from curation.views import interaction_history
+
+    rows = interaction_history(state.project, interaction_id)
+    fmt = options.resolve_format(fmt)
+    if fmt == "json":
+        click.echo(to_json(rows))
+        return
+    if fmt == "tsv":
+        emit_rows(rows, ("date", "commit", "release", "author", "changes"), "tsv")
+        return
+    for row in rows:
+        release_text = f"release {row['release']}" if row["release"] else "not released yet"
+        click.echo(f"{row['date']}  {row['commit'][:10]}  {row['author']}  ({release_text})")
+        click.echo(f"    {row['subject']}")
+        for change in row["changes"]:
+            click.echo(f"    - {change}")
+    if not rows:
+        click.echo(f"no recorded change to {interaction_id}'s evidence or provenance")
 
 
 # --- literature ------------------------------------------------------------------------------

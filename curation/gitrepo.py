@@ -77,7 +77,7 @@ def commit_paths(repo, paths: Iterable[Path], message: str, author: Curator | No
     git = _git()
     root = Path(repo.working_tree_dir)
     relative = [str(Path(p).resolve().relative_to(root.resolve())) for p in paths]
-    env = _identity_env(repo, author)
+    env = identity_env(repo, author)
     if author is not None:
         message = (
             f"{message.rstrip()}\n\nCurator: {author.name} <https://orcid.org/{author.orcid}>\n"
@@ -95,7 +95,8 @@ def commit_paths(repo, paths: Iterable[Path], message: str, author: Curator | No
         ) from None
 
 
-def _identity_env(repo, author: Curator | None) -> dict[str, str]:
+def identity_env(repo, author: Curator | None) -> dict[str, str]:
+    """Environment for git that names the curator as author and never lacks an identity."""
     env: dict[str, str] = {}
     if author is not None:
         env["GIT_AUTHOR_NAME"] = author.name or author.orcid

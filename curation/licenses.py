@@ -117,3 +117,47 @@ def compatible(interaction_license: str, map_license: str) -> tuple[bool, str]:
 
 def _same_family(part: LicenseKind, whole: LicenseKind) -> bool:
     return part.family == whole.family and whole.version >= part.version
+
+
+_CC_TERM_NAMES = {
+    "BY": "Attribution",
+    "BY-SA": "Attribution-ShareAlike",
+    "BY-NC": "Attribution-NonCommercial",
+    "BY-NC-SA": "Attribution-NonCommercial-ShareAlike",
+    "BY-ND": "Attribution-NoDerivatives",
+    "BY-NC-ND": "Attribution-NonCommercial-NoDerivatives",
+}
+_OTHER_NAMES = {
+    "CC0-1.0": ("CC0 1.0 Universal", "https://creativecommons.org/publicdomain/zero/1.0/",
+                "https://creativecommons.org/publicdomain/zero/1.0/legalcode"),
+    "ODbL-1.0": ("Open Data Commons Open Database License v1.0", "https://opendatacommons.org/licenses/odbl/1-0/",
+                 "https://opendatacommons.org/licenses/odbl/1-0/"),
+    "ODC-By-1.0": ("Open Data Commons Attribution License v1.0", "https://opendatacommons.org/licenses/by/1-0/",
+                   "https://opendatacommons.org/licenses/by/1-0/"),
+    "PDDL-1.0": ("Open Data Commons Public Domain Dedication and License v1.0",
+                 "https://opendatacommons.org/licenses/pddl/1-0/", "https://opendatacommons.org/licenses/pddl/1-0/"),
+}  # fmt: skip
+
+
+def describe(spdx: str) -> tuple[str, str, str]:
+    """(full name, deed or home page URL, legal code URL) of a license, for notices.
+
+    Creative Commons 4.0 licenses are "International"; the legal code URL is what CC BY
+    4.0 section 3(a)(1)(C) asks a notice to point at.
+    """
+    match = re.fullmatch(r"CC-(BY(?:-NC)?(?:-SA|-ND)?)-(\d\.\d)", spdx)
+    if match:
+        terms, version = match.groups()
+        name = f"Creative Commons {_CC_TERM_NAMES[terms]} {version}" + (
+            " International"
+            if version == "4.0"
+            else " Generic"
+            if version in ("2.0", "2.5")
+            else " Unported"
+        )
+        deed = f"https://creativecommons.org/licenses/{terms.lower()}/{version}/"
+        return name, deed, deed + "legalcode"
+    if spdx in _OTHER_NAMES:
+        return _OTHER_NAMES[spdx]
+    url = f"https://spdx.org/licenses/{spdx}.html"
+    return spdx, url, url

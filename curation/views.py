@@ -101,9 +101,45 @@ def interaction_card(project: Project, interaction_id: str) -> dict:
             "derived_from": row.derived_from if row and row.derived_from else None,
             "updated": row.updated if row and row.updated else None,
             "recorded_signature": row.signature if row and row.signature else None,
+            **release_fields(project, interaction.id),
             "signature_changed": bool(
                 row and row.signature and row.signature != interaction.signature
             ),
         }
     )
     return card
+
+
+def interaction_history(project: Project, interaction_id: str) -> list[dict]:
+    """Commits that changed the interaction's ledger rows, newest first, with their release."""
+    from . import gitrepo
+    from .provenance import history
+
+    target = project._ledger_id(interaction_id, project.evidence().records)
+    repo = gitrepo.require_repo(project.root)
+    return [
+        {
+            "date": entry.date,
+            "commit": entry.commit,
+            "release": entry.release,
+            "author": entry.author,
+            "subject": entry.subject,
+            "changes": list(entry.changes),
+        }
+        for entry in history(repo, project.root, target)
+    ]
+
+
+def release_fields(project: Project, interaction_id: str) -> dict:
+    """first_release and last_changed of an interaction, computed from the release tags."""
+    from . import gitrepo
+    from .provenance import release_states, releases
+
+    repo = gitrepo.find_repo(project.root)
+    if repo is None or not repo.head.is_valid():
+        return {"first_release": None, "last_changed": None}
+    folded = releases(release_states(repo, project.root))
+    return {
+        "first_release": folded.first_interaction.get(interaction_id),
+        "last_changed": folded.last_changed.get(interaction_id),
+    }

@@ -1,0 +1,167 @@
+"""Provenance from git: which release an interaction or record first appeared in, when it
+last changed, and who changed it in which commit.
+
+Nothing here is stored: it is computed from the version tags and the ledgers' history, so
+it can never disagree with the repository.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .identifiers import reference_key
+from .ledger import EVIDENCE_COLUMNS, EVIDENCE_FILE, INTERACTION_COLUMNS, INTERACTIONS_FILE
+from .snapshot import Snapshot, at_revision, prefix_in_repo, version_tags
+
+
+@dataclass
+class ReleaseState:
+    """What one release held: evidence keys, and each interaction's curated state."""
+
+    version: str
+    evidence: set[tuple[str, str]]
+    interactions: dict[str, tuple]
+
+
+def state_of(version: str, snapshot: Snapshot) -> ReleaseState:
+    """Summarise a snapshot for comparisons between releases."""
+    evidence = {(r.interaction, reference_key(r.reference)) for r in snapshot.evidence}
+    refs: dict[str, set[str]] = {}
+    for interaction, reference in evidence:
+        refs.setdefault(interaction, set()).add(reference)
+    rows = {r.interaction: r for r in snapshot.rows}
+    states = {}
+    for interaction in snapshot.interactions.values():
+        row = rows.get(interaction.id)
+        provenance = (row.curator, row.license, row.derived_from, row.status) if row else ()
+        states[interaction.id] = (
+            interaction.signature,
+            frozenset(refs.get(interaction.id, ())),
+            provenance,
+        )
+    return ReleaseState(version, evidence, states)
+
+
+def release_states(repo, root: Path, upto: str | None = None) -> list[ReleaseState]:
+    """States of every release, oldest first, up to and including version ``upto``."""
+    states = []
+    for _, version, tag in version_tags(repo):
+        states.append(state_of(version, at_revision(repo, root, tag.commit.hexsha)))
+        if version == upto:
+            break
+    return states
+
+
+@dataclass
+class Releases:
+    """first_release of records and interactions, and last_changed of interactions."""
+
+    first_evidence: dict[tuple[str, str], str] = field(default_factory=dict)
+    first_interaction: dict[str, str] = field(default_factory=dict)
+    last_changed: dict[str, str] = field(default_factory=dict)
+
+
+def releases(states: list[ReleaseState]) -> Releases:
+    """Fold release states, oldest first, into first and last releases."""
+    result = Releases()
+    previous: dict[str, tuple] = {}
+    for state in states:
+        for key in state.evidence:
+            result.first_evidence.setdefault(key, state.version)
+        for interaction, current in state.interactions.items():
+            result.first_interaction.setdefault(interaction, state.version)
+            if previous.get(interaction) != current:
+                result.last_changed[interaction] = state.version
+        previous = state.interactions
+    return result
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One commit that touched an interaction's evidence or provenance rows."""
+
+    commit: str
+    author: str
+    email: str
+    date: str
+    subject: str
+    release: str | None
+    changes: tuple[str, ...]
+
+
+def history(repo, root: Path, interaction_id: str) -> list[HistoryEntry]:
+    """Every commit that changed the interaction's ledger rows, newest first."""
+    prefix = prefix_in_repo(repo, root)
+    paths = [str(prefix / EVIDENCE_FILE), str(prefix / INTERACTIONS_FILE)]
+    marker = "\x1e"
+    log = repo.git.log(
+        f"--format={marker}%H%x1f%an%x1f%ae%x1f%aI%x1f%s", "-p", "--unified=0", "--no-color",
+        "--no-ext-diff", "--", *paths,
+    )  # fmt: skip
+    released = _release_of_commits(repo)
+    entries = []
+    for chunk in log.split(marker)[1:]:
+        header, _, diff = chunk.partition("\n")
+        sha, author, email, date, subject = header.split("\x1f", 4)
+        changes = _changes(diff, interaction_id)
+        if changes:
+            entries.append(
+                HistoryEntry(sha, author, email, date, subject, released.get(sha), tuple(changes))
+            )
+    return entries
+
+
+def _changes(diff: str, interaction_id: str) -> list[str]:
+    """Human-readable changes to one interaction's rows in a ``--unified=0`` diff."""
+    current = ""
+    removed: dict[str, list[str]] = {}
+    added: dict[str, list[str]] = {}
+    for line in diff.split("\n"):
+        if line.startswith("+++ ") or line.startswith("--- "):
+            current = INTERACTIONS_FILE if line.endswith(INTERACTIONS_FILE) else EVIDENCE_FILE
+            continue
+        if not line or line[0] not in "+-":
+            continue
+        cells = line[1:].split("\t")
+        if (
+            cells[0] != interaction_id
+            or cells == list(EVIDENCE_COLUMNS)
+            or cells == list(INTERACTION_COLUMNS)
+        ):
+            continue
+        (added if line[0] == "+" else removed).setdefault(current, []).append(line[1:])
+    changes = []
+    for row in removed.get(EVIDENCE_FILE, []):
+        if row not in added.get(EVIDENCE_FILE, []):
+            changes.append(f"evidence removed: {row.split(chr(9))[1]}")
+    for row in added.get(EVIDENCE_FILE, []):
+        if row not in removed.get(EVIDENCE_FILE, []):
+            changes.append(f"evidence added: {row.split(chr(9))[1]}")
+    old_rows, new_rows = removed.get(INTERACTIONS_FILE, []), added.get(INTERACTIONS_FILE, [])
+    if new_rows and not old_rows:
+        changes.append("curated: " + _row_text(new_rows[0]))
+    elif old_rows and not new_rows:
+        changes.append("provenance row removed")
+    elif old_rows and new_rows:
+        before, after = old_rows[0].split("\t"), new_rows[0].split("\t")
+        for name, old, new in zip(
+            INTERACTION_COLUMNS[1:-1], before[1:-1], after[1:-1], strict=False
+        ):
+            if old != new:
+                changes.append(f"{name}: {old or '-'} -> {new or '-'}")
+    return changes
+
+
+def _row_text(row: str) -> str:
+    cells = dict(zip(INTERACTION_COLUMNS, row.split("\t"), strict=False))
+    return f"curator {cells.get('curator') or '-'}, license {cells.get('license') or '-'}, status {cells.get('status')}"
+
+
+def _release_of_commits(repo) -> dict[str, str]:
+    """The first release each commit went out in."""
+    released: dict[str, str] = {}
+    for _, version, tag in version_tags(repo):
+        for sha in repo.git.rev_list(tag.commit.hexsha).split():
+            released.setdefault(sha, version)
+    return released

@@ -1,0 +1,141 @@
+"""The state of a curation repository at a git revision, read from git objects, not the disk.
+
+Releases are built from the tagged commit, and provenance compares the ledgers of
+successive releases; both need the project as it was, whatever the working tree holds now.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from .celldesigner import CellDesignerMap, Interaction, map_from_tree
+from .config import CONFIG_FILE, Config, parse_config
+from .errors import InputError, OutsideError
+from .ledger import (
+    EVIDENCE_FILE,
+    INTERACTIONS_FILE,
+    EvidenceRecord,
+    InteractionRecord,
+    parse_evidence,
+    parse_interactions,
+)
+from .xmlsafe import parse_xml_bytes
+
+CACHE_FILE = "literature.jsonl"
+CHANGELOG_FILE = "CHANGELOG.md"
+
+
+@dataclass
+class Snapshot:
+    """Config, maps, ledgers and citation cache of the project at one revision."""
+
+    revision: str
+    config: Config
+    map_bytes: dict[str, bytes]  # relative path -> bytes
+    maps: list[CellDesignerMap]
+    evidence: list[EvidenceRecord]
+    rows: list[InteractionRecord]
+    cache_text: str
+    changelog: str
+    _citations: dict | None = field(default=None, repr=False)
+
+    @property
+    def interactions(self) -> dict[str, Interaction]:
+        return {i.id: i for m in self.maps for i in m.interactions.values()}
+
+    @property
+    def citations(self) -> dict:
+        """Cached citations by reference CURIE."""
+        if self._citations is None:
+            from literature.cache import parse_cache
+
+            self._citations = parse_cache(self.cache_text, CACHE_FILE)
+        return self._citations
+
+
+def prefix_in_repo(repo, root: Path) -> PurePosixPath:
+    """The project folder relative to the repository's top (a project may live in a subfolder)."""
+    relative = Path(root).resolve().relative_to(Path(repo.working_tree_dir).resolve())
+    return PurePosixPath(*relative.parts)
+
+
+def read_blob(repo, revision: str, path: PurePosixPath) -> bytes | None:
+    """A file's bytes at ``revision``, or None when the file is not there."""
+    try:
+        commit = repo.commit(revision)
+    except Exception as exc:  # gitpython raises several types for a bad revision
+        raise InputError(f"unknown git revision {revision!r}: {exc}") from None
+    try:
+        blob = commit.tree / str(path)
+    except KeyError:
+        return None
+    return blob.data_stream.read()
+
+
+def at_revision(repo, root: Path, revision: str) -> Snapshot:
+    """Read the project as it was committed at ``revision``."""
+    prefix = prefix_in_repo(repo, root)
+
+    def text(name: str, required: bool = False) -> str:
+        data = read_blob(repo, revision, prefix / name)
+        if data is None:
+            if required:
+                raise InputError(f"{name} is not in the repository at {revision}")
+            return ""
+        try:
+            return data.decode("utf-8").removeprefix("\ufeff")
+        except UnicodeDecodeError:
+            raise InputError(f"{name} at {revision} is not UTF-8") from None
+
+    config = parse_config(text(CONFIG_FILE, required=True))
+    map_bytes = {}
+    maps = []
+    qualify = len(config.map.files) > 1
+    for relative in config.map.files:
+        data = read_blob(repo, revision, prefix / relative)
+        if data is None:
+            raise InputError(f"map file {relative} is not in the repository at {revision}")
+        label = f"{relative}@{revision}"
+        map_bytes[relative] = data
+        maps.append(map_from_tree(parse_xml_bytes(data, label), Path(relative), qualify, label))
+    evidence = parse_evidence(text(EVIDENCE_FILE), EVIDENCE_FILE)
+    rows = parse_interactions(text(INTERACTIONS_FILE), INTERACTIONS_FILE)
+    for content in (evidence, rows):
+        if content.problems:
+            raise InputError(
+                f"{content.problems[0]} (at {revision}); fix it and commit before releasing"
+            )
+    return Snapshot(
+        revision=revision,
+        config=config,
+        map_bytes=map_bytes,
+        maps=maps,
+        evidence=evidence.records,
+        rows=rows.records,
+        cache_text=text(CACHE_FILE),
+        changelog=text(CHANGELOG_FILE),
+    )
+
+
+def version_tags(repo) -> list[tuple[tuple[int, ...], str, object]]:
+    """(version key, version, tag) of every ``vX.Y.Z`` / ``vYYYY.MM[.N]`` tag, oldest first."""
+    from .versions import parse_version
+
+    found = []
+    for tag in repo.tags:
+        name = tag.name
+        if not name.startswith("v"):
+            continue
+        try:
+            key = parse_version(name[1:])
+        except InputError:
+            continue
+        found.append((key, name[1:], tag))
+    return sorted(found, key=lambda item: item[0])
+
+
+def git_failure(exc: Exception, what: str) -> OutsideError:
+    """A git failure as an exit-3 error with git's own words."""
+    text = (getattr(exc, "stderr", "") or str(exc)).strip().replace("stderr:", "").strip(" '")
+    return OutsideError(f"git {what} failed: {' '.join(text.split())}")
