@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shlex
 import tempfile
@@ -22,6 +23,7 @@ from curation.errors import CrsmapError
 NAME, ORCID = DEMO_CURATOR
 
 
+BUNDLE = "cytokine-release-syndrome-map-1.0.0"
 # Kang et al. 2020 (PNAS): IL-6 trans-signalling through gp130 induces PAI-1 in endothelial cells.
 KANG = "pubmed:32826331"
 
@@ -51,6 +53,8 @@ def _steps(project: str, sample: str) -> list[tuple[str, list[str], int]]:
         ("Its card", [*at, "show", "re12", "--format", "table"], 0),
         ("Write the ledger references into the map for MINERVA", [*at, "annotate"], 0),
         ("Audit again: clean", [*at, "audit"], 0),
+        ("Cut release 1.0.0: CHANGELOG section, tag v1.0.0, bundle in dist/", [*at, "release", "1.0.0"], 0),
+        ("Check the bundle", [*at, "verify", str(Path(project) / "dist" / f"{BUNDLE}.zip")], 0),
     ]  # fmt: skip
 
 
@@ -88,7 +92,10 @@ def run_demo(directory: str | None, echo: Callable[[str], None] = click.echo) ->
         os.environ.pop("CRSMAP_CURATOR", None)
         if saved is not None:
             os.environ["CRSMAP_CURATOR"] = saved
+    bundle = project / "dist" / f"{BUNDLE}.zip"
     echo(f"The demo project is in {project}: try `cd {project}` and `git log --stat`.")
+    echo(f"The release bundle is {bundle}")
+    echo(f"sha256 {hashlib.sha256(bundle.read_bytes()).hexdigest()}")
     return project
 
 

@@ -10,6 +10,7 @@ import hashlib
 import json
 import stat
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from .bundle import MANIFEST, REQUIRED, RO_CRATE
@@ -33,8 +34,10 @@ def verify(path: str | Path) -> list[str]:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
         raise InputError(f"bundle {path} does not exist") from None
+    except IsADirectoryError:
+        raise InputError(f"bundle {path} is a directory, expected a zip file") from None
     except (zipfile.BadZipFile, OSError) as exc:
-        raise InputError(f"{path} is not a readable zip file: {exc}") from None
+        return [f"{path} is not a readable zip file (damaged or truncated?): {exc}"]
     with archive:
         problems = _unsafe_entries(archive)
         if problems:
@@ -44,7 +47,10 @@ def verify(path: str | Path) -> list[str]:
         if len(tops) != 1:
             return [f"expected one top folder, found {len(tops)}: {', '.join(sorted(tops))[:200]}"]
         top = tops.pop()
-        files = {i.filename[len(top) + 1 :]: archive.read(i) for i in infos}
+        try:
+            files = {i.filename[len(top) + 1 :]: archive.read(i) for i in infos}
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
+            return [f"{path}: an entry cannot be read (damaged or truncated?): {exc}"]
     problems += [f"missing required file {name}" for name in REQUIRED if name not in files]
     if not any(p.startswith("map/") and p.endswith(".xml") for p in files):
         problems.append("missing map/*.xml")
