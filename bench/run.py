@@ -41,8 +41,8 @@ PYTHON = sys.executable
 # cache, CPU frequency) only ever adds time.
 RUNS_LIST = 5
 RUNS_HELP = 10
-# Reactions in the synthetic maps -> runs. The larger maps take seconds per read, so fewer
-# runs keep the whole script well under two minutes on two cores.
+# Reactions in the synthetic maps -> runs. The larger maps take seconds per read, so they
+# get fewer runs.
 GROWTH_SIZES = {1_000: 5, 10_000: 3, 50_000: 2}
 # Interactions in the generated audit projects -> runs, in-process and as a subprocess. The
 # 100,000 project takes most of the audit section's time (building it included), so it runs
@@ -283,13 +283,17 @@ class AuditTiming:
         return self.seconds / self.records
 
 
+def runs_text(runs: int) -> str:
+    return f"best of {runs}" if runs > 1 else "one run"
+
+
 def audit_in_process(root: Path, n: int, runs: int) -> AuditTiming:
     """Build a project of ``n`` interactions in ``root``; time the rules on it."""
     from curation import audit
 
     progress(f"4/{STEPS} build a project of {n:,} interactions")
     project = audit_bench.build_project(root, n)  # its map is parsed: interactions are warm
-    progress(f"4/{STEPS} audit rules in-process, {n:,} interactions, best of {runs}")
+    progress(f"4/{STEPS} audit rules in-process, {n:,} interactions, {runs_text(runs)}")
     reports: list[audit.AuditReport] = []  # kept, to count the findings
     elapsed = best_of(lambda: reports.append(audit.run(project)), runs)
     records = n * audit_bench.RECORDS_PER_INTERACTION
@@ -303,7 +307,7 @@ def audit_command(root: Path, n: int, runs: int) -> AuditTiming:
     command += ["--fail-on", "never"]
     warm_up = runs > 1
     plus = ", after a warm-up run" if warm_up else ", no warm-up run"
-    progress(f"4/{STEPS} crsmap audit --format json, {n:,} interactions, best of {runs}{plus}")
+    progress(f"4/{STEPS} crsmap audit --format json, {n:,} interactions, {runs_text(runs)}{plus}")
     elapsed, output = best_of_subprocess(command, runs, warm_up=warm_up)
     records = n * audit_bench.RECORDS_PER_INTERACTION
     return AuditTiming(elapsed, records, len(json.loads(output)["findings"]))
@@ -373,10 +377,14 @@ def bench_audit(workdir: Path, notes: list[str]) -> list[Row]:
     if any(t.findings for per_size in measured.values() for t in per_size.values()):
         notes.append("audit: the generated projects should audit clean, yet there were findings")
     once = [f"{n:,}" for n, runs in AUDIT_SIZES.items() if runs == 1]
+    measured_once = (
+        f"; {' and '.join(once)} interactions measured once (the command without a warm-up run)"
+        if once
+        else ""
+    )
     notes.append(
         f"audit: each per-record ratio's baseline is the same measurement's per-record time at "
-        f"{base_n:,} interactions; map sizes {', '.join(sizes)}; measured once (the command "
-        f"without a warm-up run): {', '.join(once) or 'none'}"
+        f"{base_n:,} interactions; map sizes {', '.join(sizes)}{measured_once}"
     )
     return rows
 
@@ -504,7 +512,8 @@ def print_table(rows: list[Row], notes: list[str]) -> None:
     print()
     print(
         "ratio = crsmap / baseline, lower is better (fetch request rows: baseline / crsmap); "
-        "best of N runs each except the fetch rows (one run); targets are not asserted."
+        "best of N runs each except the fetch rows (one run) and the audit sizes a note "
+        "names; targets are not asserted."
     )
     for note in notes:
         print(f"note: {note}")
