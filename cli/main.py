@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import click
 
@@ -568,6 +569,43 @@ def history(state, interaction_id, fmt):
             click.echo(f"    - {change}")
     if not rows:
         click.echo(f"no recorded change to {interaction_id}'s evidence or provenance")
+
+
+# --- merging -----------------------------------------------------------------------------------
+
+
+@cli.command("merge-driver", context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, metavar="install | %O %A %B [%P]")
+@click.pass_obj
+def merge_driver(state, args):
+    """Register (install) or run the record-level merge of the ledgers for git.
+
+    `crsmap merge-driver install` writes the git config and .gitattributes entries; git
+    then runs `crsmap merge-driver %O %A %B %P` on evidence.tsv, interactions.tsv and
+    literature.jsonl. Exit 0 when the merge is clean, 1 when records conflict.
+    """
+    from curation.errors import InputError
+
+    if list(args) == ["install"]:
+        from curation import gitrepo
+        from curation.merge import install
+
+        project = state.project
+        done = install(gitrepo.require_repo(project.root), project.root)
+        state.say(f"merge driver installed: {', '.join(done)}")
+        return
+    if len(args) not in (3, 4):
+        raise InputError(
+            "expected `crsmap merge-driver install` or `crsmap merge-driver BASE OURS THEIRS [PATH]`"
+        )
+    from curation.merge import merge_files
+
+    base, ours, theirs = args[:3]
+    for name in (base, ours, theirs):
+        if not Path(name).is_file():
+            raise InputError(f"merge-driver: {name} is not a file")
+    code = merge_files(Path(base), Path(ours), Path(theirs), args[3] if len(args) == 4 else None)
+    click.get_current_context().exit(code)
 
 
 # --- literature ------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ malformed ledger line is a finding (``invalid-record``), never a stop.
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -104,10 +105,17 @@ class AuditData:
         default_factory=dict
     )
     curated: dict[str, InteractionRecord] = field(default_factory=dict)
+    curies: list[str | None] = field(default_factory=list)  # each record's CURIE, parsed once
+    cited: list[tuple] = field(default_factory=list)  # (index, record, curie, citation)
 
     def __post_init__(self):
         for index, record in enumerate(self.evidence):
             self.evidence_by_interaction.setdefault(record.interaction, []).append((index, record))
+            curie = _reference(record.reference)
+            self.curies.append(curie)
+            citation = self.citations.get(curie) if curie else None
+            if citation is not None:
+                self.cited.append((index, record, curie, citation))
         self.curated = {row.interaction: row for row in self.rows}
 
     @classmethod
@@ -205,7 +213,7 @@ def _unknown_interaction(data: AuditData):
       "crsmap evidence remove ID REF, then crsmap evidence add ID CORRECTED")  # fmt: skip
 def _invalid_reference(data: AuditData):
     for index, record in enumerate(data.evidence):
-        curie = _reference(record.reference)
+        curie = data.curies[index]
         if curie is None:
             message = f"{record.reference!r} is not a PubMed ID, DOI or PMC ID"
         elif curie != record.reference:
@@ -228,12 +236,8 @@ def _invalid_reference(data: AuditData):
 
 
 def _cited(data: AuditData):
-    """(index, record, citation) for every evidence record with cached metadata."""
-    for index, record in enumerate(data.evidence):
-        curie = _reference(record.reference)
-        citation = data.citations.get(curie) if curie else None
-        if citation is not None:
-            yield index, record, curie, citation
+    """(index, record, curie, citation) for every evidence record with cached metadata."""
+    return data.cited
 
 
 @rule("reference-not-found", "error", "PubMed/Crossref says the reference does not exist",
@@ -283,7 +287,7 @@ def _notice(data: AuditData):
 @rule("unfetched-reference", "warning", "no cached metadata (run `crsmap fetch`)", "crsmap fetch")
 def _unfetched(data: AuditData):
     for index, record in enumerate(data.evidence):
-        curie = _reference(record.reference)
+        curie = data.curies[index]
         if curie is not None and curie not in data.citations:
             yield _finding(
                 "unfetched-reference", record.interaction, curie, f"no citation metadata for {curie}",
@@ -308,6 +312,17 @@ def _orcids(data: AuditData):
             yield row.curator, f"curator of {row.interaction}", location, row.interaction
 
 
+def _orcid_problem(orcid: str, checked: dict[str, str | None]) -> str | None:
+    """Why an ORCID is invalid, or None; each distinct ORCID is checked once."""
+    if orcid not in checked:
+        try:
+            parse_orcid(orcid)
+            checked[orcid] = None
+        except InputError as exc:
+            checked[orcid] = str(exc)
+    return checked[orcid]
+
+
 @rule(
     "invalid-orcid",
     "error",
@@ -315,17 +330,17 @@ def _orcids(data: AuditData):
     "correct the ORCID in the file named",
 )
 def _invalid_orcid(data: AuditData):
+    checked: dict[str, str | None] = {}
     for orcid, where, location, interaction in _orcids(data):
-        try:
-            parse_orcid(orcid)
-        except InputError as exc:
+        problem = _orcid_problem(orcid, checked)
+        if problem:
             file, line = location
             place = f"{file}:{line}" if line else file
             yield _finding(
                 "invalid-orcid",
                 interaction,
                 None,
-                f"{where}: {exc}",
+                f"{where}: {problem}",
                 f"correct the ORCID in {place}",
                 location,
             )
@@ -339,14 +354,11 @@ def _invalid_orcid(data: AuditData):
 )
 def _unknown_curator(data: AuditData):
     known = {c.orcid for c in data.config.curators}
-    reported = set()
+    reported: set[str] = set()
+    checked: dict[str, str | None] = {}
     for orcid, where, location, interaction in _orcids(data):
-        if orcid in known or orcid in reported:
-            continue
-        try:
-            parse_orcid(orcid)
-        except InputError:
-            continue  # invalid-orcid reports it
+        if orcid in known or orcid in reported or _orcid_problem(orcid, checked):
+            continue  # registered, already reported, or invalid (invalid-orcid reports it)
         reported.add(orcid)
         yield _finding(
             "unknown-curator", interaction, None, f"{orcid} ({where}) is not a curator in crsmap.toml",
@@ -401,9 +413,7 @@ def _changed(data: AuditData):
       "crsmap import (map to ledger) or crsmap annotate (ledger to map)")  # fmt: skip
 def _drift(data: AuditData):
     for interaction in data.interactions.values():
-        recorded = {
-            _reference(r.reference) for _, r in data.evidence_by_interaction.get(interaction.id, ())
-        }
+        recorded = {data.curies[i] for i, _ in data.evidence_by_interaction.get(interaction.id, ())}
         location = data.map_location(interaction.id)
         for curie in interaction.references:
             if curie not in recorded:
@@ -424,7 +434,7 @@ def _drift(data: AuditData):
 def _duplicates(data: AuditData):
     seen: dict[tuple[str, str], int] = {}
     for index, record in enumerate(data.evidence):
-        key = (record.interaction, _reference(record.reference) or record.reference)
+        key = (record.interaction, data.curies[index] or record.reference)
         if key in seen:
             first = data.evidence_lines.get(seen[key])
             line = data.evidence_lines.get(index)
@@ -525,13 +535,21 @@ def _known(code: str, where: str) -> None:
 def run(project: Project, fail_on: str | None = None, rules: Sequence[str] = ()) -> AuditReport:
     """Audit the project; nothing is written."""
     chosen, codes = settings(project.config, fail_on, rules)
-    data = AuditData.load(project)
-    findings = []
-    for code in codes:
-        severity = chosen.severity.get(code)
-        for finding in RULES[code].check(data):
-            findings.append(finding if severity is None else _with_severity(finding, severity))
-    findings.sort(key=lambda f: f.sort_key)
+    # Like the map model, the audit builds many small objects and no cycles: pausing the
+    # cyclic collector keeps its cost linear in the number of records.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        data = AuditData.load(project)
+        findings = []
+        for code in codes:
+            severity = chosen.severity.get(code)
+            for finding in RULES[code].check(data):
+                findings.append(finding if severity is None else _with_severity(finding, severity))
+        findings.sort(key=lambda f: f.sort_key)
+    finally:
+        if collecting:
+            gc.enable()
     return AuditReport(findings, chosen.fail_on)
 
 

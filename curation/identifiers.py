@@ -87,10 +87,11 @@ def parse_reference(text: str) -> Reference:
     raw = text.strip()
     if not raw:
         raise InputError(f"empty reference: {EXPECTED_REFERENCE}")
-    for pattern, prefix in _URL_FORMS:
-        match = pattern.fullmatch(raw)
-        if match:
-            return _checked(prefix, match.group(1), text)
+    if "://" in raw or raw[:4].lower() == "urn:":  # URLs and URNs; ledgers hold plain CURIEs
+        for pattern, prefix in _URL_FORMS:
+            match = pattern.fullmatch(raw)
+            if match:
+                return _checked(prefix, match.group(1), text)
     if raw.isdigit():
         return _checked(PUBMED, raw, text)
     if raw.startswith("10."):

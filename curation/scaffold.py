@@ -44,7 +44,7 @@ All notable changes to this map are documented here, in the form of
 """
 
 
-def _merged_lines(path: Path, wanted: list[str]) -> str | None:
+def merged_lines(path: Path, wanted: list[str]) -> str | None:
     """``path``'s text with the missing ``wanted`` lines appended, or None when none is missing."""
     existing = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
     missing = [line for line in wanted if line not in existing and not line.startswith("#")]
@@ -130,7 +130,7 @@ def create_project(
     if not (root / CHANGELOG_FILE).exists():
         texts[CHANGELOG_FILE] = CHANGELOG_TEMPLATE.format(title=settings.title)
     for name, wanted in ((".gitattributes", GITATTRIBUTES), (".gitignore", GITIGNORE)):
-        merged = _merged_lines(root / name, wanted)
+        merged = merged_lines(root / name, wanted)
         if merged is not None:
             texts[name] = merged
 
@@ -145,6 +145,9 @@ def create_project(
     sha = None
     if commit:
         repo = gitrepo.init_repo(root)
+        from .merge import install
+
+        install(repo, root)  # curators' branches then merge record by record
         sha = gitrepo.commit_paths(
             repo,
             [root / w for w in written],

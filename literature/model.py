@@ -8,22 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass, field
+from typing import NamedTuple
 
 NOTICE_TYPES = ("retraction", "erratum", "expression-of-concern")
 STATUSES = ("ok", "not-found")
 SOURCES = ("pubmed", "crossref")
 
 
-@dataclass(frozen=True)
-class Author:
+class Author(NamedTuple):
     """A person in a citation: family name and given names or initials."""
 
     family: str
     given: str = ""
 
 
-@dataclass(frozen=True)
-class Notice:
+class Notice(NamedTuple):
     """A retraction, erratum or expression of concern linked to a reference."""
 
     type: str
@@ -63,14 +62,13 @@ class Citation:
     @classmethod
     def from_json(cls, data: dict) -> Citation:
         """Build a citation from a parsed ``literature.jsonl`` object (validated by the cache)."""
-        values = dict(data)
+        values = {k: data[k] for k in _SCALARS if k in data}
         values["authors"] = tuple(
             Author(a.get("family", ""), a.get("given", "")) for a in data.get("authors") or ()
         )
         values["notices"] = tuple(Notice(n["type"], n["id"]) for n in data.get("notices") or ())
         values["pubtypes"] = tuple(data.get("pubtypes") or ())
-        known = set(cls.__dataclass_fields__)
-        return cls(**{k: v for k, v in values.items() if k in known})
+        return cls(**values)
 
     @property
     def found(self) -> bool:
@@ -94,6 +92,11 @@ class Citation:
             lead = f"{_author_short(self.authors[0])} et al."
         parts = [p for p in (lead, str(self.year) if self.year else "", self.journal) if p]
         return " ".join(parts) or self.title or self.id
+
+
+_SCALARS = tuple(
+    name for name in Citation.__dataclass_fields__ if name not in ("authors", "notices", "pubtypes")
+)
 
 
 def initials(given: str) -> str:
