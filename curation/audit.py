@@ -8,6 +8,7 @@ malformed ledger line is a finding (``invalid-record``), never a stop.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 from collections.abc import Callable, Iterable, Sequence
@@ -144,6 +145,22 @@ class AuditData:
             problems=sorted(problems, key=lambda p: (p.file, p.line)),
             citations=cache,
             today=project.today,
+        )
+
+    @classmethod
+    def from_snapshot(cls, snapshot, today: dt.date) -> AuditData:
+        """The same data from a committed revision (see :mod:`curation.snapshot`)."""
+        return cls(
+            config=snapshot.config,
+            interactions=snapshot.interactions,
+            map_files={Path(f).stem: f for f in snapshot.config.map.files},
+            evidence=list(snapshot.evidence),
+            evidence_lines={},
+            rows=list(snapshot.rows),
+            row_lines={},
+            problems=[],
+            citations=snapshot.citations,
+            today=today,
         )
 
     def evidence_at(self, index: int) -> tuple[str, int | None]:
@@ -535,22 +552,39 @@ def _known(code: str, where: str) -> None:
 def run(project: Project, fail_on: str | None = None, rules: Sequence[str] = ()) -> AuditReport:
     """Audit the project; nothing is written."""
     chosen, codes = settings(project.config, fail_on, rules)
+    with _collector_paused():
+        return evaluate(AuditData.load(project), chosen, codes)
+
+
+def run_on_snapshot(snapshot, today: dt.date) -> AuditReport:
+    """Audit a committed revision with its own [audit] settings."""
+    chosen, codes = settings(snapshot.config)
+    with _collector_paused():
+        return evaluate(AuditData.from_snapshot(snapshot, today), chosen, codes)
+
+
+def evaluate(data: AuditData, chosen: AuditSettings, codes: Sequence[str]) -> AuditReport:
+    """Run the rules over loaded data; findings sorted by (interaction, rule, reference)."""
+    findings = []
+    for code in codes:
+        severity = chosen.severity.get(code)
+        for finding in RULES[code].check(data):
+            findings.append(finding if severity is None else _with_severity(finding, severity))
+    findings.sort(key=lambda f: f.sort_key)
+    return AuditReport(findings, chosen.fail_on)
+
+
+@contextlib.contextmanager
+def _collector_paused():
     # Like the map model, the audit builds many small objects and no cycles: pausing the
     # cyclic collector keeps its cost linear in the number of records.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        data = AuditData.load(project)
-        findings = []
-        for code in codes:
-            severity = chosen.severity.get(code)
-            for finding in RULES[code].check(data):
-                findings.append(finding if severity is None else _with_severity(finding, severity))
-        findings.sort(key=lambda f: f.sort_key)
+        yield
     finally:
         if collecting:
             gc.enable()
-    return AuditReport(findings, chosen.fail_on)
 
 
 def _with_severity(finding: Finding, severity: str) -> Finding:

@@ -7,6 +7,7 @@ it can never disagree with the repository.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,9 +23,16 @@ class ReleaseState:
     version: str
     evidence: set[tuple[str, str]]
     interactions: dict[str, tuple]
+    records_by_curator: dict[str, int] = field(default_factory=dict)
+    date: str = ""
+
+    @property
+    def with_evidence(self) -> int:
+        """Interactions of the map that have at least one evidence record."""
+        return sum(1 for state in self.interactions.values() if state[1])
 
 
-def state_of(version: str, snapshot: Snapshot) -> ReleaseState:
+def state_of(version: str, snapshot: Snapshot, date: str = "") -> ReleaseState:
     """Summarise a snapshot for comparisons between releases."""
     evidence = {(r.interaction, reference_key(r.reference)) for r in snapshot.evidence}
     refs: dict[str, set[str]] = {}
@@ -40,14 +48,18 @@ def state_of(version: str, snapshot: Snapshot) -> ReleaseState:
             frozenset(refs.get(interaction.id, ())),
             provenance,
         )
-    return ReleaseState(version, evidence, states)
+    by_curator: dict[str, int] = {}
+    for record in snapshot.evidence:
+        by_curator[record.curator] = by_curator.get(record.curator, 0) + 1
+    return ReleaseState(version, evidence, states, dict(sorted(by_curator.items())), date)
 
 
 def release_states(repo, root: Path, upto: str | None = None) -> list[ReleaseState]:
     """States of every release, oldest first, up to and including version ``upto``."""
     states = []
     for _, version, tag in version_tags(repo):
-        states.append(state_of(version, at_revision(repo, root, tag.commit.hexsha)))
+        day = tag.commit.committed_datetime.astimezone(dt.UTC).date().isoformat()
+        states.append(state_of(version, at_revision(repo, root, tag.commit.hexsha), day))
         if version == upto:
             break
     return states

@@ -246,13 +246,13 @@ def bundle_bytes(project, repo, sha: str, version: str) -> tuple[bytes, str]:
     snapshot = at_revision(repo, project.root, sha)
     commit = repo.commit(sha)
     key = parse_version(version)
+    stamp = commit.committed_datetime.astimezone(dt.UTC)
     states = [
-        state_of(v, at_revision(repo, project.root, tag.commit.hexsha))
+        state_of(v, at_revision(repo, project.root, tag.commit.hexsha), _day(tag.commit))
         for k, v, tag in version_tags(repo)
         if k < key and repo.is_ancestor(tag.commit, commit)
     ]
-    states.append(state_of(version, snapshot))
-    stamp = commit.committed_datetime.astimezone(dt.UTC)
+    states.append(state_of(version, snapshot, stamp.date().isoformat()))
     info = Release(version, stamp.date(), snapshot.config.map.short_name)
     legal = ""
     if snapshot.config.map.license_file:
@@ -266,6 +266,10 @@ def bundle_bytes(project, repo, sha: str, version: str) -> tuple[bytes, str]:
         legal = blob.decode("utf-8", "replace")
     files = build_files(snapshot, info, releases(states), legal)
     return zip_bytes(files, info.folder, stamp), info.folder
+
+
+def _day(commit) -> str:
+    return commit.committed_datetime.astimezone(dt.UTC).date().isoformat()
 
 
 def build_bundle(project, version: str, output: str | Path | None = None) -> BundleResult:

@@ -1,0 +1,89 @@
+"""What the HTML report shows, gathered from the working tree or from a release commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from .provenance import ReleaseState
+
+if TYPE_CHECKING:
+    from .project import Project
+    from .report import ReportInput
+    from .snapshot import Snapshot
+
+
+def _points(states: list[ReleaseState]):
+    from .report import ReleasePoint
+
+    return tuple(
+        ReleasePoint(
+            s.version, s.date, len(s.interactions), s.with_evidence, dict(s.records_by_curator)
+        )
+        for s in states
+    )
+
+
+def for_project(project: Project) -> ReportInput:
+    """The report of the working tree: the current map and ledgers, and every release so far."""
+    from . import audit, gitrepo
+    from .provenance import release_states, state_of
+    from .report import MapInput, ReportInput
+    from .snapshot import Snapshot
+
+    states: list[ReleaseState] = []
+    repo = gitrepo.find_repo(project.root)
+    if repo is not None and repo.head.is_valid():
+        states = release_states(repo, project.root)
+    current = Snapshot(
+        revision="working tree",
+        config=project.config,
+        map_bytes={},
+        maps=project.maps,
+        evidence=project.evidence().records,
+        rows=project.interaction_records().records,
+        cache_text="",
+        changelog="",
+        _citations=project.citations(),
+    )
+    today = project.today.isoformat()
+    states.append(state_of("now", current, today))
+    return ReportInput(
+        title=project.config.map.title,
+        version=None,
+        date=today,
+        maps=tuple(
+            MapInput(relative, model, (project.root / relative).read_bytes())
+            for relative, model in zip(project.config.map.files, project.maps, strict=True)
+        ),
+        evidence=tuple(current.evidence),
+        rows=tuple(current.rows),
+        citations=current.citations,
+        findings=tuple(audit.run(project, fail_on="never").findings),
+        releases=_points(states),
+        curators={c.orcid: c.name for c in project.config.curators},
+    )
+
+
+def for_release(
+    snapshot: Snapshot, version: str, day: dt.date, states: list[ReleaseState]
+) -> ReportInput:
+    """The report of a release, from the tagged commit only (so bundles stay reproducible)."""
+    from . import audit
+    from .report import MapInput, ReportInput
+
+    return ReportInput(
+        title=snapshot.config.map.title,
+        version=version,
+        date=day.isoformat(),
+        maps=tuple(
+            MapInput(relative, model, snapshot.map_bytes[relative])
+            for relative, model in zip(snapshot.config.map.files, snapshot.maps, strict=True)
+        ),
+        evidence=tuple(snapshot.evidence),
+        rows=tuple(snapshot.rows),
+        citations=snapshot.citations,
+        findings=tuple(audit.run_on_snapshot(snapshot, day).findings),
+        releases=_points(states),
+        curators={c.orcid: c.name for c in snapshot.config.curators},
+    )
