@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import hashlib
 import importlib.util
 import json
 import os
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import audit_bench  # bench/ is sys.path[0] when run as a script
 import fetch_bench
+import release_bench
 from generate_map import generate_map
 
 from curation.celldesigner import read_map
@@ -49,9 +51,13 @@ GROWTH_SIZES = {1_000: 5, 10_000: 3, 50_000: 2}
 # once, and its command without the untimed warm-up run.
 AUDIT_SIZES = {1_000: 5, 10_000: 3, 100_000: 1}
 AUDIT_BUDGET = (10_000, 1.0)  # interactions, seconds: "10,000 must audit in under a second"
+# A release can be cut once per repository, so each timed run gets a fresh copy.
+RUNS_RELEASE = 3
+RUNS_BUNDLE = 5
+RUNS_ARCHIVE = 5
 
 LIBSBML_MISSING = "python-libsbml is not installed (.venv/bin/pip install python-libsbml)"
-SECTIONS = ("real-map", "help", "growth", "audit", "fetch")
+SECTIONS = ("real-map", "help", "growth", "audit", "fetch", "release")
 STEPS = len(SECTIONS)
 
 
@@ -480,6 +486,129 @@ def bench_fetch(workdir: Path, notes: list[str]) -> list[Row]:
     return rows
 
 
+# --- 6. release and bundle of the largest real map, every reaction with evidence -----------
+
+RELEASE_VERSION = release_bench.VERSION
+
+
+def sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def git_archive(repo: Path, revision: str, output: Path) -> list[str]:
+    return ["git", "-C", str(repo), "archive", "--format=zip", "-o", str(output), revision]
+
+
+def time_release(prepared: Path, workdir: Path, runs: int) -> tuple[float, Path]:
+    """Best time of ``crsmap release`` over ``runs`` fresh copies of ``prepared``.
+
+    A release is cut once per repository, so every run (and the untimed warm-up before
+    them) releases its own copy, made before the clock starts. Returns the best time and
+    the last released copy.
+    """
+    env = subprocess_env()
+    best = float("inf")
+    for run in range(runs + 1):  # run 0 is the warm-up
+        copy = workdir / f"released_{run}"
+        shutil.copytree(prepared, copy, symlinks=True)
+        command = [*crsmap_command(), "--quiet", "--project", str(copy)]
+        start = time.perf_counter()
+        _checked_run([*command, "release", RELEASE_VERSION], env)
+        if run:
+            best = min(best, time.perf_counter() - start)
+        if run < runs:
+            shutil.rmtree(copy)
+    return best, copy
+
+
+def bench_release(workdir: Path, notes: list[str]) -> list[Row]:
+    group = "release of the largest real map, every reaction with evidence"
+    if not REAL_MAP.is_file():
+        notes.append(
+            f"skipped the release benchmarks: {REAL_MAP} not found (they need the shared data "
+            f"folder {DATA}, next to the repository)"
+        )
+        return [Row(group, "skipped", "see notes")]
+    progress(f"6/{STEPS} build a project from {REAL_MAP.name}, evidence for every reaction")
+    prepared = release_bench.build_project(
+        workdir / "release_project", REAL_MAP, crsmap_command(), subprocess_env()
+    )
+    records = prepared.imported + prepared.added
+    group = (
+        f"release of the largest real map: {prepared.reactions:,} reactions, {records:,} records"
+    )
+    archives = workdir / "archives"
+    archives.mkdir()
+
+    progress(f"6/{STEPS} git archive of the commit to release, best of {RUNS_ARCHIVE}")
+    head_zip = archives / "HEAD.zip"
+    head_time, _ = best_of_subprocess(git_archive(prepared.root, "HEAD", head_zip), RUNS_ARCHIVE)
+    progress(
+        f"6/{STEPS} crsmap release {RELEASE_VERSION}, a fresh copy per run, best of {RUNS_RELEASE}"
+    )
+    release_time, released = time_release(prepared.root, workdir, RUNS_RELEASE)
+    released_zip = next((released / "dist").glob("*.zip"))
+
+    tag = f"v{RELEASE_VERSION}"
+    progress(f"6/{STEPS} git archive {tag}, best of {RUNS_ARCHIVE}")
+    tag_zip = archives / f"{tag}.zip"
+    tag_time, _ = best_of_subprocess(git_archive(released, tag, tag_zip), RUNS_ARCHIVE)
+    progress(f"6/{STEPS} crsmap bundle {RELEASE_VERSION}, best of {RUNS_BUNDLE}, then once more")
+    bundle = [*crsmap_command(), "--quiet", "--project", str(released), "bundle", RELEASE_VERSION]
+    bundle.append("--output")
+    bundle_time, _ = best_of_subprocess([*bundle, str(workdir / "bundle_a")], RUNS_BUNDLE)
+    _checked_run([*bundle, str(workdir / "bundle_b")], subprocess_env())
+    first, second = (workdir / d / released_zip.name for d in ("bundle_a", "bundle_b"))
+    digest, other, of_release = (sha256_of(p) for p in (first, second, released_zip))
+    if not digest == other == of_release:
+        notes.append(
+            f"release: the bundle is not reproducible: sha256 {digest} and {other} for two "
+            f"builds, {of_release} from the release"
+        )
+    bundle_kb, archive_kb = first.stat().st_size / 1e3, tag_zip.stat().st_size / 1e3
+    notes.append(
+        f"release: the project is `crsmap init` + `crsmap import` of {REAL_MAP.name} "
+        f"({prepared.imported} records from the map's annotations), then "
+        f"{prepared.added:,} synthetic evidence records, citations and `crsmap annotate`, "
+        f"committed; it audits with 0 findings. Each release run cuts {tag} in its own copy; "
+        "the bundle and tag rows run on the last one"
+    )
+    return [
+        Row(group, "", ""),
+        Row(
+            f"  crsmap release {RELEASE_VERSION} (subprocess, a fresh copy per run)",
+            fmt_time(release_time),
+            "git archive --format=zip HEAD (the commit it releases)",
+            fmt_time(head_time),
+            release_time / head_time,
+            "info",
+        ),
+        Row(
+            f"  crsmap bundle {RELEASE_VERSION} --output DIR (subprocess)",
+            fmt_time(bundle_time),
+            f"git archive --format=zip {tag}",
+            fmt_time(tag_time),
+            bundle_time / tag_time,
+            "info",
+        ),
+        Row(
+            "  bundle size",
+            f"{bundle_kb:,.0f} kB",
+            f"git archive zip of {tag}",
+            f"{archive_kb:,.0f} kB",
+            bundle_kb / archive_kb,
+            "info",
+        ),
+        Row(
+            "  bundle sha256, two builds",
+            f"{'identical' if digest == other else 'DIFFERENT'} ({digest[:12]}…)",
+            "the zip `crsmap release` wrote",
+            "identical" if digest == of_release else "DIFFERENT",
+            target="identical",
+        ),
+    ]
+
+
 # --- the table ---------------------------------------------------------------------------
 
 
@@ -569,6 +698,12 @@ def main(argv: list[str] | None = None) -> None:
                 notes.append(f"audit benchmark failed: {str(detail).strip()}")
         if "fetch" in chosen:
             rows += bench_fetch(workdir, notes)
+        if "release" in chosen:
+            try:
+                rows += bench_release(workdir, notes)
+            except (subprocess.CalledProcessError, RuntimeError) as exc:
+                detail = getattr(exc, "stderr", None) or exc
+                notes.append(f"release benchmark failed: {str(detail).strip()}")
     print(f"crsmap benchmarks ({environment()})")
     print()
     print_table(rows, notes)

@@ -87,11 +87,14 @@ def build_files(
         ),
     )  # fmt: skip
     rows = {r.interaction: r for r in snapshot.rows}
+    counts: dict[str, int] = {}
+    for record in snapshot.evidence:
+        counts[record.interaction] = counts.get(record.interaction, 0) + 1
     table = []
     for interaction in snapshot.interactions.values():
         row = rows.get(interaction.id)
         refs = sorted(wanted.get(interaction.id, set()), key=natural_key)
-        count = sum(1 for r in snapshot.evidence if r.interaction == interaction.id) if refs else 0
+        count = counts.get(interaction.id, 0)
         table.append((
             interaction.id, interaction.type, interaction.signature, row.curator if row else "",
             (row.license if row and row.license else snapshot.config.map.license), row.derived_from if row else "",
