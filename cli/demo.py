@@ -55,6 +55,7 @@ def _steps(project: str, sample: str) -> list[tuple[str, list[str], int]]:
         ("Audit again: clean", [*at, "audit"], 0),
         ("Cut release 1.0.0: CHANGELOG section, tag v1.0.0, bundle in dist/", [*at, "release", "1.0.0"], 0),
         ("Check the bundle", [*at, "verify", str(Path(project) / "dist" / f"{BUNDLE}.zip")], 0),
+        ("The evidence report: open it in a browser", [*at, "report"], 0),
     ]  # fmt: skip
 
 

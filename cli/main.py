@@ -571,6 +571,26 @@ def history(state, interaction_id, fmt):
         click.echo(f"no recorded change to {interaction_id}'s evidence or provenance")
 
 
+# --- report --------------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "-o",
+    "--output",
+    default=None,
+    metavar="FILE",
+    help="Where to write (default: dist/report.html).",
+)
+@click.pass_obj
+def report(state, output):
+    """Write one self-contained HTML page: the map coloured by evidence status, coverage, audit, curators."""
+    from curation.report_data import write_report
+
+    path = write_report(state.project, output)
+    click.echo(str(path))
+
+
 # --- merging -----------------------------------------------------------------------------------
 
 

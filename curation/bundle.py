@@ -26,7 +26,7 @@ MANIFEST = "manifest-sha256.txt"
 RO_CRATE = "ro-crate-metadata.json"
 REQUIRED = (
     "evidence.tsv", "interactions.tsv", "references.bib", "references.json", "CITATION.cff", "LICENSE",
-    "ATTRIBUTION.md", "CHANGELOG.md", RO_CRATE, MANIFEST,
+    "ATTRIBUTION.md", "CHANGELOG.md", RO_CRATE, "report.html", MANIFEST,
 )  # fmt: skip
 INTERACTION_COLUMNS = (
     "id", "type", "signature", "curator", "license", "derived_from", "status", "evidence", "references",
@@ -56,7 +56,11 @@ def _tsv(columns, rows) -> bytes:
 
 
 def build_files(
-    snapshot: Snapshot, release: Release, history: Releases, license_text: str = ""
+    snapshot: Snapshot,
+    release: Release,
+    history: Releases,
+    license_text: str = "",
+    report: str = "",
 ) -> dict[str, bytes]:
     """Every file of the bundle, by path inside the bundle's top folder."""
     from literature.export import to_bibtex, to_csl
@@ -112,6 +116,7 @@ def build_files(
     files["LICENSE"] = license_notice(snapshot, release, license_text).encode()
     files["ATTRIBUTION.md"] = attribution(snapshot, release, rows).encode()
     files["CHANGELOG.md"] = snapshot.changelog.encode()
+    files["report.html"] = report.encode()
     files[RO_CRATE] = ro_crate(snapshot, release, files).encode()
     files[MANIFEST] = manifest(files).encode()
     return files

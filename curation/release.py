@@ -264,7 +264,11 @@ def bundle_bytes(project, repo, sha: str, version: str) -> tuple[bytes, str]:
                 f"[map] license_file {snapshot.config.map.license_file} is not in the repository"
             )
         legal = blob.decode("utf-8", "replace")
-    files = build_files(snapshot, info, releases(states), legal)
+    from .report import render_report
+    from .report_data import for_release
+
+    report = render_report(for_release(snapshot, version, stamp.date(), states))
+    files = build_files(snapshot, info, releases(states), legal, report)
     return zip_bytes(files, info.folder, stamp), info.folder
 
 

@@ -13,6 +13,12 @@ if TYPE_CHECKING:
     from .snapshot import Snapshot
 
 
+def _first_releases(states: list[ReleaseState]) -> dict[str, str]:
+    from .provenance import releases
+
+    return releases([s for s in states if s.version != "now"]).first_interaction
+
+
 def _points(states: list[ReleaseState]):
     from .report import ReleasePoint
 
@@ -22,6 +28,19 @@ def _points(states: list[ReleaseState]):
         )
         for s in states
     )
+
+
+def write_report(project: Project, path=None):
+    """Render the working tree's report to ``path`` (default ``dist/report.html``)."""
+    from pathlib import Path
+
+    from .report import render_report
+    from .storage import atomic_write_text
+
+    target = Path(path) if path else project.root / "dist" / "report.html"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(target, render_report(for_project(project)))
+    return target
 
 
 def for_project(project: Project) -> ReportInput:
@@ -62,6 +81,8 @@ def for_project(project: Project) -> ReportInput:
         findings=tuple(audit.run(project, fail_on="never").findings),
         releases=_points(states),
         curators={c.orcid: c.name for c in project.config.curators},
+        first_release=_first_releases(states),
+        license=project.config.map.license,
     )
 
 
@@ -86,4 +107,6 @@ def for_release(
         findings=tuple(audit.run_on_snapshot(snapshot, day).findings),
         releases=_points(states),
         curators={c.orcid: c.name for c in snapshot.config.curators},
+        first_release=_first_releases(states),
+        license=snapshot.config.map.license,
     )

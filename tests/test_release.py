@@ -146,6 +146,7 @@ def test_release_commit_tag_changelog_and_bundle(released):
     assert sorted(n[len(top):] for n in names) == sorted([
         "ATTRIBUTION.md", "CHANGELOG.md", "CITATION.cff", "LICENSE", "evidence.tsv", "interactions.tsv",
         "manifest-sha256.txt", "map/crs_sample.xml", "references.bib", "references.json", "ro-crate-metadata.json",
+        "report.html",
     ])  # fmt: skip
 
 
@@ -208,6 +209,9 @@ def test_bundle_contents(released, tmp_path):
     for part in ("Josiah Carberry (https://orcid.org/0000-0002-1825-0097)", "## Disclaimer", "## Modifications",
                  "## Third-party material", "## Funding", "Copyright 20"):  # fmt: skip
         assert part in attribution
+    report = files["report.html"].decode()
+    assert report.count('class="interaction"') == 27 and "Cytokine Release Syndrome Map" in report
+    assert "<script src" not in report and "<link" not in report
     manifest = dict(
         reversed(line.split("  ")) for line in files["manifest-sha256.txt"].decode().splitlines()
     )

@@ -1,0 +1,676 @@
+"""The evidence report: one self-contained HTML page about a map and its curation.
+
+The page draws each map from its CellDesigner layout with every interaction coloured by
+its evidence status, and adds coverage tables, the audit findings, curator contributions
+and coverage per release. Everything (CSS, SVG, script, data) is inline, so the page
+opens from a file or a zip without network. It is deterministic: the same input gives
+the same bytes. It is also well-formed XML (polyglot HTML), so tools can parse it
+strictly. Every text from the outside is escaped; the card script uses ``textContent``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape
+from typing import NamedTuple
+
+from literature.model import Citation
+
+from .audit import Finding
+from .celldesigner import CellDesignerMap, Interaction
+from .identifiers import reference_key
+from .layout import number, read_layout, to_svg
+from .ledger import EvidenceRecord, InteractionRecord, evidence_sort_key, natural_key
+
+
+class Status(NamedTuple):
+    """An evidence status of an interaction: code, legend label and colour."""
+
+    code: str
+    label: str
+    colour: str
+
+
+# Worst first: status_of() returns the first that applies. Colours stay apart for the
+# common colour-vision deficiencies (red/orange/purple/green/blue differ in lightness).
+STATUSES: tuple[Status, ...] = (
+    Status("retracted", "Retracted or not-found reference", "#b2182b"),
+    Status("missing", "No evidence", "#f4a21e"),
+    Status("changed", "Changed since curated", "#8e44ad"),
+    Status("reviewed", "Evidence, reviewed", "#1a9850"),
+    Status("draft", "Evidence, draft", "#3b7dd8"),
+)
+_LABELS = {s.code: s.label for s in STATUSES}
+_SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
+
+
+@dataclass(frozen=True)
+class MapInput:
+    """One map file of the project: its path in the project, its model and its bytes."""
+
+    relative: str
+    model: CellDesignerMap
+    data: bytes
+
+
+@dataclass(frozen=True)
+class ReleasePoint:
+    """The state of the curation at one release."""
+
+    version: str
+    date: str
+    interactions: int
+    with_evidence: int
+    records_by_curator: dict[str, int]  # ORCID -> evidence records
+
+
+@dataclass(frozen=True)
+class ReportInput:
+    """Everything the report shows; built by the caller, so rendering has no side effects.
+
+    ``first_release`` (interaction id -> version) and ``license`` (the map's default
+    license, shown on cards of interactions without their own) are optional.
+    """
+
+    title: str
+    version: str | None
+    date: str
+    maps: tuple[MapInput, ...]
+    evidence: tuple[EvidenceRecord, ...]
+    rows: tuple[InteractionRecord, ...]
+    citations: dict[str, Citation]
+    findings: tuple[Finding, ...]
+    releases: tuple[ReleasePoint, ...]
+    curators: dict[str, str]  # ORCID -> name
+    first_release: dict[str, str] = field(default_factory=dict)
+    license: str = ""
+
+
+def _citation(citations: Mapping[str, Citation], reference: str) -> Citation | None:
+    return citations.get(reference) or citations.get(reference_key(reference))
+
+
+def _flag(citation: Citation | None) -> str:
+    """'retracted', 'not-found' or '' for a reference's cached citation."""
+    if citation is None:
+        return ""
+    if citation.status == "not-found":
+        return "not-found"
+    return "retracted" if citation.retracted else ""
+
+
+def status_of(
+    interaction: Interaction,
+    records: Sequence[EvidenceRecord],
+    row: InteractionRecord | None,
+    citations: Mapping[str, Citation],
+) -> str:
+    """The one status of an interaction, the worst that applies (the order of STATUSES)."""
+    if any(_flag(_citation(citations, r.reference)) for r in records):
+        return "retracted"
+    if not records:
+        return "missing"
+    if row is not None and row.signature and row.signature != interaction.signature:
+        return "changed"
+    if row is not None and row.status == "reviewed":
+        return "reviewed"
+    return "draft"
+
+
+# --- small HTML helpers ------------------------------------------------------------------
+
+
+def _e(text) -> str:
+    return escape("" if text is None else str(text), quote=True)
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "–"
+
+
+def _script_json(value) -> str:
+    """JSON safe inside a <script> element of both HTML and XML parsers."""
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    for char, code in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026")):
+        text = text.replace(char, code)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _table(head: Sequence[str], rows: Iterable[Sequence[str]], cls: str = "") -> str:
+    """A table; ``head`` is plain text, row cells are already HTML."""
+    out = [f'<table class="{cls}">' if cls else "<table>", "<thead><tr>"]
+    out += [f"<th>{_e(h)}</th>" for h in head]
+    out.append("</tr></thead><tbody>")
+    out += ["<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows]
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def _meter(part: int, whole: int) -> str:
+    value = f"{part / whole:.3f}" if whole else "0"
+    return f'{_pct(part, whole)} <meter min="0" max="1" value="{value}"></meter>'
+
+
+def _orcid_link(orcid: str) -> str:
+    return f'<a href="https://orcid.org/{_e(orcid)}">{_e(orcid)}</a>'
+
+
+# --- the sections ------------------------------------------------------------------------
+
+
+@dataclass
+class _Model:
+    """The report's facts, derived once from the input."""
+
+    items: list[tuple[MapInput, list[tuple[Interaction, str]]]]  # per map: (interaction, status)
+    records: dict[str, list[EvidenceRecord]]
+    rows: dict[str, InteractionRecord]
+    counts: Counter
+
+
+def _model(data: ReportInput) -> _Model:
+    records: dict[str, list[EvidenceRecord]] = {}
+    for record in sorted(data.evidence, key=evidence_sort_key):
+        records.setdefault(record.interaction, []).append(record)
+    rows = {row.interaction: row for row in data.rows}
+    items, counts = [], Counter()
+    for map_input in data.maps:
+        pairs = []
+        for i in sorted(map_input.model.interactions.values(), key=lambda i: natural_key(i.id)):
+            status = status_of(i, records.get(i.id, ()), rows.get(i.id), data.citations)
+            counts[status] += 1
+            pairs.append((i, status))
+        items.append((map_input, pairs))
+    return _Model(items, records, rows, counts)
+
+
+def _legend(model: _Model) -> str:
+    return (
+        '<div class="legend" id="legend">'
+        + "".join(
+            f'<label><input type="checkbox" checked="checked" data-status="{s.code}"/>'
+            f'<span class="swatch s-{s.code}"></span>{_e(s.label)} '
+            f"<b>{model.counts.get(s.code, 0)}</b></label>"
+            for s in STATUSES
+        )
+        + "</div>"
+    )
+
+
+def _reference(record: EvidenceRecord, citations: Mapping[str, Citation]) -> dict:
+    citation = _citation(citations, record.reference)
+    return {
+        "ref": reference_key(record.reference),
+        "cite": citation.label() if citation is not None else "",
+        "flag": _flag(citation),
+        "eco": record.evidence,
+        "cur": record.curator,
+        "date": record.date,
+        "src": record.source,
+        "note": record.note,
+    }
+
+
+def _card_data(data: ReportInput, model: _Model) -> dict:
+    """What the cards show, by interaction id; empty values are left out."""
+    cards = {}
+    for index, (_, pairs) in enumerate(model.items):
+        for i, status in pairs:
+            row = model.rows.get(i.id) or InteractionRecord(i.id, status="")
+            refs = [_reference(r, data.citations) for r in model.records.get(i.id, ())]
+            card = {
+                "map": index,  # into "maps": long file names are not repeated on every card
+                "type": i.type,
+                "name": i.name,
+                "sig": i.signature,
+                "st": status,
+                "refs": refs,
+                "cur": row.curator,
+                "lic": row.license or data.license,
+                "der": row.derived_from,
+                "rev": row.status,
+                "upd": row.updated,
+                "first": data.first_release.get(i.id),
+                "rec": row.signature if row.signature != i.signature else "",  # when changed
+            }
+            cards[i.id] = {k: v for k, v in card.items() if v not in ("", None)}
+    return {
+        "cards": cards,
+        "maps": [m.relative for m in data.maps],
+        "curators": dict(sorted(data.curators.items())),
+        "labels": _LABELS,
+    }
+
+
+def _coverage(model: _Model) -> str:
+    by_map = []
+    by_type: dict[str, list[int]] = {}
+    for map_input, pairs in model.items:
+        done = sum(1 for i, _ in pairs if model.records.get(i.id))
+        statuses = Counter(s for _, s in pairs)
+        by_map.append(
+            [_e(map_input.relative), str(len(pairs)), str(done), _meter(done, len(pairs))]
+            + [str(statuses.get(s.code, 0)) for s in STATUSES]
+        )
+        for interaction, _ in pairs:
+            entry = by_type.setdefault(interaction.type or "UNKNOWN", [0, 0])
+            entry[0] += 1
+            entry[1] += 1 if model.records.get(interaction.id) else 0
+    type_rows = [
+        [_e(kind), str(total), str(done), _meter(done, total)]
+        for kind, (total, done) in sorted(by_type.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    ]
+    head = ["Map file", "Interactions", "With evidence", "Coverage"]
+    return (
+        '<section id="coverage"><h2>Evidence coverage</h2><h3>By map file</h3>'
+        + _table(head + [s.label for s in STATUSES], by_map, "numbers")
+        + "<h3>By reaction type</h3>"
+        + _table(
+            ["Reaction type", "Interactions", "With evidence", "Coverage"], type_rows, "numbers"
+        )
+        + "</section>"
+    )
+
+
+def _findings(findings: Sequence[Finding]) -> str:
+    ordered = sorted(findings, key=lambda f: (_SEVERITY_RANK.get(f.severity, 9), *f.sort_key))
+    summary = Counter(f.severity for f in ordered)
+    out = ['<section id="audit"><h2>Audit findings</h2>']
+    if not ordered:
+        return out[0] + "<p>No findings: the audit is clean.</p></section>"
+    out.append(
+        "<p>"
+        + ", ".join(f"{summary.get(s, 0)} {s}" for s in ("error", "warning", "info"))
+        + ". Click a column header to sort.</p>"
+    )
+    out.append('<table class="sortable" id="findings"><thead><tr>')
+    for head in ("Severity", "Rule", "Interaction", "Reference", "Message", "Hint"):
+        out.append(f'<th tabindex="0">{head}</th>')
+    out.append("</tr></thead><tbody>")
+    for f in ordered:
+        target = (
+            f'<a href="#map" data-select="{_e(f.interaction)}">{_e(f.interaction)}</a>'
+            if f.interaction
+            else ""
+        )
+        rank = _SEVERITY_RANK.get(f.severity, 9)
+        out.append(
+            f'<tr class="sev-{_e(f.severity)}"><td data-key="{rank}">{_e(f.severity)}</td>'
+            f"<td>{_e(f.rule)}</td><td>{target}</td><td>{_e(f.reference)}</td>"
+            f"<td>{_e(f.message)}</td><td><code>{_e(f.hint)}</code></td></tr>"
+        )
+    out.append("</tbody></table></section>")
+    return "".join(out)
+
+
+def _curator_cell(orcid: str, curators: Mapping[str, str]) -> str:
+    name = curators.get(orcid)
+    return (_e(name) + " " if name else "") + (_orcid_link(orcid) if orcid else "(none)")
+
+
+def _curators(data: ReportInput) -> str:
+    records = Counter(r.curator for r in data.evidence)
+    touched: dict[str, set[str]] = {}
+    for record in data.evidence:
+        touched.setdefault(record.curator, set()).add(record.interaction)
+    responsible = Counter(row.curator for row in data.rows if row.curator)
+    people = sorted(
+        set(records) | set(responsible),
+        key=lambda o: (-records.get(o, 0), data.curators.get(o, ""), o),
+    )
+    rows = [
+        [
+            _curator_cell(orcid, data.curators),
+            str(records.get(orcid, 0)),
+            str(len(touched.get(orcid, ()))),
+            str(responsible.get(orcid, 0)),
+        ]
+        for orcid in people
+    ]
+    out = ['<section id="curators"><h2>Curator contributions</h2>']
+    if rows:
+        head = [
+            "Curator",
+            "Evidence records",
+            "Interactions with their evidence",
+            "Responsible for",
+        ]
+        out.append(_table(head, rows, "numbers"))
+    else:
+        out.append("<p>No evidence recorded yet.</p>")
+    if len(data.releases) > 1:
+        everyone = sorted(
+            {o for r in data.releases for o in r.records_by_curator},
+            key=lambda o: (data.curators.get(o, ""), o),
+        )
+        per_release = [
+            [_curator_cell(o, data.curators)]
+            + [str(r.records_by_curator.get(o, 0)) for r in data.releases]
+            for o in everyone
+        ]
+        out.append("<h3>Evidence records per release</h3>")
+        out.append(_table(["Curator"] + [r.version for r in data.releases], per_release, "numbers"))
+    out.append("</section>")
+    return "".join(out)
+
+
+def _history(releases: Sequence[ReleasePoint]) -> str:
+    out = ['<section id="history"><h2>Coverage per release</h2>']
+    if not releases:
+        return (
+            out[0] + "<p>No release yet: this chart fills in from the first release.</p></section>"
+        )
+    step, top, height = 64, 24, 150
+    width = 40 + step * len(releases)
+    out.append(
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {width} 210" '
+        f'width="{width}" height="210" role="img" aria-label="Evidence coverage per release">'
+        f'<line class="axis" x1="30" y1="{top + height}" x2="{width - 6}" y2="{top + height}"/>'
+    )
+    points = []
+    for index, release in enumerate(releases):
+        share = release.with_evidence / release.interactions if release.interactions else 0.0
+        share = min(max(share, 0.0), 1.0)
+        x = 40 + step * index
+        bar = height * share
+        points.append(f"{number(x + 20)},{number(top + height - bar)}")
+        out.append(
+            f'<rect class="bar" x="{x}" y="{number(top + height - bar)}" width="40" height="{number(bar)}"/>'
+            f'<text class="value" x="{x + 20}" y="{number(top + height - bar - 5)}">'
+            f"{_pct(release.with_evidence, release.interactions)}</text>"
+            f'<text class="tick" x="{x + 20}" y="{top + height + 16}">{_e(release.version)}</text>'
+            f'<text class="tick date" x="{x + 20}" y="{top + height + 30}">{_e(release.date)}</text>'
+        )
+    if len(points) > 1:
+        out.append(f'<polyline class="trend" points="{" ".join(points)}"/>')
+    out.append("</svg>")
+    table_rows = [
+        [
+            _e(r.version),
+            _e(r.date),
+            str(r.interactions),
+            str(r.with_evidence),
+            _pct(r.with_evidence, r.interactions),
+        ]
+        for r in releases
+    ]
+    head = ["Release", "Date", "Interactions", "With evidence", "Coverage"]
+    out.append(_table(head, table_rows, "numbers") + "</section>")
+    return "".join(out)
+
+
+def _css() -> str:
+    rules = [_CSS]
+    for s in STATUSES:
+        rules.append(
+            f'g.interaction[data-status="{s.code}"] path{{stroke:{s.colour}}}'
+            f".s-{s.code}{{background:{s.colour}}}"
+            f'.hide-{s.code} g.interaction[data-status="{s.code}"]{{display:none}}'
+        )
+    return "\n".join(rules)
+
+
+def render_report(data: ReportInput) -> str:
+    """The report as one self-contained, deterministic HTML5 page (also well-formed XML)."""
+    model = _model(data)
+    title = data.title or "Curation report"
+    subtitle = " · ".join(
+        p for p in (f"version {data.version}" if data.version else "", data.date) if p
+    )
+    total = sum(len(pairs) for _, pairs in model.items)
+    done = sum(1 for _, pairs in model.items for i, _ in pairs if model.records.get(i.id))
+    maps = []
+    for map_input, pairs in model.items:
+        layout = read_layout(map_input.data, map_input.relative)
+        items = [(i.id, i.reaction_id, status) for i, status in pairs]
+        maps.append(
+            f'<div class="viewer"><div class="tools"><b>{_e(map_input.relative)}</b>'
+            '<button type="button" data-zoom="in" title="Zoom in">+</button>'
+            '<button type="button" data-zoom="out" title="Zoom out">−</button>'
+            '<button type="button" data-zoom="fit" title="Show the whole map">fit</button>'
+            f"</div>{to_svg(layout, items, map_input.relative)}</div>"
+        )
+    parts = [
+        '<!DOCTYPE html>\n<html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head>',
+        '<meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>',
+        f"<title>{_e(title)} — evidence report</title><style>{_css()}</style></head><body>",
+        f"<header><h1>{_e(title)}</h1><p>Evidence report · {_e(subtitle)}</p>",
+        f'<p class="summary"><b>{done}</b> of <b>{total}</b> interactions have evidence '
+        f"({_pct(done, total)}); {len(data.evidence)} evidence records, "
+        f"{len({reference_key(r.reference) for r in data.evidence})} references.</p>",
+        '<nav><a href="#map">Map</a><a href="#coverage">Coverage</a><a href="#audit">Audit</a>'
+        '<a href="#curators">Curators</a><a href="#history">Releases</a></nav></header>',
+        '<section id="map"><h2>Map</h2>',
+        _legend(model),
+        '<form id="find" class="find"><label>Interaction <input type="search" name="q" '
+        'list="ids" size="18"/></label> <button type="submit">Show</button>'
+        " <small>Drag to pan, wheel or +/− to zoom, click a line for its card.</small></form>",
+        '<div class="mapgrid"><div class="maps">',
+        *maps,
+        '</div><aside id="card" class="card"><p class="hint">Click an interaction on the map '
+        "to see its evidence.</p></aside></div></section>",
+        _coverage(model),
+        _findings(data.findings),
+        _curators(data),
+        _history(data.releases),
+        "<footer>Made by crsmap. Colours: status of each interaction's evidence.</footer>",
+        '<div id="tip" class="tip" hidden="hidden"></div>',
+        f'<script type="application/json" id="crsmap-data">{_script_json(_card_data(data, model))}'
+        "</script>",
+        f"<script>//<![CDATA[\n{_JS}\n//]]></script></body></html>\n",
+    ]
+    return "".join(parts)
+
+
+_CSS = """
+*{box-sizing:border-box}
+body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#222;background:#f6f7f9}
+header,section,footer{padding:8px 24px}header{background:#fff;border-bottom:1px solid #ddd}
+h1{margin:8px 0 4px;font-size:22px}h2{font-size:18px;margin:18px 0 8px}h3{font-size:15px}nav a{margin-right:16px}
+.legend label{display:inline-block;margin:0 14px 6px 0;cursor:pointer}
+.swatch{display:inline-block;width:14px;height:14px;border-radius:3px;margin:0 5px;vertical-align:-2px}
+.find{margin:4px 0 8px}.find small,.hint,footer{color:#666}footer{font-size:12px}
+.mapgrid{display:grid;grid-template-columns:minmax(0,1fr) 340px;gap:12px;align-items:start}
+@media (max-width:900px){.mapgrid{grid-template-columns:1fr}}
+.viewer{background:#fff;border:1px solid #ccc;border-radius:6px;margin-bottom:12px;overflow:hidden}
+.tools{padding:4px 8px;border-bottom:1px solid #eee}.tools b{margin-right:12px}.tools button{min-width:30px;margin-right:4px}
+svg.map{display:block;width:100%;height:72vh;cursor:grab;touch-action:none;user-select:none}svg.map.dragging{cursor:grabbing}
+.canvas{fill:#fff}.compartment{fill:#fffbe6;stroke:#d9b300;stroke-width:6}.complex{fill:#f2f2f2;stroke:#888;stroke-width:1.5}
+.species{fill:#fff;stroke:#555;stroke-width:1}.clabel{font-size:18px;fill:#8a7300}.slabel,.xlabel{font-size:11px;text-anchor:middle;fill:#222}
+.clabel,.slabel,.xlabel,.compartment,.complex,.species{pointer-events:none}
+g.interaction path{fill:none;stroke-width:2.5px;vector-effect:non-scaling-stroke;cursor:pointer;stroke-linejoin:round}
+g.interaction:hover path,g.interaction.selected path{stroke-width:6px}
+.card{background:#fff;border:1px solid #ccc;border-radius:6px;padding:10px 14px;position:sticky;top:8px;max-height:90vh;overflow:auto}
+.card h3{margin:2px 0 6px;word-break:break-all}.card dt{font-weight:600;margin-top:6px}.card dd{margin:0;word-break:break-word}.card li{margin-bottom:6px}
+.badge,.flag{display:inline-block;color:#fff;border-radius:3px;padding:0 6px;font-size:12px;font-weight:600}.flag{background:#b2182b;margin-left:4px}
+.tip{position:fixed;z-index:5;max-width:420px;background:#222;color:#fff;padding:6px 8px;border-radius:4px;font-size:12px;pointer-events:none}
+table{border-collapse:collapse;background:#fff;margin-bottom:10px}th,td{border:1px solid #ddd;padding:3px 8px;text-align:left;vertical-align:top}
+th{background:#eef0f3}table.numbers td+td{text-align:right}meter{width:80px;vertical-align:middle}
+table.sortable th{cursor:pointer}table.sortable th.asc::after{content:" ▲"}table.sortable th.desc::after{content:" ▼"}
+tr.sev-error td:first-child{color:#b2182b;font-weight:600}tr.sev-warning td:first-child{color:#a66300}
+svg.chart .bar{fill:#3b7dd8}svg.chart .trend{fill:none;stroke:#1a9850;stroke-width:2}svg.chart .axis{stroke:#888}
+svg.chart text{font-size:11px;text-anchor:middle}svg.chart .date{fill:#777;font-size:9px}
+"""
+
+# Vanilla script: pan and zoom on the viewBox, tooltip, the card (built with textContent,
+# never innerHTML, as every value comes from outside), filters, sortable findings, and a
+# self-test for headless browsers: with #selftest (or #selftest=ID) in the URL it counts the
+# coloured drawn interactions, clicks the first (or that) one and zooms in once, writing the
+# results onto <body> where `chromium --dump-dom` shows them.
+_JS = r"""
+(function () {
+"use strict";
+var DATA = JSON.parse(document.getElementById("crsmap-data").textContent);
+var card = document.getElementById("card"), tip = document.getElementById("tip");
+var byId = {}, viewers = [], selected = [];
+document.querySelectorAll("g.interaction").forEach(function (g) {
+  var id = g.getAttribute("data-id"); (byId[id] = byId[id] || []).push(g);
+});
+function el(tag, cls, text) {
+  var e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined && text !== null) e.textContent = text;
+  return e;
+}
+function link(href, text) { var a = el("a", null, text); a.href = href; return a; }
+function refLink(ref) {
+  var i = ref.indexOf(":"), p = ref.slice(0, i), v = encodeURIComponent(ref.slice(i + 1));
+  if (p === "pubmed") return link("https://pubmed.ncbi.nlm.nih.gov/" + v + "/", ref);
+  if (p === "doi") return link("https://doi.org/" + v.replace(/%2F/g, "/"), ref);
+  if (p === "pmc") return link("https://pmc.ncbi.nlm.nih.gov/articles/" + v + "/", ref);
+  return el("span", null, ref);
+}
+function person(orcid) {
+  var span = el("span", null, (DATA.curators[orcid] || "") + " ");
+  var valid = /^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$/.test(orcid);
+  span.appendChild(valid ? link("https://orcid.org/" + orcid, orcid) : el("span", null, orcid));
+  return span;
+}
+function show(id) {
+  var d = DATA.cards[id], dl = el("dl"), ul = el("ul");
+  if (!d) return false;
+  selected.forEach(function (g) { g.classList.remove("selected"); });
+  selected = byId[id] || [];
+  selected.forEach(function (g) { g.classList.add("selected"); });
+  card.textContent = "";
+  card.appendChild(el("h3", null, id));
+  card.appendChild(el("span", "badge s-" + d.st, DATA.labels[d.st]));
+  function row(term, value) {
+    if (value === undefined || value === "") return;
+    var dd = el("dd");
+    if (typeof value === "string") dd.textContent = value; else dd.appendChild(value);
+    dl.appendChild(el("dt", null, term)); dl.appendChild(dd);
+  }
+  row("Signature", d.sig); row("Signature when curated", d.rec); row("Name", d.name);
+  row("Type", d.type); row("Map", DATA.maps[d.map]); row("Curator", d.cur ? person(d.cur) : "none recorded");
+  row("License", d.lic); row("Derived from", d.der); row("Curation status", d.rev);
+  row("Updated", d.upd); row("First release", d.first);
+  card.appendChild(dl);
+  card.appendChild(el("h4", null, "References (" + d.refs.length + ")"));
+  if (!d.refs.length) card.appendChild(el("p", "hint", "No evidence recorded."));
+  d.refs.forEach(function (r) {
+    var li = el("li"), meta = el("div", "hint");
+    li.appendChild(refLink(r.ref));
+    if (r.cite) li.appendChild(el("span", null, " " + r.cite));
+    if (r.flag) li.appendChild(el("span", "flag", r.flag === "retracted" ? "RETRACTED" : "NOT FOUND"));
+    meta.appendChild(el("span", null, r.eco + " · " + r.src + " · " + r.date + " · "));
+    meta.appendChild(person(r.cur)); li.appendChild(meta);
+    if (r.note) li.appendChild(el("div", null, r.note));
+    ul.appendChild(li);
+  });
+  card.appendChild(ul);
+  return true;
+}
+function Viewer(box) {
+  var svg = box.querySelector("svg.map"), W = +svg.getAttribute("data-w"), H = +svg.getAttribute("data-h");
+  var vb = [0, 0, W, H], drag = null, moved = false;
+  function apply() { svg.setAttribute("viewBox", vb.map(function (v) { return v.toFixed(1); }).join(" ")); }
+  function zoom(f, cx, cy) {  // keeps (cx, cy) in place; limits keep the map findable
+    f = Math.min(Math.max(vb[2] * f, W / 400), W * 4) / vb[2];
+    vb = [cx - (cx - vb[0]) * f, cy - (cy - vb[1]) * f, vb[2] * f, vb[3] * f]; apply();
+  }
+  this.svg = svg;
+  this.focus = function (g) {
+    var b = g.getBBox(), s = Math.max(b.width, b.height, 150) * 2.5;
+    vb = [b.x + b.width / 2 - s / 2, b.y + b.height / 2 - s / 2, s, s]; apply();
+    box.scrollIntoView({block: "nearest"});
+  };
+  box.querySelectorAll("button[data-zoom]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      var z = b.getAttribute("data-zoom");
+      if (z === "fit") { vb = [0, 0, W, H]; apply(); }
+      else zoom(z === "in" ? 1 / 1.4 : 1.4, vb[0] + vb[2] / 2, vb[1] + vb[3] / 2);
+    });
+  });
+  svg.addEventListener("wheel", function (e) {
+    var p = svg.createSVGPoint(); p.x = e.clientX; p.y = e.clientY;
+    p = p.matrixTransform(svg.getScreenCTM().inverse());
+    e.preventDefault(); zoom(e.deltaY > 0 ? 1.2 : 1 / 1.2, p.x, p.y);
+  }, {passive: false});
+  svg.addEventListener("pointerdown", function (e) {
+    drag = {x: e.clientX, y: e.clientY, vb: vb.slice(), s: 1 / svg.getScreenCTM().a}; moved = false;
+  });
+  // Moves are followed on the window, not captured, so a click still reaches its line.
+  window.addEventListener("pointermove", function (e) {
+    if (!drag) return;
+    var dx = e.clientX - drag.x, dy = e.clientY - drag.y;
+    if (Math.abs(dx) + Math.abs(dy) > 3) { moved = true; svg.classList.add("dragging"); }
+    vb = [drag.vb[0] - dx * drag.s, drag.vb[1] - dy * drag.s, vb[2], vb[3]]; apply();
+  });
+  window.addEventListener("pointerup", function () { drag = null; svg.classList.remove("dragging"); });
+  svg.addEventListener("click", function (e) {
+    var g = e.target.closest("g.interaction");
+    if (moved) moved = false; else if (g) show(g.getAttribute("data-id"));
+  });
+  svg.addEventListener("mouseover", function (e) {
+    var g = e.target.closest("g.interaction"), d = g && DATA.cards[g.getAttribute("data-id")];
+    tip.hidden = !d;
+    if (d) tip.textContent = g.getAttribute("data-id") + " · " + DATA.labels[d.st] + " · " + d.sig;
+  });
+  svg.addEventListener("mousemove", function (e) {
+    tip.style.left = (e.clientX + 14) + "px"; tip.style.top = (e.clientY + 14) + "px";
+  });
+  svg.addEventListener("mouseleave", function () { tip.hidden = true; });
+}
+document.querySelectorAll(".viewer").forEach(function (box) { viewers.push(new Viewer(box)); });
+function select(id) {
+  var g = (byId[id] || [])[0];
+  if (!show(id)) return;
+  viewers.forEach(function (v) { if (g && g.firstChild && v.svg.contains(g)) v.focus(g); });
+}
+document.querySelectorAll("#legend input").forEach(function (box) {
+  box.addEventListener("change", function () {
+    var cls = "hide-" + box.getAttribute("data-status");
+    viewers.forEach(function (v) { v.svg.classList.toggle(cls, !box.checked); });
+  });
+});
+var list = el("datalist"); list.id = "ids"; document.body.appendChild(list);
+Object.keys(DATA.cards).forEach(function (id) { var o = el("option"); o.value = id; list.appendChild(o); });
+document.getElementById("find").addEventListener("submit", function (e) {
+  e.preventDefault(); select(e.target.q.value.trim());
+});
+document.querySelectorAll("[data-select]").forEach(function (a) {
+  a.addEventListener("click", function () { select(a.getAttribute("data-select")); });
+});
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  var heads = table.querySelectorAll("th"), body = table.tBodies[0];
+  heads.forEach(function (th, col) {
+    function key(tr) { var c = tr.cells[col]; return c.getAttribute("data-key") || c.textContent; }
+    function sort() {
+      var up = !th.classList.contains("asc");
+      heads.forEach(function (h) { h.classList.remove("asc", "desc"); });
+      th.classList.add(up ? "asc" : "desc");
+      Array.prototype.slice.call(body.rows).sort(function (a, b) {
+        var r = key(a).localeCompare(key(b), undefined, {numeric: true}); return up ? r : -r;
+      }).forEach(function (tr) { body.appendChild(tr); });
+    }
+    th.addEventListener("click", sort);
+    th.addEventListener("keydown", function (e) { if (e.key === "Enter") sort(); });
+  });
+});
+var test = /^#selftest(?:=(.+))?$/.exec(location.hash);
+if (test) {
+  var all = document.querySelectorAll("g.interaction"), drawn = 0, colour = {};
+  var target = test[1] ? (byId[decodeURIComponent(test[1])] || [])[0] : all[0];
+  var first = document.querySelector("svg.map"), before = first && first.getAttribute("viewBox");
+  document.querySelectorAll("#legend .swatch").forEach(function (s) {
+    colour[s.className.split("s-")[1]] = getComputedStyle(s).backgroundColor;
+  });
+  all.forEach(function (g) {
+    var b = g.getBBox(), p = g.querySelector("path");
+    if (p && (b.width > 0 || b.height > 0) && getComputedStyle(p).stroke === colour[g.getAttribute("data-status")]) drawn++;
+  });
+  document.body.setAttribute("data-selftest-total", String(all.length));
+  document.body.setAttribute("data-selftest-rendered", String(drawn));
+  if (target) target.dispatchEvent(new MouseEvent("click", {bubbles: true}));
+  document.body.setAttribute("data-selftest", card.textContent);
+  if (first) {
+    document.querySelector("button[data-zoom=in]").click();
+    document.body.setAttribute("data-selftest-zoom", before + "|" + first.getAttribute("viewBox"));
+  }
+}
+})();
+"""
