@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,9 +125,10 @@ class AuditData:
         """Read the map, the ledgers and the cache; broken lines become problems."""
         from . import citations
 
-        evidence = project.evidence()
-        rows = project.interaction_records()
-        problems = list(evidence.problems) + list(rows.problems)
+        problems: list[LineProblem] = []
+        evidence = _lenient(project.evidence, "evidence.tsv", problems)
+        rows = _lenient(project.interaction_records, "interactions.tsv", problems)
+        problems += list(evidence.problems) + list(rows.problems)
         try:
             from literature.cache import read_cache
 
@@ -171,6 +173,19 @@ class AuditData:
         if interaction is None:
             return None, None
         return self.map_files.get(interaction.map), interaction.line or None
+
+
+def _lenient(read, name: str, problems: list[LineProblem]):
+    """A ledger read that turns an unreadable file (e.g. not UTF-8) into one problem."""
+    from .ledger import LedgerContent
+
+    try:
+        return read()
+    except InputError as exc:
+        match = re.match(r"^[^:]+:(\d+): (.*)$", str(exc))
+        line, message = (int(match.group(1)), match.group(2)) if match else (1, str(exc))
+        problems.append(LineProblem(name, line, message))
+        return LedgerContent()
 
 
 def _reference(text: str) -> str | None:

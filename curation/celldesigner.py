@@ -187,7 +187,8 @@ _TEXT_PATTERNS = (
     (re.compile(r"pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,9})", re.I), PUBMED),
     (
         re.compile(
-            r"ncbi\.nlm\.nih\.gov/(?:entrez/query\.fcgi\?.*?list_uids=|pubmed/)(\d{1,9})", re.I
+            r"ncbi\.nlm\.nih\.gov/(?:entrez/query\.fcgi\?[^\s\"<>]{0,300}?list_uids=|pubmed/)(\d{1,9})",
+            re.I,
         ),
         PUBMED,
     ),
@@ -336,7 +337,7 @@ class _Species:
                 marks.append(structural.get("structuralState"))
         text = "{" + ",".join(sorted(marks, key=natural_key)) + "}" if marks else ""
         homodimer = (state.findtext(_CD + "homodimer") or "").strip()
-        if homodimer.isdigit() and int(homodimer) > 1:
+        if re.fullmatch(r"[0-9]{1,4}", homodimer) and int(homodimer) > 1:
             text += f"(x{int(homodimer)})"
         return text
 

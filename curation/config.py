@@ -105,6 +105,8 @@ def parse_config(text: str) -> Config:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{CONFIG_FILE}: invalid TOML: {exc}") from None
+    except RecursionError:
+        raise InputError(f"{CONFIG_FILE}: invalid TOML: nested too deeply") from None
     table = _expect(doc, "map", dict, "", None)
     if table is None:
         raise InputError(f"{CONFIG_FILE}: no [map] table; expected title, short_name and files")

@@ -91,7 +91,9 @@ def parse_reference(text: str) -> Reference:
         for pattern, prefix in _URL_FORMS:
             match = pattern.fullmatch(raw)
             if match:
-                return _checked(prefix, match.group(1), text)
+                # URLs and URNs percent-encode a DOI's slash; a CURIE holds the DOI itself.
+                local = urllib.parse.unquote(match.group(1)) if prefix == DOI else match.group(1)
+                return _checked(prefix, local, text)
     if raw.isdigit():
         return _checked(PUBMED, raw, text)
     if raw.startswith("10."):
@@ -100,7 +102,7 @@ def parse_reference(text: str) -> Reference:
         return _checked(PMC, raw, text)
     prefix, sep, local = raw.partition(":")
     if not sep or prefix.strip().lower() not in _PREFIXES:
-        raise InputError(f"invalid reference {text!r}: {EXPECTED_REFERENCE}")
+        raise InputError(f"invalid reference {quoted(text)}: {EXPECTED_REFERENCE}")
     return _checked(_PREFIXES[prefix.strip().lower()], local.strip(), text)
 
 
@@ -109,14 +111,14 @@ def _checked(prefix: str, local: str, original: str) -> Reference:
         local = local.strip()
         if not _PMID.fullmatch(local):
             raise InputError(
-                f"invalid PubMed ID {original!r}: expected 1 to 9 digits, not starting with 0"
+                f"invalid PubMed ID {quoted(original)}: expected 1 to 9 digits, not starting with 0"
             )
         return Reference(PUBMED, local)
     if prefix == DOI:
-        local = urllib.parse.unquote(local.strip()).lower()
+        local = local.strip().lower()
         if not _DOI.fullmatch(local) or has_control_characters(local):
             raise InputError(
-                f"invalid DOI {original!r}: expected '10.' + registrant code + '/' + suffix, "
+                f"invalid DOI {quoted(original)}: expected '10.' + registrant code + '/' + suffix, "
                 "e.g. doi:10.1038/s41591-018-0041-7"
             )
         return Reference(DOI, local)
@@ -124,7 +126,7 @@ def _checked(prefix: str, local: str, original: str) -> Reference:
     if local.isdigit():
         local = "PMC" + local
     if not _PMCID.fullmatch(local):
-        raise InputError(f"invalid PMC ID {original!r}: expected PMC followed by digits")
+        raise InputError(f"invalid PMC ID {quoted(original)}: expected PMC followed by digits")
     return Reference(PMC, local)
 
 
@@ -164,14 +166,14 @@ def parse_orcid(text: str) -> str:
     raw = raw.upper()
     if not _ORCID.fullmatch(raw):
         raise InputError(
-            f"invalid ORCID {text!r}: expected four groups of four characters, "
+            f"invalid ORCID {quoted(text)}: expected four groups of four characters, "
             "e.g. 0000-0002-1825-0097"
         )
     digits = raw.replace("-", "")
     expected = orcid_check_digit(digits[:15])
     if digits[15] != expected:
         raise InputError(
-            f"invalid ORCID {text!r}: check digit is {digits[15]}, expected {expected} "
+            f"invalid ORCID {quoted(text)}: check digit is {digits[15]}, expected {expected} "
             "(ISO 7064 11,2); check for a typo"
         )
     return raw
@@ -184,7 +186,7 @@ def parse_eco(text: str) -> str:
         raw = "ECO:" + raw[4:]
     if not _ECO.fullmatch(raw):
         raise InputError(
-            f"invalid evidence code {text!r}: expected 'ECO:' and 7 digits, e.g. ECO:0000269"
+            f"invalid evidence code {quoted(text)}: expected 'ECO:' and 7 digits, e.g. ECO:0000269"
         )
     return raw
 
@@ -194,10 +196,15 @@ def parse_spdx(text: str) -> str:
     raw = text.strip()
     if not _SPDX.fullmatch(raw):
         raise InputError(
-            f"invalid license {text!r}: expected an SPDX identifier such as CC-BY-4.0 "
+            f"invalid license {quoted(text)}: expected an SPDX identifier such as CC-BY-4.0 "
             "or LicenseRef-proprietary"
         )
     return raw
+
+
+def quoted(value: str, limit: int = 60) -> str:
+    """``repr`` of a value for a message, cut short: a bad field may be megabytes long."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
 def has_control_characters(text: str) -> bool:
@@ -209,7 +216,7 @@ def parse_note(text: str) -> str:
     """A ledger note is one line of free text: tabs, line breaks and controls are refused."""
     if has_control_characters(text):
         raise InputError(
-            f"invalid note {text!r}: a note is one line of text without tabs, line breaks "
+            f"invalid note {quoted(text)}: a note is one line of text without tabs, line breaks "
             "or control characters"
         )
     return text.strip()

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from .errors import InputError
-from .identifiers import has_control_characters, parse_eco
+from .identifiers import has_control_characters, parse_eco, quoted
 from .storage import atomic_write_text, read_text
 
 EVIDENCE_FILE = "evidence.tsv"
@@ -110,9 +110,9 @@ def _check_date(value: str, today: dt.date | None) -> str | None:
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        return f"date {value!r} is not an ISO date (YYYY-MM-DD)"
+        return f"date {quoted(value)} is not an ISO date (YYYY-MM-DD)"
     if len(value) != 10:
-        return f"date {value!r} is not an ISO date (YYYY-MM-DD)"
+        return f"date {quoted(value)} is not an ISO date (YYYY-MM-DD)"
     if today is not None and day > today:
         return f"date {value} is in the future"
     return None
@@ -132,7 +132,9 @@ def _split_rows(
     header = lines[0].split("\t")
     if tuple(header) != columns:
         content.problems.append(
-            LineProblem(name, 1, f"header is {'|'.join(header)!r}, expected {'|'.join(columns)!r}")
+            LineProblem(
+                name, 1, f"header is {quoted('|'.join(header))}, expected {'|'.join(columns)!r}"
+            )
         )
         return []
     rows = []
@@ -143,6 +145,16 @@ def _split_rows(
         if len(cells) != len(columns):
             content.problems.append(
                 LineProblem(name, number, f"{len(cells)} columns, expected {len(columns)}")
+            )
+            continue
+        bad = next(
+            (c for c, cell in zip(columns, cells, strict=True) if has_control_characters(cell)),
+            None,
+        )
+        if bad:
+            # A record crsmap could not write back must not be read as good.
+            content.problems.append(
+                LineProblem(name, number, f"{bad} holds a control character or line separator")
             )
             continue
         rows.append((number, cells))
@@ -181,11 +193,11 @@ def _evidence_problem(record: EvidenceRecord, today: dt.date | None) -> str | No
     try:
         parse_eco(record.evidence)
     except InputError:
-        return f"evidence {record.evidence!r} is not an ECO term (ECO: and 7 digits)"
+        return f"evidence {quoted(record.evidence)} is not an ECO term (ECO: and 7 digits)"
     if record.evidence != record.evidence.strip():
-        return f"evidence {record.evidence!r} has surrounding spaces"
+        return f"evidence {quoted(record.evidence)} has surrounding spaces"
     if record.source not in SOURCES:
-        return f"source {record.source!r} is not one of {', '.join(SOURCES)}"
+        return f"source {quoted(record.source)} is not one of {', '.join(SOURCES)}"
     return _check_date(record.date, today)
 
 
@@ -207,7 +219,7 @@ def parse_interactions(
         if not record.interaction:
             problem = "empty interaction"
         elif record.status not in STATUSES:
-            problem = f"status {record.status!r} is not one of {', '.join(STATUSES)}"
+            problem = f"status {quoted(record.status)} is not one of {', '.join(STATUSES)}"
         elif record.updated:
             problem = _check_date(record.updated, today)
         if problem:
@@ -225,7 +237,7 @@ def _render(columns: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
         for value in row:
             if has_control_characters(value):
                 raise InputError(
-                    f"value {value!r} contains a tab, line break or control character; "
+                    f"value {quoted(value)} contains a tab, line break or control character; "
                     "ledgers hold one line per record"
                 )
         out.append("\t".join(row))

@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 
 from curation.errors import InputError
+from curation.identifiers import quoted
 from curation.ledger import LineProblem
 from curation.storage import atomic_write_text, read_text
 
@@ -40,7 +41,9 @@ def parse_cache(
         try:
             data = json.loads(line)
         except ValueError as exc:
-            problem = f"invalid JSON ({exc.msg})"
+            problem = f"invalid JSON ({getattr(exc, 'msg', exc)})"
+        except RecursionError:
+            problem = "invalid JSON (nested too deeply)"
         else:
             problem = _problem(data)
         if problem:
@@ -52,29 +55,53 @@ def parse_cache(
     return citations
 
 
+_TEXT_FIELDS = ("title", "journal", "volume", "issue", "pages", "fetched")
+_OPTIONAL_TEXT = ("pmid", "pmcid", "doi")
+
+
 def _problem(data) -> str | None:
+    """Why a parsed line is not a citation record, or None; every field's type is checked."""
     if not isinstance(data, dict):
         return "expected a JSON object"
     if not isinstance(data.get("id"), str) or ":" not in data["id"]:
         return "missing or invalid 'id'"
     if data.get("status") not in STATUSES:
-        return f"status {data.get('status')!r} is not one of {', '.join(STATUSES)}"
+        return f"status {quoted(str(data.get('status')))} is not one of {', '.join(STATUSES)}"
     if data.get("source") not in SOURCES:
-        return f"source {data.get('source')!r} is not one of {', '.join(SOURCES)}"
-    if not isinstance(data.get("authors", []), list) or not all(
-        isinstance(a, dict) and isinstance(a.get("family", ""), str)
-        for a in data.get("authors", [])
+        return f"source {quoted(str(data.get('source')))} is not one of {', '.join(SOURCES)}"
+    for key in _TEXT_FIELDS:
+        if not isinstance(data.get(key, ""), str):
+            return f"{key} must be text"
+    for key in _OPTIONAL_TEXT:
+        if data.get(key) is not None and not isinstance(data[key], str):
+            return f"{key} must be text or null"
+    authors = data.get("authors", [])
+    if not isinstance(authors, list) or not all(
+        isinstance(a, dict)
+        and isinstance(a.get("family", ""), str)
+        and isinstance(a.get("given", ""), str)
+        for a in authors
     ):
         return "authors must be a list of {family, given} objects"
-    for notice in data.get("notices", []) or []:
+    pubtypes = data.get("pubtypes", [])
+    if not isinstance(pubtypes, list) or not all(isinstance(p, str) for p in pubtypes):
+        return "pubtypes must be a list of text"
+    notices = data.get("notices", [])
+    if not isinstance(notices, list):
+        return "notices must be a list"
+    for notice in notices:
         if (
             not isinstance(notice, dict)
             or notice.get("type") not in NOTICE_TYPES
             or not isinstance(notice.get("id"), str)
         ):
-            return f"invalid notice {notice!r}"
-    if data.get("year") is not None and not isinstance(data["year"], int):
-        return f"year {data['year']!r} is not a number"
+            return f"invalid notice {quoted(str(notice))}"
+    if not isinstance(data.get("retracted", False), bool):
+        return "retracted must be true or false"
+    if data.get("year") is not None and (
+        not isinstance(data["year"], int) or isinstance(data["year"], bool)
+    ):
+        return f"year {quoted(str(data['year']))} is not a number"
     return None
 
 

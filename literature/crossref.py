@@ -14,7 +14,7 @@ import urllib.parse
 from curation.errors import OutsideError
 
 from .http import HttpClient, limiter_for
-from .model import Author, Citation, Notice, utc_now
+from .model import Author, Citation, Notice, tolerant, utc_now
 
 DEFAULT_URL = "https://api.crossref.org/"
 POLITE_RATE = 10  # requests a second in the polite pool; 5 without mailto
@@ -75,6 +75,7 @@ class CrossrefClient:
                 self.limiter.set_rate(calls, period)
 
 
+@tolerant("Crossref")
 def parse_work(document: dict, doi: str) -> Citation:
     """A citation from a Crossref ``work`` message."""
     message = document.get("message") if isinstance(document, dict) else None

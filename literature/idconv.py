@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from curation.errors import OutsideError
 
 from .http import HttpClient, limiter_for
+from .model import tolerant
 
 DEFAULT_URL = "https://pmc.ncbi.nlm.nih.gov/tools/idconv/api/v1/articles/"
 BATCH = 200
@@ -35,6 +36,7 @@ class IdConverter:
         return parse_idconv(document, ids)
 
 
+@tolerant("NCBI ID converter")
 def parse_idconv(document: dict, requested: Iterable[str]) -> dict[str, dict[str, str]]:
     """Records by the requested ID (matched case-blind); error records are left out."""
     records = document.get("records") if isinstance(document, dict) else None

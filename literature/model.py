@@ -7,8 +7,11 @@ sorted keys. It is built by the PubMed and Crossref clients and read by the expo
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
+
+from curation.errors import OutsideError
 
 NOTICE_TYPES = ("retraction", "erratum", "expression-of-concern")
 STATUSES = ("ok", "not-found")
@@ -109,6 +112,35 @@ def initials(given: str) -> str:
 
 def _author_short(author: Author) -> str:
     return f"{author.family} {initials(author.given)}".strip()
+
+
+def tolerant(service: str):
+    """Turn a parser's surprise at an answer's shape into an OutsideError (exit 3).
+
+    Mirrors and services change; a wrong type deep in a JSON answer must read as "the
+    service answered oddly", never as a crash.
+    """
+
+    def wrap(parse):
+        @functools.wraps(parse)
+        def parse_tolerantly(*args, **kwargs):
+            try:
+                return parse(*args, **kwargs)
+            except (
+                TypeError,
+                AttributeError,
+                KeyError,
+                IndexError,
+                ValueError,
+                RecursionError,
+            ) as exc:
+                raise OutsideError(
+                    f"{service} answered with an unexpected document ({type(exc).__name__})"
+                ) from None
+
+        return parse_tolerantly
+
+    return wrap
 
 
 def utc_now() -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from curation.errors import OutsideError
 
 from .http import HttpClient, limiter_for
-from .model import Author, Citation, Notice, utc_now
+from .model import Author, Citation, Notice, tolerant, utc_now
 
 BATCH = 200
 DEFAULT_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
@@ -69,6 +69,7 @@ class PubMedClient:
         return parse_efetch(response.content)
 
 
+@tolerant("NCBI esummary")
 def parse_esummary(document: dict, requested: Iterable[str]) -> dict[str, Citation]:
     """Citations from an esummary retmode=json document; missing or erroneous IDs are not-found."""
     if not isinstance(document, dict):
@@ -138,6 +139,7 @@ def _split_name(name: str) -> Author:
     return Author(name.strip(), "")
 
 
+@tolerant("NCBI efetch")
 def parse_efetch(xml: bytes) -> dict[str, tuple[bool, tuple[Notice, ...]]]:
     """(retracted, notices) per PMID from efetch PubmedArticleSet XML, parsed safely."""
     from curation.errors import InputError

@@ -697,7 +697,7 @@ def test_evidence_of_a_reaction_deleted_from_the_map_can_be_listed_and_removed(c
     ("args", "message"),
     [
         (["re12", "pubmed:1", "--note", "IL-1\u2028blockade"], "control characters"),
-        (["re12", "doi:10.1234/a%00b"], "invalid DOI"),
+        (["re12", "doi:10.1234/a\x00b"], "invalid DOI"),
     ],
 )
 def test_values_that_would_break_a_ledger_line_are_refused(crsmap, project, args, message):
