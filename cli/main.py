@@ -695,5 +695,15 @@ def demo(state, directory):
 
 
 def main() -> None:
-    """Console-script entry point."""
-    sys.exit(cli.main(prog_name="crsmap", standalone_mode=True))
+    """Console-script entry point: click's errors and Ctrl-C mapped to crsmap's exit codes."""
+    try:
+        code = cli.main(prog_name="crsmap", standalone_mode=False)
+    except click.exceptions.Exit as exc:  # --help, --version
+        code = exc.exit_code
+    except click.ClickException as exc:  # usage errors: exit 2
+        exc.show()
+        code = exc.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("crsmap: interrupted", err=True)
+        code = 130
+    sys.exit(code or 0)

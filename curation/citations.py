@@ -102,18 +102,21 @@ def fetch(
         (project.root / CACHE_FILE).read_bytes() if (project.root / CACHE_FILE).exists() else b""
     )
     sha = None
-    if repo is not None and after != before:
+    if repo is not None and (project.root / CACHE_FILE).exists():
         try:
             author = project.acting_curator()
         except InputError:
             author = None  # a fetch in CI need not name a curator
         count = after.count(b"\n")
-        sha = gitrepo.commit_paths(
-            repo,
-            [project.root / CACHE_FILE],
-            f"Fetch citation metadata ({count} references cached)",
-            author,
-        )
+        # Also commits a cache an interrupted fetch wrote but did not commit; under the
+        # lock, so it never races another crsmap's commit for git's index.
+        with project_lock(project.root):
+            sha = gitrepo.commit_paths(
+                repo,
+                [project.root / CACHE_FILE],
+                f"Fetch citation metadata ({count} references cached)",
+                author,
+            )
     if failure is not None:
         kept = after.count(b"\n") - before.count(b"\n")
         raise OutsideError(

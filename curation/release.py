@@ -212,8 +212,12 @@ def release(
     project, version: str | None = None, bump: str | None = None, output: str | Path | None = None,
     allow_warnings: bool = False, curator: str | None = None,
 ) -> tuple[ReleasePlan, BundleResult]:  # fmt: skip
-    """Check, write the CHANGELOG section, commit, tag ``vVERSION`` and write the bundle."""
-    chosen = plan(project, version, bump, allow_warnings)
+    """Check, write the CHANGELOG section, commit, tag ``vVERSION`` and write the bundle.
+
+    Everything happens under the project lock, so two releases cannot both pass the
+    checks. A release interrupted after its commit resumes: the CHANGELOG section that is
+    already there is not written again, and HEAD gets the tag.
+    """
     repo = _repo(project)
     try:
         author = project.acting_curator(curator)
@@ -222,10 +226,15 @@ def release(
             raise
         author = None  # a release cut in CI need not name a curator
     with project_lock(project.root):
+        chosen = plan(project, version, bump, allow_warnings)
         path = project.root / CHANGELOG_FILE
         text = path.read_text(encoding="utf-8") if path.exists() else ""
-        atomic_write_text(path, insert_section(text, chosen.changelog, project.config.map.title))
-        sha = gitrepo.commit_paths(repo, [path], f"Release {chosen.version}", author)
+        sha = None
+        if f"\n## [{chosen.version}]" not in "\n" + text:
+            atomic_write_text(
+                path, insert_section(text, chosen.changelog, project.config.map.title)
+            )
+            sha = gitrepo.commit_paths(repo, [path], f"Release {chosen.version}", author)
         data, folder = bundle_bytes(project, repo, sha or repo.head.commit.hexsha, chosen.version)
         _tag(repo, sha or repo.head.commit.hexsha, chosen.version, project.config.map.title, author)
         result = _write(project, data, folder, chosen.version, output)

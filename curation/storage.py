@@ -79,7 +79,7 @@ def project_lock(root: Path, timeout: float | None = None) -> Iterator[None]:
         lock.acquire()
     except Timeout:
         raise OutsideError(
-            f"another crsmap process holds {Path(root) / LOCK_NAME} (waited {timeout:.0f} s); "
+            f"another crsmap process holds {Path(root) / LOCK_NAME} (waited {timeout:g} s); "
             "try again when it has finished"
         ) from None
     try:
