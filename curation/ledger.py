@@ -172,10 +172,17 @@ def parse_evidence(
     text: str, name: str = EVIDENCE_FILE, today: dt.date | None = None
 ) -> LedgerContent[EvidenceRecord]:
     """Parse the text of ``evidence.tsv`` (from a file or a git revision) leniently."""
-    content: LedgerContent[EvidenceRecord] = LedgerContent()
-    for number, cells in _split_rows(text, name, EVIDENCE_COLUMNS, content):
-        record = EvidenceRecord(*cells)
-        problem = _evidence_problem(record, today)
+    return _parse(
+        text, name, EVIDENCE_COLUMNS, EvidenceRecord, lambda r: _evidence_problem(r, today)
+    )
+
+
+def _parse(text: str, name: str, columns: tuple[str, ...], make, problem_of) -> LedgerContent:
+    """Records of the lines that pass ``problem_of``; the others become line problems."""
+    content: LedgerContent = LedgerContent()
+    for number, cells in _split_rows(text, name, columns, content):
+        record = make(*cells)
+        problem = problem_of(record)
         if problem:
             content.problems.append(LineProblem(name, number, problem))
             continue
@@ -212,23 +219,17 @@ def parse_interactions(
     text: str, name: str = INTERACTIONS_FILE, today: dt.date | None = None
 ) -> LedgerContent[InteractionRecord]:
     """Parse the text of ``interactions.tsv`` (from a file or a git revision) leniently."""
-    content: LedgerContent[InteractionRecord] = LedgerContent()
-    for number, cells in _split_rows(text, name, INTERACTION_COLUMNS, content):
-        record = InteractionRecord(*cells)
-        problem = None
-        if not record.interaction:
-            problem = "empty interaction"
-        elif record.status not in STATUSES:
-            problem = f"status {quoted(record.status)} is not one of {', '.join(STATUSES)}"
-        elif record.updated:
-            problem = _check_date(record.updated, today)
-        if problem:
-            content.problems.append(LineProblem(name, number, problem))
-            continue
-        content.lines[len(content.records)] = number
-        content.records.append(record)
-    content.problems.sort(key=lambda p: p.line)
-    return content
+    return _parse(
+        text, name, INTERACTION_COLUMNS, InteractionRecord, lambda r: _row_problem(r, today)
+    )
+
+
+def _row_problem(record: InteractionRecord, today: dt.date | None) -> str | None:
+    if not record.interaction:
+        return "empty interaction"
+    if record.status not in STATUSES:
+        return f"status {quoted(record.status)} is not one of {', '.join(STATUSES)}"
+    return _check_date(record.updated, today) if record.updated else None
 
 
 def _render(columns: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
