@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import click
 
@@ -618,6 +617,8 @@ def merge_driver(state, args):
         raise InputError(
             "expected `crsmap merge-driver install` or `crsmap merge-driver BASE OURS THEIRS [PATH]`"
         )
+    from pathlib import Path  # pathlib alone costs --help several milliseconds
+
     from curation.merge import merge_files
 
     base, ours, theirs = args[:3]

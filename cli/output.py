@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Sequence
 
@@ -21,6 +20,8 @@ def _cell(value) -> str:
 
 def to_json(data) -> str:
     """Indented, UTF-8 JSON in the key order given (deterministic for the same data)."""
+    import json
+
     return json.dumps(data, indent=2, ensure_ascii=False, sort_keys=False)
 
 
