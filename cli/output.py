@@ -62,3 +62,54 @@ def info(message: str, quiet: bool = False) -> None:
 
 def warn(message: str) -> None:
     click.echo(f"crsmap: warning: {message}", err=True)
+
+
+def flat(value) -> str:
+    """A value as one TSV cell."""
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return ",".join(value)
+    return str(value)
+
+
+def card_text(card: dict) -> str:
+    """The text card of `crsmap show`."""
+    lines = [f"{card['id']}  {card['type']}" + (f"  ({card['name']})" if card["name"] else "")]
+    lines.append(f"  signature   {card['signature']}")
+    if card["signature_changed"]:
+        lines.append(f"  CHANGED     curated as: {card['recorded_signature']}")
+    for role in ("reactant", "product", "modifier"):
+        for p in (p for p in card["participants"] if p["role"] == role):
+            extra = f" [{p['modification']}]" if p["modification"] else ""
+            lines.append(f"  {role:<11} {p['name']}{extra}  ({p['species']})")
+    curator = card["curator"] or "none"
+    if card["curator_name"]:
+        curator = f"{card['curator_name']} ({card['curator']})"
+    lines.append(f"  curator     {curator}")
+    lines.append(f"  license     {card['license']}")
+    first, last = card.get("first_release"), card.get("last_changed")
+    lines.append(
+        f"  released    first in {first}, last changed in {last}"
+        if first
+        else "  released    not yet"
+    )
+    if card["derived_from"]:
+        lines.append(f"  derived     {card['derived_from']}")
+    lines.append(
+        f"  status      {card['status'] or 'not curated'}"
+        + (f", updated {card['updated']}" if card["updated"] else "")
+    )
+    lines.append(f"  in the map  {', '.join(card['map_references']) or 'no references'}")
+    if card["evidence"]:
+        lines.append(f"  evidence    {len(card['evidence'])} record(s)")
+        for e in card["evidence"]:
+            note = f'  "{e["note"]}"' if e["note"] else ""
+            if e["citation"]:
+                note = f"  {e['citation']}{note}"
+            lines.append(
+                f"    {e['reference']:<28} {e['evidence']}  {e['curator']}  {e['date']}  {e['source']}{note}"
+            )
+    else:
+        lines.append(f"  evidence    none (add with `crsmap evidence add {card['id']} REF`)")
+    return "\n".join(lines)
