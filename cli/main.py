@@ -101,8 +101,7 @@ def cli(ctx, project_dir, quiet):
     ctx.obj = State(project_dir, quiet)
 
 
-def _warn_ledger_problems(project) -> None:
-    problems = project.ledger_problems()
+def _warn_ledger_problems(problems) -> None:
     for problem in problems[:5]:
         warn(f"{problem} (line skipped)")
     if len(problems) > 5:
@@ -193,11 +192,12 @@ LIST_COLUMNS = ("id", "type", "signature", "evidence", "curator", "license", "st
 @click.pass_obj
 def interactions_list(state, missing_evidence, fmt):
     """Interactions with type, signature, evidence count, curator, license and status."""
-    from curation.views import interaction_summaries
+    from curation.views import Ledgers, interaction_summaries
 
     project = state.project
-    rows = interaction_summaries(project, missing_evidence)
-    _warn_ledger_problems(project)
+    ledgers = Ledgers.read(project)
+    rows = interaction_summaries(project, missing_evidence, ledgers)
+    _warn_ledger_problems(ledgers.problems)
     fmt = options.resolve_format(fmt)
     if fmt == "json":
         click.echo(to_json(rows))
@@ -301,11 +301,12 @@ def evidence_remove(state, interaction_id, reference, reason, keep_in_map, curat
 @click.pass_obj
 def evidence_list(state, interaction_id, fmt):
     """Evidence records, of every interaction or of one."""
-    from curation.views import EVIDENCE_KEYS, evidence_rows
+    from curation.views import EVIDENCE_KEYS, Ledgers, evidence_rows
 
     project = state.project
-    rows = evidence_rows(project, interaction_id)
-    _warn_ledger_problems(project)
+    ledgers = Ledgers.read(project)
+    rows = evidence_rows(project, interaction_id, ledgers)
+    _warn_ledger_problems(ledgers.problems)
     emit_rows(rows, (*EVIDENCE_KEYS, "citation"), options.resolve_format(fmt))
 
 
@@ -356,11 +357,12 @@ def curators_list(state, fmt):
 @click.pass_obj
 def show(state, interaction_id, fmt):
     """One interaction's card: signature, participants, evidence, curator, license."""
-    from curation.views import interaction_card
+    from curation.views import Ledgers, interaction_card
 
     project = state.project
-    card = interaction_card(project, interaction_id)
-    _warn_ledger_problems(project)
+    ledgers = Ledgers.read(project)
+    card = interaction_card(project, interaction_id, ledgers)
+    _warn_ledger_problems(ledgers.problems)
     fmt = options.resolve_format(fmt)
     if fmt == "json":
         click.echo(to_json(card))

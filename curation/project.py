@@ -38,7 +38,6 @@ from .ledger import (
     EvidenceRecord,
     InteractionRecord,
     LedgerContent,
-    LineProblem,
     natural_key,
     read_evidence,
     read_interactions,
@@ -162,13 +161,14 @@ class Project:
         """``interactions.tsv`` read leniently: records and line problems."""
         return read_interactions(self.root / INTERACTIONS_FILE, self.today)
 
-    def ledger_problems(self) -> list[LineProblem]:
-        """Malformed lines of both ledgers, as ``file:line: message``."""
-        return self.evidence().problems + self.interaction_records().problems
+    def evidence_of(
+        self, interaction_id: str, records: Sequence[EvidenceRecord] | None = None
+    ) -> list[EvidenceRecord]:
+        """The evidence records of one interaction (also one only the ledger still names).
 
-    def evidence_of(self, interaction_id: str) -> list[EvidenceRecord]:
-        """The evidence records of one interaction (also one only the ledger still names)."""
-        records = self.evidence().records
+        ``records`` saves a second read when the caller already holds the ledger.
+        """
+        records = self.evidence().records if records is None else records
         wanted = self._ledger_id(interaction_id, records)
         return [r for r in records if r.interaction == wanted]
 

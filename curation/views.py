@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from .celldesigner import Interaction
 from .identifiers import reference_key
-from .ledger import EvidenceRecord, InteractionRecord, natural_key
+from .ledger import EvidenceRecord, InteractionRecord, LedgerContent, LineProblem, natural_key
 from .project import Project
 
 INTERACTION_KEYS = (
@@ -21,13 +23,30 @@ INTERACTION_KEYS = (
 EVIDENCE_KEYS = ("interaction", "reference", "evidence", "curator", "date", "source", "note")
 
 
+@dataclass(frozen=True)
+class Ledgers:
+    """Both ledgers read once for a listing: its rows and its warnings come from one read."""
+
+    evidence: LedgerContent[EvidenceRecord]
+    rows: LedgerContent[InteractionRecord]
+
+    @classmethod
+    def read(cls, project: Project) -> Ledgers:
+        return cls(project.evidence(), project.interaction_records())
+
+    @property
+    def problems(self) -> list[LineProblem]:
+        """Malformed lines of both ledgers, as ``file:line: message``."""
+        return self.evidence.problems + self.rows.problems
+
+
 def _index(
-    project: Project,
+    ledgers: Ledgers,
 ) -> tuple[dict[str, list[EvidenceRecord]], dict[str, InteractionRecord]]:
     evidence: dict[str, list[EvidenceRecord]] = {}
-    for record in project.evidence().records:
+    for record in ledgers.evidence.records:
         evidence.setdefault(record.interaction, []).append(record)
-    rows = {r.interaction: r for r in project.interaction_records().records}
+    rows = {r.interaction: r for r in ledgers.rows.records}
     return evidence, rows
 
 
@@ -46,9 +65,11 @@ def _summary(project: Project, interaction: Interaction, records, row) -> dict:
     }
 
 
-def interaction_summaries(project: Project, missing_evidence: bool = False) -> list[dict]:
+def interaction_summaries(
+    project: Project, missing_evidence: bool = False, ledgers: Ledgers | None = None
+) -> list[dict]:
     """One row per interaction with the keys of SPEC 3 (``interactions list --format json``)."""
-    evidence, rows = _index(project)
+    evidence, rows = _index(ledgers or Ledgers.read(project))
     result = []
     for interaction in project.interactions.values():
         records = evidence.get(interaction.id, [])
@@ -65,20 +86,21 @@ def _evidence_row(record: EvidenceRecord, cache: dict) -> dict:
     return row
 
 
-def evidence_rows(project: Project, interaction_id: str | None = None) -> list[dict]:
+def evidence_rows(
+    project: Project, interaction_id: str | None = None, ledgers: Ledgers | None = None
+) -> list[dict]:
     """Evidence records, optionally of one interaction, in ledger order, with short citations."""
-    if interaction_id is None:
-        records = project.evidence().records
-    else:
-        records = project.evidence_of(interaction_id)
+    records = (ledgers or Ledgers.read(project)).evidence.records
+    if interaction_id is not None:
+        records = project.evidence_of(interaction_id, records)
     cache = project.citations()
     return [_evidence_row(r, cache) for r in records]
 
 
-def interaction_card(project: Project, interaction_id: str) -> dict:
+def interaction_card(project: Project, interaction_id: str, ledgers: Ledgers | None = None) -> dict:
     """Everything known about one interaction: map facts, evidence and provenance."""
     interaction = project.resolve(interaction_id)
-    evidence, rows = _index(project)
+    evidence, rows = _index(ledgers or Ledgers.read(project))
     row = rows.get(interaction.id)
     records = evidence.get(interaction.id, [])
     card = _summary(project, interaction, records, row)
