@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from . import gitrepo
@@ -52,6 +52,7 @@ class ReleasePlan:
     previous: str | None
     changelog: str
     audit: AuditReport
+    snapshot: Snapshot  # HEAD, parsed once for both the section and the bundle
 
 
 def _repo(project):
@@ -107,7 +108,7 @@ def plan(
     section = changelog_section(
         repo, project, version, project.today, current, before, previous, report
     )
-    return ReleasePlan(version, previous, section, report)
+    return ReleasePlan(version, previous, section, report, current)
 
 
 def changelog_section(
@@ -230,13 +231,16 @@ def release(
         path = project.root / CHANGELOG_FILE
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         sha = None
+        snapshot = chosen.snapshot
         if f"\n## [{chosen.version}]" not in "\n" + text:
-            atomic_write_text(
-                path, insert_section(text, chosen.changelog, project.config.map.title)
-            )
+            text = insert_section(text, chosen.changelog, project.config.map.title)
+            atomic_write_text(path, text)
             sha = gitrepo.commit_paths(repo, [path], f"Release {chosen.version}", author)
-        data, folder = bundle_bytes(project, repo, sha or repo.head.commit.hexsha, chosen.version)
-        _tag(repo, sha or repo.head.commit.hexsha, chosen.version, project.config.map.title, author)
+            # The release commit differs from HEAD only by this CHANGELOG.md: no second parse.
+            snapshot = replace(snapshot, changelog=text)
+        head = sha or repo.head.commit.hexsha
+        data, folder = bundle_bytes(project, repo, head, chosen.version, snapshot)
+        _tag(repo, head, chosen.version, project.config.map.title, author)
         result = _write(project, data, folder, chosen.version, output)
     return chosen, result
 
@@ -250,9 +254,15 @@ def _tag(repo, sha: str, version: str, title: str, author) -> None:
         raise git_failure(exc, f"tag v{version}") from None
 
 
-def bundle_bytes(project, repo, sha: str, version: str) -> tuple[bytes, str]:
-    """The zip of release ``version`` built from commit ``sha`` (tags before it give history)."""
-    snapshot = at_revision(repo, project.root, sha)
+def bundle_bytes(
+    project, repo, sha: str, version: str, snapshot: Snapshot | None = None
+) -> tuple[bytes, str]:
+    """The zip of release ``version`` built from commit ``sha`` (tags before it give history).
+
+    ``snapshot`` is that commit's content when the caller has already read it.
+    """
+    if snapshot is None:
+        snapshot = at_revision(repo, project.root, sha)
     commit = repo.commit(sha)
     key = parse_version(version)
     stamp = commit.committed_datetime.astimezone(dt.UTC)
