@@ -81,7 +81,7 @@ def fetch_citations(
     ``progress_factory`` receives the number of references and returns a function that
     is called with how many more are done.
     """
-    wanted = sorted({parse_reference(r).curie for r in _valid(references)})
+    wanted = _curies(references)
     advance = progress_factory(len(wanted)) if progress_factory else (lambda _n: None)
     report = FetchReport()
     todo = wanted if refresh else [r for r in wanted if cache.get(r) is None]
@@ -102,15 +102,15 @@ def fetch_citations(
     return report
 
 
-def _valid(references: Iterable[str]) -> list[str]:
-    valid = []
+def _curies(references: Iterable[str]) -> list[str]:
+    """The distinct CURIEs of the valid references, sorted; each text is parsed once."""
+    curies = set()
     for text in references:
         try:
-            parse_reference(text)
+            curies.add(parse_reference(text).curie)
         except InputError:
             continue  # an invalid reference is an audit finding, not something to fetch
-        valid.append(text)
-    return valid
+    return sorted(curies)
 
 
 def _count_retracted(report: FetchReport, cache: Cache, wanted: list[str]) -> None:
