@@ -101,7 +101,8 @@ def build_project(
         return run([*crsmap, "--quiet", "--project", str(root), *args], env)
 
     run([*crsmap, "--quiet", "init", str(root), "--title", "Release bench", "--map", str(map_path),
-         "--curator-name", CURATOR.name, "--orcid", CURATOR.orcid, "--license", LICENSE], env)  # fmt: skip
+         "--curator-name", CURATOR.name, "--orcid", CURATOR.orcid, "--license", LICENSE,
+         "--creator", "Release bench authors"], env)  # fmt: skip
     command("import")
     project = Project.open(root)
     interactions = project.interactions

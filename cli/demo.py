@@ -24,6 +24,9 @@ NAME, ORCID = DEMO_CURATOR
 
 
 BUNDLE = "cytokine-release-syndrome-map-1.0.0"
+# The sample map was drawn for crsmap by its developers, who are therefore its creators.
+DEMO_CREATOR = "The crsmap developers"
+DEMO_COPYRIGHT = "2026 The crsmap developers"
 # Kang et al. 2020 (PNAS): IL-6 trans-signalling through gp130 induces PAI-1 in endothelial cells.
 KANG = "pubmed:32826331"
 
@@ -33,7 +36,10 @@ def _steps(project: str, sample: str) -> list[tuple[str, list[str], int]]:
     at = ["--project", project]
     return [
         ("Create the curation repository from the sample map",
-         ["init", project, "--title", DEMO_TITLE, "--map", sample, "--curator-name", NAME, "--orcid", ORCID], 0),
+         ["init", project, "--title", DEMO_TITLE, "--map", sample, "--curator-name", NAME, "--orcid", ORCID,
+          "--copyright", DEMO_COPYRIGHT], 0),
+        ("Record who drew the map: its creators, credited in every release (curators are contributors)",
+         [*at, "creators", "add", DEMO_CREATOR, "--organization"], 0),
         ("Record the references the map already carries", [*at, "import"], 0),
         ("Which interactions still have no evidence?",
          [*at, "interactions", "list", "--missing-evidence", "--format", "table"], 0),

@@ -27,6 +27,8 @@ class CrsmapGroup(click.Group):
             return super().invoke(ctx)
         except CrsmapError as exc:
             click.echo(f"crsmap: error: {exc}", err=True)
+            for line in exc.details:
+                click.echo(f"  {line}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("crsmap: interrupted", err=True)
@@ -137,19 +139,50 @@ def _warn_ledger_problems(problems) -> None:
     metavar="SPDX",
     help="License of the map as a whole.",
 )
+@click.option(
+    "--creator",
+    "creators",
+    multiple=True,
+    metavar="NAME[;ORCID]",
+    help="An author of the map itself, credited in releases (repeat for several).",
+)
+@click.option(
+    "--copyright",
+    "copyright_",
+    default="",
+    metavar="TEXT",
+    help="The map's copyright notice, e.g. '2020-2025 University of Luxembourg'.",
+)
+@click.option(
+    "--source",
+    default="",
+    metavar="URI",
+    help="The original map: its publication DOI or MINERVA project URL.",
+)
 @options.no_commit
 @click.pass_obj
-def init(state, directory, title, maps, curator_name, orcid, email, license_, no_commit):
+def init(
+    state, directory, title, maps, curator_name, orcid, email, license_, creators, copyright_,
+    source, no_commit,
+):  # fmt: skip
     """Create a curation repository in DIR from one or more CellDesigner maps."""
-    from curation.config import Curator
+    from curation.config import Curator, parse_creator
     from curation.errors import InputError
     from curation.project import Project
 
     if bool(curator_name) != bool(orcid):
         raise InputError("--curator-name and --orcid go together; give both or neither")
     curator = Curator(curator_name, orcid, email) if orcid else None
-    _, change = Project.init(directory, title, maps, curator, license_, commit=not no_commit)
+    project, change = Project.init(
+        directory, title, maps, curator, license_, commit=not no_commit,
+        creators=[parse_creator(c) for c in creators], copyright=copyright_, source=source,
+    )  # fmt: skip
     state.report(change)
+    if not project.config.map.creators:
+        warn(
+            "the map's creators are not recorded (ATTRIBUTION.md will say so, and the audit "
+            "warns): add each author with `crsmap creators add NAME --orcid ORCID`"
+        )
 
 
 @cli.command("import")
@@ -348,6 +381,38 @@ def curators_list(state, fmt):
     emit_rows(rows, ("name", "orcid", "email", "affiliation"), options.resolve_format(fmt))
 
 
+@cli.group()
+def creators():
+    """The map's own authors ([map] creators in crsmap.toml), credited in releases."""
+
+
+@creators.command("add")
+@click.argument("name")
+@click.option("--orcid", default="", metavar="ORCID", help="The creator's ORCID.")
+@click.option("--affiliation", default="", metavar="TEXT", help="Institution.")
+@click.option("--organization", is_flag=True, help="The creator is an organisation, not a person.")
+@options.no_commit
+@click.pass_obj
+def creators_add(state, name, orcid, affiliation, organization, no_commit):
+    """Add an author of the map (as it should be cited: "Family, Given" or a full name)."""
+    from curation.config import Creator
+
+    creator = Creator(name, orcid, affiliation, "organization" if organization else "person")
+    state.report(state.project.add_creator(creator, commit=not no_commit))
+
+
+@creators.command("list")
+@options.output_format
+@click.pass_obj
+def creators_list(state, fmt):
+    """The map's creators."""
+    rows = [
+        {"name": c.name, "orcid": c.orcid, "affiliation": c.affiliation, "kind": c.kind}
+        for c in state.project.config.map.creators
+    ]
+    emit_rows(rows, ("name", "orcid", "affiliation", "kind"), options.resolve_format(fmt))
+
+
 # --- show ------------------------------------------------------------------------------------
 
 
@@ -446,23 +511,32 @@ def audit(state, fmt, fail_on, rules):
     "--output", default=None, metavar="DIR", help="Where the bundle goes (default: dist/)."
 )
 @click.option("--allow-warnings", is_flag=True, help="Release even when the audit has warnings.")
+@click.option(
+    "--allow-unfetched",
+    is_flag=True,
+    help="Release references without citation metadata, marked unfetched in the bundle.",
+)
 @options.curator
 @click.pass_obj
-def release(state, version, bump, dry_run, output, allow_warnings, curator):
-    """Cut a release: audit, CHANGELOG section, commit, tag vVERSION, bundle."""
+def release(state, version, bump, dry_run, output, allow_warnings, allow_unfetched, curator):
+    """Cut a release: audit, CHANGELOG section, commit, verified bundle, tag vVERSION."""
     from curation import release as releasing
 
     from .audit_output import summary_line
 
     project = state.project
     if dry_run:
-        chosen = releasing.plan(project, version, bump, allow_warnings)
+        chosen = releasing.plan(project, version, bump, allow_warnings, allow_unfetched)
         click.echo(chosen.changelog)
         click.echo(summary_line(chosen.audit))
         state.say(f"dry run: nothing written; the release would be v{chosen.version}")
         return
-    chosen, bundle = releasing.release(project, version, bump, output, allow_warnings, curator)
+    chosen, bundle = releasing.release(
+        project, version, bump, output, allow_warnings, curator, allow_unfetched
+    )
     click.echo(chosen.changelog)
+    for line in bundle.warnings:
+        warn(line)
     state.say(f"released v{chosen.version}: {bundle.path}")
     state.say(f"sha256 {bundle.sha256}")
 
@@ -486,11 +560,14 @@ def bundle(state, version, output):
 @click.pass_obj
 def verify(state, bundle_path):
     """Check a bundle's manifest, required files and internal consistency."""
-    from curation.verify import verify as check
+    from curation.verify import inspect
 
-    problems = check(bundle_path)
+    checked = inspect(bundle_path)
+    problems = checked.problems
     for problem in problems:
         click.echo(f"FAIL {problem}")
+    for warning in checked.warnings:
+        click.echo(f"WARN {warning}")
     if problems:
         click.echo(f"verify: {len(problems)} problem(s) in {bundle_path}")
         click.get_current_context().exit(1)

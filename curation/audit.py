@@ -331,6 +331,10 @@ def _orcids(data: AuditData):
     """(orcid, where, location, interaction) of every ORCID the project holds."""
     for curator in data.config.curators:
         yield curator.orcid, f"crsmap.toml curator {curator.name}", ("crsmap.toml", None), None
+    for creator in data.config.map.creators:
+        if creator.orcid:
+            where = f"crsmap.toml [map] creator {creator.name}"
+            yield creator.orcid, where, ("crsmap.toml", None), None
     for index, record in enumerate(data.evidence):
         yield (
             record.curator,
@@ -385,7 +389,8 @@ def _invalid_orcid(data: AuditData):
     "crsmap curators add NAME --orcid ORCID",
 )
 def _unknown_curator(data: AuditData):
-    known = {c.orcid for c in data.config.curators}
+    # The map's creators are not curators; their ORCIDs are only checked for validity.
+    known = {c.orcid for c in data.config.curators} | {c.orcid for c in data.config.map.creators}
     reported: set[str] = set()
     checked: dict[str, str | None] = {}
     for orcid, where, location, interaction in _orcids(data):
@@ -410,10 +415,34 @@ def _missing_curator(data: AuditData):
             )  # fmt: skip
 
 
+@rule(
+    "missing-map-creators", "warning",
+    "crsmap.toml names no [map] creators, so a release cannot credit the map's authors",
+    "crsmap creators add NAME [--orcid ORCID]",
+)  # fmt: skip
+def _missing_creators(data: AuditData):
+    if not data.config.map.creators:
+        yield _finding(
+            "missing-map-creators", None, None,
+            "crsmap.toml records no [map] creators: releases would credit nobody for the map "
+            "itself (its curators are contributors, not its authors)",
+            'crsmap creators add "NAME" --orcid ORCID (for each author of the map)', ("crsmap.toml", None),
+        )  # fmt: skip
+
+
 @rule("license-incompatible", "error", "an interaction's license cannot be redistributed under the map's license",
       "crsmap interactions set ID --license SPDX (or redraw the interaction)")  # fmt: skip
 def _license(data: AuditData):
     whole = data.config.map.license
+    original = data.config.map.source_license
+    if original:
+        ok, why = compatible(original, whole)
+        if not ok:
+            yield _finding(
+                "license-incompatible", None, None,
+                f"the original map is {original}, which cannot be redistributed as a {whole} map: {why}",
+                "set [map] license in crsmap.toml to one the original's license allows", ("crsmap.toml", None),
+            )  # fmt: skip
     for index, row in enumerate(data.rows):
         if not row.license or row.interaction not in data.interactions:
             continue

@@ -10,15 +10,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
-import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from .annotate import annotate_bytes, verify_annotated
+from .attribution import (
+    Credits,
+    attribution,
+    citation_cff,
+    compare_with_original,
+    license_notice,
+    ro_crate,
+)
+from .changes import CHANGES_FILE, render_changes
 from .identifiers import reference_key
 from .ledger import EVIDENCE_COLUMNS, natural_key
-from .licenses import describe
 from .provenance import Releases
 from .snapshot import Snapshot
 
@@ -26,7 +33,7 @@ MANIFEST = "manifest-sha256.txt"
 RO_CRATE = "ro-crate-metadata.json"
 REQUIRED = (
     "evidence.tsv", "interactions.tsv", "references.bib", "references.json", "CITATION.cff", "LICENSE",
-    "ATTRIBUTION.md", "CHANGELOG.md", RO_CRATE, "report.html", MANIFEST,
+    "ATTRIBUTION.md", CHANGES_FILE, "CHANGELOG.md", RO_CRATE, "report.html", MANIFEST,
 )  # fmt: skip
 INTERACTION_COLUMNS = (
     "id", "type", "signature", "curator", "license", "derived_from", "status", "evidence", "references",
@@ -55,18 +62,35 @@ def _tsv(columns, rows) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+@dataclass(frozen=True)
+class OriginalMap:
+    """A map file as first committed: where, and each reaction's (signature, annotations)."""
+
+    commit: str
+    date: str
+    reactions: dict[str, tuple[str, frozenset[str]]]
+
+
 def build_files(
     snapshot: Snapshot,
     release: Release,
     history: Releases,
     license_text: str = "",
     report: str = "",
+    changes: list | None = None,
+    originals: dict[str, OriginalMap] | None = None,
 ) -> dict[str, bytes]:
-    """Every file of the bundle, by path inside the bundle's top folder."""
+    """Every file of the bundle, by path inside the bundle's top folder.
+
+    ``changes`` are the release's :class:`curation.changes.ReleaseChange` lines;
+    ``originals`` the map files as first committed, by path, for the statement of
+    modifications (a file without one counts as original in this release).
+    """
     from literature.export import to_bibtex, to_csl
 
     files: dict[str, bytes] = {}
     wanted: dict[str, set[str]] = {}
+    modifications = []
     for record in snapshot.evidence:
         wanted.setdefault(record.interaction, set()).add(reference_key(record.reference))
     for relative, m in zip(snapshot.config.map.files, snapshot.maps, strict=True):
@@ -81,6 +105,25 @@ def build_files(
             data, {k: v for k, v in additions.items() if v}, len(m.interactions), relative
         )
         files[f"map/{PurePosixPath(relative).name}"] = data
+        released = {
+            i.reaction_id: (
+                i.signature,
+                frozenset(i.annotated_references) | frozenset(additions[i.reaction_id]),
+            )
+            for i in m.interactions.values()
+        }
+        original = (originals or {}).get(relative)
+        written = sum(len(v) for v in additions.values())
+        modifications.append(
+            compare_with_original(
+                relative,
+                original.reactions if original else {r: (v[0], v[1]) for r, v in released.items()},
+                released,
+                original.commit if original else snapshot.revision,
+                original.date if original else release.date.isoformat(),
+                written,
+            )
+        )
 
     files["evidence.tsv"] = _tsv(
         (*EVIDENCE_COLUMNS, "first_release"),
@@ -110,198 +153,21 @@ def build_files(
 
     cited = {ref for refs in wanted.values() for ref in refs}
     citations = [c for ref, c in sorted(snapshot.citations.items()) if ref in cited]
-    files["references.bib"] = to_bibtex(citations).encode()
-    files["references.json"] = to_csl(citations).encode()
-    files["CITATION.cff"] = citation_cff(snapshot, release).encode()
-    files["LICENSE"] = license_notice(snapshot, release, license_text).encode()
-    files["ATTRIBUTION.md"] = attribution(snapshot, release, rows).encode()
+    # References without metadata are listed explicitly, never silently left out.
+    unfetched = sorted(cited - set(snapshot.citations), key=natural_key)
+    files["references.bib"] = to_bibtex(citations, unfetched).encode()
+    files["references.json"] = to_csl(citations, unfetched).encode()
+    day = release.date.isoformat()
+    files["CITATION.cff"] = citation_cff(snapshot, release.version, day).encode()
+    files["LICENSE"] = license_notice(snapshot, release.version, license_text).encode()
+    credits = Credits(release.version, day, list(changes or []), modifications)
+    files["ATTRIBUTION.md"] = attribution(snapshot, credits).encode()
+    files[CHANGES_FILE] = render_changes(list(changes or [])).encode()
     files["CHANGELOG.md"] = snapshot.changelog.encode()
     files["report.html"] = report.encode()
-    files[RO_CRATE] = ro_crate(snapshot, release, files).encode()
+    files[RO_CRATE] = ro_crate(snapshot, release.version, day, files, MANIFEST).encode()
     files[MANIFEST] = manifest(files).encode()
     return files
-
-
-def _q(text: str) -> str:
-    """A YAML scalar: JSON's string syntax is valid YAML and escapes everything needed."""
-    return json.dumps(text, ensure_ascii=False)
-
-
-def _split_name(name: str) -> tuple[str, str]:
-    parts = name.split()
-    return (" ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else ("", name)
-
-
-def citation_cff(snapshot: Snapshot, release: Release) -> str:
-    """CITATION.cff (CFF 1.2.0): how to cite this release of the map."""
-    settings = snapshot.config.map
-    lines = [
-        "cff-version: 1.2.0",
-        f"message: {_q('If you use this map, please cite it as below.')}",
-        "type: dataset",
-        f"title: {_q(settings.title)}",
-        f"version: {_q(release.version)}",
-        f"date-released: {_q(release.date.isoformat())}",
-        "authors:",
-    ]
-    curators = snapshot.config.curators or ()
-    for curator in curators:
-        given, family = _split_name(curator.name)
-        lines.append(f"  - family-names: {_q(family)}")
-        if given:
-            lines.append(f"    given-names: {_q(given)}")
-        lines.append(f"    orcid: {_q('https://orcid.org/' + curator.orcid)}")
-        if curator.affiliation:
-            lines.append(f"    affiliation: {_q(curator.affiliation)}")
-        if curator.email:
-            lines.append(f"    email: {_q(curator.email)}")
-    if not curators:
-        lines.append(f"  - name: {_q(settings.title + ' curators')}")
-    lines.append(f"license: {_q(settings.license)}")
-    if settings.homepage:
-        lines.append(f"url: {_q(settings.homepage)}")
-    if settings.description:
-        lines.append(f"abstract: {_q(settings.description)}")
-    if settings.keywords:
-        lines.append("keywords:")
-        lines += [f"  - {_q(k)}" for k in settings.keywords]
-    return "\n".join(lines) + "\n"
-
-
-def license_notice(snapshot: Snapshot, release: Release, legal_text: str = "") -> str:
-    """LICENSE: the map's license by name with the URI of its legal code, then the legal text."""
-    settings = snapshot.config.map
-    name, deed, legalcode = describe(settings.license)
-    text = (
-        f"{settings.title}, version {release.version}\n\n"
-        f"This map is licensed under the {name} license ({settings.license}).\n"
-        f"Legal code: {legalcode}\n"
-        f"Summary: {deed}\n\n"
-        "Interactions adapted from third-party resources keep the licenses listed in\n"
-        "ATTRIBUTION.md and interactions.tsv.\n"
-    )
-    if legal_text:
-        text += "\n" + "-" * 72 + "\n\n" + legal_text.rstrip() + "\n"
-    return text
-
-
-def attribution(snapshot: Snapshot, release: Release, rows: dict) -> str:
-    """ATTRIBUTION.md: TASL, creators, notices, modifications, third parties, funding."""
-    settings = snapshot.config.map
-    name, deed, legalcode = describe(settings.license)
-    creators = (
-        ", ".join(c.name for c in snapshot.config.curators) or f"the {settings.title} curators"
-    )
-    source = f", {settings.homepage}," if settings.homepage else ""
-    lines = [
-        f"# Attribution for {settings.title} {release.version}",
-        "",
-        f"**{settings.title}** (version {release.version}, released {release.date.isoformat()}) by {creators}"
-        f"{source} is licensed under [{name}]({deed}).",
-        "",
-        f"Source: {settings.homepage}"
-        if settings.homepage
-        else "Source: not recorded ([map] homepage in crsmap.toml).",
-        "",
-        "## Creators",
-        "",
-    ]
-    for curator in snapshot.config.curators:
-        affiliation = f", {curator.affiliation}" if curator.affiliation else ""
-        lines.append(f"- {curator.name} (https://orcid.org/{curator.orcid}){affiliation}")
-    if not snapshot.config.curators:
-        lines.append(f"- the {settings.title} curators")
-    lines += [
-        "",
-        "## Copyright and license notice",
-        "",
-        f"Copyright {release.date.year} {creators}. Licensed under the {name} license; "
-        f"legal code: {legalcode}. See LICENSE.",
-        "",
-        "## Disclaimer",
-        "",
-        "The map is offered as it is, with no warranty of any kind, express or implied, including "
-        "fitness for a particular purpose, accuracy, or the absence of errors; the licensors are "
-        f"not liable for its use, to the extent the law allows (see section 5 of the {name} license).",
-        "",
-        "## Modifications",
-        "",
-        f"This is release {release.version} of the map. The changes since earlier releases are listed "
-        "in CHANGELOG.md. Each interaction's curator, license, source and the release it last "
-        "changed in are in interactions.tsv; anyone sharing an adapted version must indicate "
-        "their own changes.",
-        "",
-        "## Third-party material",
-        "",
-    ]
-    derived = [
-        r for r in sorted(rows.values(), key=lambda r: natural_key(r.interaction)) if r.derived_from
-    ]
-    if derived:
-        lines += ["| interaction | adapted from | license |", "|---|---|---|"]
-        for row in derived:
-            lines.append(
-                f"| {row.interaction} | {row.derived_from} | {row.license or settings.license} |"
-            )
-    else:
-        lines.append("No interaction records a third-party source (`derived_from`).")
-    lines += ["", "## Funding", ""]
-    lines += [f"- {f}" for f in settings.funding] or ["No funding recorded."]
-    return "\n".join(lines) + "\n"
-
-
-def ro_crate(snapshot: Snapshot, release: Release, files: dict[str, bytes]) -> str:
-    """ro-crate-metadata.json (RO-Crate 1.1) describing the bundle."""
-    settings = snapshot.config.map
-    name, _, legalcode = describe(settings.license)
-    parts = sorted([*files, MANIFEST])
-    people = [
-        {"@id": f"https://orcid.org/{c.orcid}", "@type": "Person", "name": c.name,
-         **({"affiliation": c.affiliation} if c.affiliation else {})}
-        for c in snapshot.config.curators
-    ]  # fmt: skip
-    root = {
-        "@id": "./",
-        "@type": "Dataset",
-        "name": settings.title,
-        "description": settings.description
-        or f"{settings.title}: a disease map with literature evidence.",
-        "version": release.version,
-        "datePublished": release.date.isoformat(),
-        "license": {"@id": legalcode},
-        "author": [{"@id": p["@id"]} for p in people],
-        "hasPart": [{"@id": p} for p in parts],
-    }
-    if settings.homepage:
-        root["url"] = settings.homepage
-    if settings.keywords:
-        root["keywords"] = list(settings.keywords)
-    if settings.funding:
-        root["funder"] = [{"@id": f"#funding-{i}"} for i in range(len(settings.funding))]
-    graph = [
-        {"@id": RO_CRATE, "@type": "CreativeWork", "conformsTo": {"@id": "https://w3id.org/ro/crate/1.1"},
-         "about": {"@id": "./"}},
-        root,
-        {"@id": legalcode, "@type": "CreativeWork", "name": name, "identifier": settings.license},
-        *people,
-        *({"@id": f"#funding-{i}", "@type": "Organization", "name": f} for i, f in enumerate(settings.funding)),
-    ]  # fmt: skip
-    for part in parts:
-        entity = {"@id": part, "@type": "File", "name": part}
-        if part in files:
-            entity["contentSize"] = str(len(files[part]))
-        entity["encodingFormat"] = _media_type(part)
-        graph.append(entity)
-    return json.dumps({"@context": "https://w3id.org/ro/crate/1.1/context", "@graph": graph}, indent=2,
-                      ensure_ascii=False) + "\n"  # fmt: skip
-
-
-def _media_type(path: str) -> str:
-    suffix = PurePosixPath(path).suffix
-    return {
-        ".xml": "application/xml", ".tsv": "text/tab-separated-values", ".bib": "application/x-bibtex",
-        ".json": "application/json", ".cff": "application/x-yaml", ".md": "text/markdown", ".html": "text/html",
-    }.get(suffix, "text/plain")  # fmt: skip
 
 
 def manifest(files: dict[str, bytes]) -> str:

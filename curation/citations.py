@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from . import gitrepo
 from .change import Change
-from .errors import InputError, OutsideError
+from .errors import CheckFailed, InputError, OutsideError
 from .identifiers import parse_reference, reference_key
 from .storage import atomic_write_text, project_lock
 
@@ -137,6 +137,14 @@ def export(project: Project, fmt: str) -> str:
     cache = cached(project)
     wanted = {reference_key(r) for r in ledger_references(project)}
     citations = [c for ref, c in cache.items() if ref in wanted]
+    if fmt != "tsv" and not any(c.found for c in citations):
+        what = "no reference in evidence.tsv" if not wanted else "no citation metadata is cached"
+        hint = (
+            "add evidence first (`crsmap evidence add ID REF`)"
+            if not wanted
+            else "run `crsmap fetch` first"
+        )
+        raise CheckFailed(f"nothing to export: {what} ({len(wanted)} reference(s)); {hint}")
     render = {"bibtex": formats.to_bibtex, "csl": formats.to_csl, "tsv": formats.to_tsv}[fmt]
     return render(citations)
 

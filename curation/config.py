@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import InputError
+from .identifiers import has_control_characters, parse_spdx, parse_uri, quoted
 from .storage import atomic_write_text, read_text
 
 CONFIG_FILE = "crsmap.toml"
@@ -30,6 +31,39 @@ class Curator:
 
 
 @dataclass(frozen=True)
+class Creator:
+    """One of the map's own authors (not a curator): the people CC BY 4.0 asks to credit.
+
+    ``name`` is written as the person wants to be cited; "Family, Given" makes the split
+    of the name in CITATION.cff exact. ``kind`` is ``person`` or ``organization``.
+    """
+
+    name: str
+    orcid: str = ""
+    affiliation: str = ""
+    kind: str = "person"
+
+
+def parse_creator(text: str) -> Creator:
+    """``NAME[;ORCID[;AFFILIATION]]``, as ``crsmap init --creator`` takes it; the ORCID is checked."""
+    from .identifiers import parse_orcid
+
+    name, _, rest = text.partition(";")
+    orcid, _, affiliation = rest.partition(";")
+    name, orcid, affiliation = name.strip(), orcid.strip(), affiliation.strip()
+    if not name or has_control_characters(text):
+        raise InputError(
+            f"invalid --creator {quoted(text)}: expected NAME[;ORCID[;AFFILIATION]] on one line, "
+            "e.g. 'Marek Ostaszewski;0000-0003-1473-370X'"
+        )
+    return Creator(name, parse_orcid(orcid) if orcid else "", affiliation)
+
+
+CREATOR_KINDS = ("person", "organization")
+SHORT_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+
+
+@dataclass(frozen=True)
 class MapSettings:
     """The ``[map]`` table: what the map is and which files hold it."""
 
@@ -42,6 +76,10 @@ class MapSettings:
     license_file: str = ""
     funding: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
+    creators: tuple[Creator, ...] = ()
+    copyright: str = ""
+    source: str = ""
+    source_license: str = ""
 
 
 @dataclass(frozen=True)
@@ -61,8 +99,18 @@ class Config:
 
 def slugify(title: str) -> str:
     """A file-name-safe short name: ``Cytokine Release Syndrome Map`` -> ``cytokine-release-syndrome-map``."""
-    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")[:64].rstrip("-")
     return slug or "map"
+
+
+def check_short_name(value: str) -> str:
+    """``[map] short_name`` names bundles and their top folder: a plain file name, nothing more."""
+    if not SHORT_NAME.fullmatch(value):
+        raise InputError(
+            f"{CONFIG_FILE}: [map] short_name {value!r} must match [a-z0-9][a-z0-9._-]{{0,63}} "
+            "(lower-case letters, digits, '.', '_', '-'; it names the bundle and its folder)"
+        )
+    return value
 
 
 def _expect(table: dict, key: str, kind: type, where: str, default=None):
@@ -94,6 +142,47 @@ def _inside(relative: str, key: str) -> str:
     return str(path)
 
 
+def _checked(parse, value: str, key: str) -> str:
+    if not value:
+        return ""
+    try:
+        return parse(value)
+    except InputError as exc:
+        raise InputError(f"{CONFIG_FILE}: [map] {key}: {exc}") from None
+
+
+def _creators(table: dict) -> tuple[Creator, ...]:
+    """``[map] creators``: a list of ``{name, orcid?, affiliation?, kind?}`` tables.
+
+    ORCID checksums are the audit's business (``invalid-orcid``), so that one typo does not
+    stop every command.
+    """
+    creators = []
+    for index, entry in enumerate(_expect(table, "creators", list, "[map] ", [])):
+        where = f"[map] creators #{index + 1} "
+        if not isinstance(entry, dict):
+            raise InputError(
+                f"{CONFIG_FILE}: {where}is {entry!r}, expected a table {{ name = ..., orcid = ... }}"
+            )
+        name = _expect(entry, "name", str, where, "").strip()
+        if not name or has_control_characters(name):
+            raise InputError(f"{CONFIG_FILE}: {where}needs a name: one line of text")
+        kind = _expect(entry, "kind", str, where, "person")
+        if kind not in CREATOR_KINDS:
+            raise InputError(
+                f"{CONFIG_FILE}: {where}kind {kind!r}: expected one of {', '.join(CREATOR_KINDS)}"
+            )
+        creators.append(
+            Creator(
+                name=name,
+                orcid=_expect(entry, "orcid", str, where, "").strip(),
+                affiliation=_expect(entry, "affiliation", str, where, "").strip(),
+                kind=kind,
+            )
+        )
+    return tuple(creators)
+
+
 def load_config(path: Path) -> Config:
     """Read and check ``crsmap.toml``; errors name the file, and the line where TOML has one."""
     return parse_config(read_text(path, "project file"))
@@ -115,9 +204,16 @@ def parse_config(text: str) -> Config:
     if not files:
         raise InputError(f"{CONFIG_FILE}: [map] files is empty; expected at least one map file")
     license_file = _expect(table, "license_file", str, "[map] ", "")
+    source = _expect(table, "source", str, "[map] ", "").strip()
+    source_license = _expect(table, "source_license", str, "[map] ", "").strip()
+    copyright_ = _expect(table, "copyright", str, "[map] ", "").strip()
+    if has_control_characters(copyright_):
+        raise InputError(f"{CONFIG_FILE}: [map] copyright {quoted(copyright_)} must be one line")
     settings = MapSettings(
         title=title,
-        short_name=_expect(table, "short_name", str, "[map] ", "") or slugify(title),
+        short_name=check_short_name(
+            _expect(table, "short_name", str, "[map] ", "") or slugify(title)
+        ),
         files=files,
         description=_expect(table, "description", str, "[map] ", ""),
         homepage=_expect(table, "homepage", str, "[map] ", ""),
@@ -125,6 +221,10 @@ def parse_config(text: str) -> Config:
         license_file=_inside(license_file, "license_file") if license_file else "",
         funding=_strings(table, "funding", "[map] "),
         keywords=_strings(table, "keywords", "[map] "),
+        creators=_creators(table),
+        copyright=copyright_,
+        source=_checked(parse_uri, source, "source"),
+        source_license=_checked(parse_spdx, source_license, "source_license"),
     )
     curators = []
     for index, entry in enumerate(_expect(doc, "curators", list, "", [])):
@@ -169,6 +269,25 @@ def render_new_config(settings: MapSettings, curators: list[Curator], email: str
     table["homepage"].comment("where the map is published, e.g. its MINERVA project URL")
     table.add("license", settings.license)
     table["license"].comment("SPDX id of the map as a whole")
+    creators = tomlkit.array()
+    for creator in settings.creators:
+        entry = tomlkit.inline_table()
+        entry.update(_creator_fields(creator))
+        creators.append(entry)
+    creators.multiline(bool(settings.creators))
+    table.add("creators", creators)
+    table["creators"].comment(
+        "the map's authors (not its curators): { name, orcid, affiliation, kind }"
+    )
+    table.add("copyright", settings.copyright)
+    table["copyright"].comment(
+        'as the original states it, e.g. "2020-2025 University of Luxembourg"'
+    )
+    table.add("source", settings.source)
+    table["source"].comment("the original: publication DOI or MINERVA project URL")
+    if settings.source_license:
+        table.add("source_license", settings.source_license)
+        table["source_license"].comment("the original's license, when it differs")
     if settings.license_file:
         table.add("license_file", settings.license_file)
     table.add("files", list(settings.files))
@@ -200,6 +319,13 @@ def render_new_config(settings: MapSettings, curators: list[Curator], email: str
     return tomlkit.dumps(doc)
 
 
+def _creator_fields(creator: Creator) -> dict[str, str]:
+    fields = {"name": creator.name, "orcid": creator.orcid, "affiliation": creator.affiliation}
+    if creator.kind != "person":
+        fields["kind"] = creator.kind
+    return {key: value for key, value in fields.items() if value}
+
+
 def _curator_table(curator: Curator):
     import tomlkit
 
@@ -217,24 +343,56 @@ def add_curator_to_file(path: Path, curator: Curator) -> None:
     """Append a ``[[curators]]`` entry to ``crsmap.toml``, keeping the rest of the file."""
     import tomlkit
 
+    def add(doc) -> None:
+        if "curators" not in doc:
+            doc.add("curators", tomlkit.aot())
+        entries = doc["curators"]
+        if isinstance(entries, tomlkit.items.Array):  # written inline: curators = [{...}]
+            inline = tomlkit.inline_table()
+            inline.update(_curator_table(curator))
+            entries.append(inline)
+        else:
+            entries.append(_curator_table(curator))
+
+    _edit(path, add, "a curator")
+
+
+def add_creator_to_file(path: Path, creator: Creator) -> None:
+    """Append an entry to ``[map] creators`` in ``crsmap.toml``, keeping the rest of the file."""
+    import tomlkit
+
+    def add(doc) -> None:
+        table = doc["map"]
+        if "creators" not in table:
+            table.add("creators", tomlkit.array())
+        entries = table["creators"]
+        if isinstance(entries, tomlkit.items.AoT):  # written as [[map.creators]] tables
+            entry = tomlkit.table()
+            entry.update(_creator_fields(creator))
+            entries.append(entry)
+            return
+        inline = tomlkit.inline_table()
+        inline.update(_creator_fields(creator))
+        entries.append(inline)
+        entries.multiline(True)
+
+    _edit(path, add, "a creator")
+
+
+def _edit(path: Path, change, what: str) -> None:
+    """Change ``crsmap.toml`` through tomlkit, keeping comments and line endings."""
+    import tomlkit
+
     original = read_text(path, "project file")
     doc = tomlkit.parse(original)
-    if "curators" not in doc:
-        doc.add("curators", tomlkit.aot())
-    entries = doc["curators"]
-    if isinstance(entries, tomlkit.items.Array):  # written inline: curators = [{...}]
-        inline = tomlkit.inline_table()
-        inline.update(_curator_table(curator))
-        entries.append(inline)
-    else:
-        entries.append(_curator_table(curator))
+    change(doc)
     text = tomlkit.dumps(doc)
     if "\r\n" in original:  # keep the file's line endings
         text = text.replace("\r\n", "\n").replace("\n", "\r\n")
     try:
-        tomllib.loads(text)  # never write a file crsmap could not read back
-    except tomllib.TOMLDecodeError as exc:
+        parse_config(text)  # never write a file crsmap could not read back
+    except InputError as exc:
         raise InputError(
-            f"{CONFIG_FILE}: cannot add a curator to this file ({exc}); add it by hand"
+            f"{CONFIG_FILE}: cannot add {what} to this file ({exc}); add it by hand"
         ) from None
     atomic_write_text(path, text)

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 
 class CrsmapError(Exception):
-    """Base class of every error crsmap reports to a user as one line."""
+    """Base class of every error crsmap reports to a user as one line.
+
+    ``details`` are further lines (e.g. each problem a check found), printed after it.
+    """
 
     exit_code = 2
+
+    def __init__(self, message: str = "", details: tuple[str, ...] | list[str] = ()):
+        super().__init__(message)
+        self.details = tuple(details)
 
 
 class InputError(CrsmapError):

@@ -202,6 +202,30 @@ def parse_spdx(text: str) -> str:
     return raw
 
 
+_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
+
+
+def parse_uri(text: str) -> str:
+    """A source URI: an ``http(s)://`` URL or a DOI (``doi:10...``/``10...``, as doi.org URL)."""
+    raw = text.strip()
+    doi = raw[4:] if raw.lower().startswith("doi:") else raw
+    if _DOI.fullmatch(doi) and not has_control_characters(doi):
+        return f"https://doi.org/{doi}"
+    if (
+        not _URI.fullmatch(raw)
+        or has_control_characters(raw)
+        or (
+            raw.lower().startswith(("http:", "https:"))
+            and not raw.lower().startswith(("http://", "https://"))
+        )
+    ):
+        raise InputError(
+            f"invalid source {quoted(text)}: expected a URL (https://...) or a DOI "
+            "(doi:10.1038/... or 10.1038/...) without spaces"
+        )
+    return raw
+
+
 def quoted(value: str, limit: int = 60) -> str:
     """``repr`` of a value for a message, cut short: a bad field may be megabytes long."""
     return repr(value if len(value) <= limit else value[:limit] + "…")

@@ -20,7 +20,7 @@ from pathlib import Path
 from . import gitrepo
 from .celldesigner import CellDesignerMap, Interaction, read_map
 from .change import Change
-from .config import CONFIG_FILE, Config, Curator, add_curator_to_file, load_config
+from .config import CONFIG_FILE, Config, Creator, Curator, add_curator_to_file, load_config
 from .errors import InputError
 from .identifiers import (
     has_control_characters,
@@ -44,6 +44,7 @@ from .ledger import (
     render_evidence,
     render_interactions,
 )
+from .paths import contained
 from .scaffold import create_project
 from .storage import atomic_write_bytes, atomic_write_text, project_lock
 
@@ -82,9 +83,19 @@ class Project:
         license: str = "CC-BY-4.0",
         commit: bool = True,
         today: dt.date | None = None,
+        creators: Sequence[Creator] = (),
+        copyright: str = "",
+        source: str = "",
     ) -> tuple[Project, Change]:
-        """Create a curation repository: crsmap.toml, maps/, ledgers, git repository, first commit."""
-        root, change = create_project(directory, title, maps, curator, license, commit)
+        """Create a curation repository: crsmap.toml, maps/, ledgers, git repository, first commit.
+
+        ``creators``, ``copyright`` and ``source`` are the map's own authorship (see
+        :class:`curation.config.Creator`); releases credit them, and the curators as
+        contributors.
+        """
+        root, change = create_project(
+            directory, title, maps, curator, license, commit, creators, copyright, source
+        )
         project = cls.open(root, today)
         count = len(project.interactions)
         return project, replace(change, summary=f"{change.summary}, {count} interactions")
@@ -97,7 +108,7 @@ class Project:
         if self._maps is None:
             qualify = len(self.config.map.files) > 1
             self._maps = [
-                read_map(self.root / relative, qualify=qualify, label=relative)
+                read_map(contained(self.root, relative, "files"), qualify=qualify, label=relative)
                 for relative in self.config.map.files
             ]
         return self._maps
@@ -187,10 +198,16 @@ class Project:
     def _write(self, texts: dict[str, str | bytes]) -> tuple[str, ...]:
         """Write already rendered files; rendering first means a bad value stops all writes."""
         for name, content in texts.items():
-            if isinstance(content, bytes):
-                atomic_write_bytes(self.root / name, content)
+            # A map file is checked again just before it is replaced: a link made since it
+            # was read must not turn the write into one outside the project.
+            if name in self.config.map.files:
+                path = contained(self.root, name, "files")
             else:
-                atomic_write_text(self.root / name, content)
+                path = self.root / name
+            if isinstance(content, bytes):
+                atomic_write_bytes(path, content)
+            else:
+                atomic_write_text(path, content)
         return tuple(texts)
 
     # --- curators -------------------------------------------------------------------------
@@ -246,6 +263,43 @@ class Project:
             message = f"Add curator {curator.name} ({curator.orcid})"
             sha = self._commit(repo, [CONFIG_FILE], message, curator)
         return Change(f"added curator {curator.name} ({curator.orcid})", (CONFIG_FILE,), sha)
+
+    def add_creator(self, creator: Creator, commit: bool = True) -> Change:
+        """Add an author of the map itself to ``[map] creators`` (credited in releases)."""
+        from .config import CREATOR_KINDS, add_creator_to_file
+
+        creator = replace(
+            creator,
+            name=creator.name.strip(),
+            orcid=parse_orcid(creator.orcid) if creator.orcid.strip() else "",
+            affiliation=creator.affiliation.strip(),
+        )
+        if not creator.name:
+            raise InputError("empty creator name; expected the name as it should be cited")
+        for label, value in (("name", creator.name), ("affiliation", creator.affiliation)):
+            if has_control_characters(value):
+                raise InputError(f"creator {label} {value!r} must be one line of text")
+        if creator.kind not in CREATOR_KINDS:
+            raise InputError(
+                f"invalid creator kind {creator.kind!r}: expected one of {', '.join(CREATOR_KINDS)}"
+            )
+        for existing in self.config.map.creators:
+            same_orcid = creator.orcid and existing.orcid == creator.orcid
+            if same_orcid or (not creator.orcid and existing.name == creator.name):
+                raise InputError(f"{creator.name} is already a creator of the map")
+        actor = None
+        if commit:
+            try:
+                actor = self.acting_curator()
+            except InputError:
+                actor = None  # a maintainer may record the map's authors before any curator
+        repo = gitrepo.require_repo(self.root) if commit else None
+        with project_lock(self.root):
+            add_creator_to_file(self.root / CONFIG_FILE, creator)
+            self.config = load_config(self.root / CONFIG_FILE)
+            orcid = f" ({creator.orcid})" if creator.orcid else ""
+            sha = self._commit(repo, [CONFIG_FILE], f"Add map creator {creator.name}{orcid}", actor)
+        return Change(f"added map creator {creator.name}{orcid}", (CONFIG_FILE,), sha)
 
     # --- writing evidence -----------------------------------------------------------------
 
@@ -367,7 +421,9 @@ class Project:
         )
         before = next(m for m in self.maps if m.stem == interaction.map)
         data = remove_bytes(
-            (self.root / relative).read_bytes(), {interaction.reaction_id: [curie]}, relative
+            contained(self.root, relative, "files").read_bytes(),
+            {interaction.reaction_id: [curie]},
+            relative,
         )
         after = map_from_tree(parse_xml_bytes(data, relative), Path(relative), label=relative)
         if (
@@ -533,7 +589,8 @@ class Project:
                 }
                 if not additions:
                     continue
-                new = annotate_bytes((self.root / relative).read_bytes(), additions, relative)
+                path = contained(self.root, relative, "files")
+                new = annotate_bytes(path.read_bytes(), additions, relative)
                 verify_annotated(new, additions, len(map_.interactions), relative)
                 texts[relative] = new
                 total += sum(len(v) for v in additions.values())

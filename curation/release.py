@@ -1,8 +1,9 @@
 """Cutting a release: checks, the CHANGELOG section, the annotated tag and the bundle.
 
-The order keeps a crash harmless: the bundle's bytes are built from the release commit
-before the tag exists, the tag is made, and only then is the zip moved into place. A tag
-without its zip is rebuilt byte for byte by ``crsmap bundle``.
+The order keeps a crash harmless and a bad bundle unpublished: the bundle's bytes are
+built from the release commit before the tag exists and checked as ``crsmap verify``
+checks a bundle (a failure undoes the commit), the tag is made, and only then is the zip
+moved into place. A tag without its zip is rebuilt byte for byte by ``crsmap bundle``.
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ from .snapshot import (
     version_tags,
 )
 from .storage import atomic_write_bytes, atomic_write_text, project_lock
+from .verify import inspect_bytes
 from .versions import bump as bump_version
 from .versions import parse_version
 
 LIST_LIMIT = 50
+COMPLETE = "changes.tsv of the release bundle"
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class BundleResult:
     path: Path
     sha256: str
     version: str
+    warnings: tuple[str, ...] = ()  # what verify noted but accepts (e.g. unfetched references)
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class ReleasePlan:
     changelog: str
     audit: AuditReport
     snapshot: Snapshot  # HEAD, parsed once for both the section and the bundle
+    unfetched: tuple[str, ...] = ()  # references released without metadata (--allow-unfetched)
 
 
 def _repo(project):
@@ -65,9 +70,18 @@ def _previous(repo) -> str | None:
 
 
 def plan(
-    project, version: str | None = None, bump: str | None = None, allow_warnings: bool = False
+    project,
+    version: str | None = None,
+    bump: str | None = None,
+    allow_warnings: bool = False,
+    allow_unfetched: bool = False,
 ) -> ReleasePlan:
-    """Check everything a release needs and compose its CHANGELOG section; write nothing."""
+    """Check everything a release needs and compose its CHANGELOG section; write nothing.
+
+    References without cached metadata are errors here (a bundle must say what it cites)
+    unless ``allow_unfetched``: then they are accepted, and the bundle lists each one
+    explicitly as ``unfetched``.
+    """
     from . import audit
 
     repo = _repo(project)
@@ -94,63 +108,106 @@ def plan(
     if not repo.head.is_valid():
         raise InputError("the repository has no commit yet")
     report = audit.run(project, fail_on="error" if allow_warnings else "warning")
+    report = AuditReport(
+        [
+            replace(f, severity="info" if allow_unfetched else "error")
+            if f.rule == "unfetched-reference"
+            else f
+            for f in report.findings
+        ],
+        report.fail_on,
+    )
+    current = at_revision(repo, project.root, "HEAD")
+    # Also when [audit] ignores the rule: the bundle is built from HEAD, so HEAD decides.
+    unfetched = sorted(
+        {reference_key(r.reference) for r in current.evidence} - set(current.citations),
+        key=natural_key,
+    )
     counts = report.summary
-    if counts["error"] or (counts["warning"] and not allow_warnings):
+    if (
+        counts["error"]
+        or (counts["warning"] and not allow_warnings)
+        or (unfetched and not allow_unfetched)
+    ):
         what = f"{counts['error']} error(s)" + (
             "" if allow_warnings else f" and {counts['warning']} warning(s)"
         )
         hint = "" if allow_warnings or counts["error"] else " (or pass --allow-warnings)"
-        raise CheckFailed(
-            f"the audit found {what}; fix them (see `crsmap audit`) before releasing{hint}"
-        )
-    current = at_revision(repo, project.root, "HEAD")
+        message = f"the audit found {what}; fix them (see `crsmap audit`) before releasing{hint}"
+        if unfetched and not allow_unfetched:
+            message += (
+                f"; {len(unfetched)} reference(s) have no citation metadata "
+                f"({', '.join(unfetched[:3])}{', ...' if len(unfetched) > 3 else ''}): "
+                "run `crsmap fetch`, or pass --allow-unfetched to release them marked unfetched"
+            )
+        raise CheckFailed(message)
     before = at_revision(repo, project.root, f"v{previous}") if previous else None
-    section = changelog_section(
-        repo, project, version, project.today, current, before, previous, report
+    from .changes import changes_between, removals
+
+    removed = (
+        removals(repo, project.root, repo.commit(f"v{previous}").hexsha, "HEAD") if previous else {}
     )
-    return ReleasePlan(version, previous, section, report, current)
+    changes = changes_between(current, before, removed)
+    section = changelog_section(
+        repo, project, version, project.today, current, before, previous, report, changes
+    )
+    return ReleasePlan(version, previous, section, report, current, tuple(unfetched))
 
 
 def changelog_section(
-    repo, project, version, day, current: Snapshot, before: Snapshot | None, previous, report
-) -> str:
-    """The CHANGELOG.md section of a release, from the changes since the previous one."""
+    repo, project, version, day, current: Snapshot, before: Snapshot | None, previous, report,
+    changes: list | None = None,
+) -> str:  # fmt: skip
+    """The CHANGELOG.md section of a release, from the changes since the previous one.
+
+    It gives counts and the first items of each list; the bundle's changes.tsv holds
+    every change, and the section says so wherever a list is cut.
+    """
+    if changes is None:
+        from .changes import changes_between
+
+        changes = changes_between(current, before, {})
+    by_kind: dict[str, list] = {}
+    for change in changes:
+        by_kind.setdefault(change.kind, []).append(change)
     now, then = current.interactions, before.interactions if before else {}
-    added = [i for i in now if i not in then]
-    removed = [i for i in then if i not in now]
-    changed = [i for i in now if i in then and now[i].signature != then[i].signature]
-    keys_now = {(r.interaction, reference_key(r.reference)) for r in current.evidence}
-    keys_then = (
-        {(r.interaction, reference_key(r.reference)) for r in before.evidence} if before else set()
-    )
-    refs_then = {ref for _, ref in keys_then}
-    new_refs = sorted({ref for _, ref in keys_now} - refs_then, key=natural_key)
+    added = by_kind.get("interaction-added", [])
+    removed = by_kind.get("interaction-removed", [])
+    changed = [
+        c for c in by_kind.get("interaction-changed", []) if now[c.interaction].signature
+        != then[c.interaction].signature
+    ]  # fmt: skip
     lines = [f"## [{version}] - {day.isoformat()}", ""]
     lines += ["### Interactions", ""]
-    lines += _listing("Added", [f"{i} `{now[i].signature}`" for i in added])
-    lines += _listing("Removed", [f"{i} `{then[i].signature}`" for i in removed])
+    lines += _listing("Added", [f"{c.interaction} `{c.detail}`" for c in added])
+    lines += _listing("Removed", [f"{c.interaction} `{c.detail}`" for c in removed])
     lines += _listing(
-        "Changed", [f"{i}: `{then[i].signature}` → `{now[i].signature}`" for i in changed]
+        "Changed",
+        [
+            f"{c.interaction}: `{then[c.interaction].signature}` → `{now[c.interaction].signature}`"
+            for c in changed
+        ],
     )
     if not (added or removed or changed):
         lines.append("- No interaction was added, removed or changed.")
-    gained, lost = sorted(keys_now - keys_then), sorted(keys_then - keys_now)
+    gained = by_kind.get("evidence-added", [])
+    lost = by_kind.get("evidence-removed", [])
+    total = len({(r.interaction, reference_key(r.reference)) for r in current.evidence})
     lines += ["", "### Evidence", ""]
-    lines.append(f"- {len(gained)} record(s) added, {len(lost)} removed; {len(keys_now)} in all.")
-    lines += _listing("Removed", [f"{i} {r}" for i, r in lost])
+    lines.append(f"- {len(gained)} record(s) added, {len(lost)} removed; {total} in all.")
+    lines += _listing("Removed", [f"{c.interaction} {c.reference}" for c in lost])
     lines += ["", "### New references", ""]
-    citations = current.citations
-    items = []
-    for ref in new_refs:
-        citation = citations.get(ref)
-        items.append(f"{ref}" + (f" — {citation.short()}" if citation is not None else ""))
+    items = [
+        f"{c.reference}" + (f" — {c.detail}" if c.detail != "no citation metadata" else "")
+        for c in by_kind.get("reference-added", [])
+    ]
     lines += [f"- {item}" for item in items[:LIST_LIMIT]] or ["- None."]
     if len(items) > LIST_LIMIT:
-        lines.append(f"- … and {len(items) - LIST_LIMIT} more.")
+        lines.append(f"- … and {len(items) - LIST_LIMIT} more, listed in {COMPLETE}.")
     lines += ["", "### Curators", ""]
+    new_keys = {(c.interaction, c.reference) for c in gained}
     lines += [
-        f"- {name}"
-        for name in _contributors(repo, project, current, keys_now - keys_then, previous)
+        f"- {name}" for name in _contributors(repo, project, current, new_keys, previous)
     ] or ["- None recorded."]
     counts = report.summary
     lines += [
@@ -158,6 +215,8 @@ def changelog_section(
         "### Audit",
         "",
         f"- {counts['error']} error(s), {counts['warning']} warning(s), {counts['info']} info.",
+        "",
+        f"Every change of this release ({len(changes)} in all), one per line: {COMPLETE}.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -167,7 +226,7 @@ def _listing(title: str, items: list[str]) -> list[str]:
         return []
     lines = [f"- {title} ({len(items)}):"] + [f"  - {item}" for item in items[:LIST_LIMIT]]
     if len(items) > LIST_LIMIT:
-        lines.append(f"  - … and {len(items) - LIST_LIMIT} more")
+        lines.append(f"  - … and {len(items) - LIST_LIMIT} more, listed in {COMPLETE}")
     return lines
 
 
@@ -211,13 +270,15 @@ def insert_section(changelog: str, section: str, title: str) -> str:
 
 def release(
     project, version: str | None = None, bump: str | None = None, output: str | Path | None = None,
-    allow_warnings: bool = False, curator: str | None = None,
+    allow_warnings: bool = False, curator: str | None = None, allow_unfetched: bool = False,
 ) -> tuple[ReleasePlan, BundleResult]:  # fmt: skip
-    """Check, write the CHANGELOG section, commit, tag ``vVERSION`` and write the bundle.
+    """Check, write the CHANGELOG section, commit, build and verify the bundle, tag, write it.
 
     Everything happens under the project lock, so two releases cannot both pass the
-    checks. A release interrupted after its commit resumes: the CHANGELOG section that is
-    already there is not written again, and HEAD gets the tag.
+    checks. The bundle is checked as ``crsmap verify`` would check it before the tag is
+    made: when it fails, nothing is tagged and the CHANGELOG commit is undone. A release
+    interrupted after its commit resumes: the CHANGELOG section that is already there is
+    not written again, and HEAD gets the tag.
     """
     repo = _repo(project)
     try:
@@ -227,22 +288,56 @@ def release(
             raise
         author = None  # a release cut in CI need not name a curator
     with project_lock(project.root):
-        chosen = plan(project, version, bump, allow_warnings)
+        chosen = plan(project, version, bump, allow_warnings, allow_unfetched)
         path = project.root / CHANGELOG_FILE
-        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        original = path.read_text(encoding="utf-8") if path.exists() else None
+        text = original or ""
         sha = None
         snapshot = chosen.snapshot
+        parent = repo.head.commit.hexsha
         if f"\n## [{chosen.version}]" not in "\n" + text:
             text = insert_section(text, chosen.changelog, project.config.map.title)
             atomic_write_text(path, text)
             sha = gitrepo.commit_paths(repo, [path], f"Release {chosen.version}", author)
             # The release commit differs from HEAD only by this CHANGELOG.md: no second parse.
             snapshot = replace(snapshot, changelog=text)
-        head = sha or repo.head.commit.hexsha
-        data, folder = bundle_bytes(project, repo, head, chosen.version, snapshot)
+        head = sha or parent
+        try:
+            data, folder = bundle_bytes(project, repo, head, chosen.version, snapshot)
+            checked = inspect_bytes(data)
+        except BaseException:
+            if sha is not None:
+                _undo(repo, sha, parent, path, original)
+            raise
+        if checked.problems:
+            if sha is not None:
+                _undo(repo, sha, parent, path, original)
+            raise CheckFailed(
+                f"the bundle of {chosen.version} would not pass `crsmap verify` "
+                f"({len(checked.problems)} problem(s)); nothing was tagged"
+                + (" and the release commit was undone" if sha else ""),
+                checked.problems,
+            )
         _tag(repo, head, chosen.version, project.config.map.title, author)
         result = _write(project, data, folder, chosen.version, output)
-    return chosen, result
+    return chosen, replace(result, warnings=tuple(checked.warnings))
+
+
+def _undo(repo, sha: str, parent: str, path: Path, original: str | None) -> None:
+    """Take back the release commit ``sha``: HEAD to ``parent``, CHANGELOG.md as it was."""
+    relative = str(path.resolve().relative_to(Path(repo.working_tree_dir).resolve()))
+    try:
+        if repo.head.commit.hexsha == sha:  # only a commit nobody has built upon
+            repo.git.update_ref(
+                "-m", "crsmap: undo a release that did not verify", "HEAD", parent, sha
+            )
+            repo.git.reset("-q", parent, "--", relative)
+    except Exception as exc:
+        raise git_failure(exc, "undo of the release commit") from None
+    if original is None:
+        path.unlink(missing_ok=True)
+    else:
+        atomic_write_text(path, original)
 
 
 def _tag(repo, sha: str, version: str, title: str, author) -> None:
@@ -266,17 +361,20 @@ def bundle_bytes(
     commit = repo.commit(sha)
     key = parse_version(version)
     stamp = commit.committed_datetime.astimezone(dt.UTC)
-    states = [
-        state_of(v, at_revision(repo, project.root, tag.commit.hexsha), _day(tag.commit))
-        for k, v, tag in version_tags(repo)
-        if k < key and repo.is_ancestor(tag.commit, commit)
-    ]
+    states, before = [], None  # before: (version, commit, snapshot) of the previous release
+    for k, v, tag in version_tags(repo):
+        if k < key and repo.is_ancestor(tag.commit, commit):
+            before = (v, tag.commit, at_revision(repo, project.root, tag.commit.hexsha))
+            states.append(state_of(v, before[2], _day(tag.commit)))
     states.append(state_of(version, snapshot, stamp.date().isoformat()))
     info = Release(version, stamp.date(), snapshot.config.map.short_name)
     legal = ""
     if snapshot.config.map.license_file:
         blob = read_blob(
-            repo, sha, prefix_in_repo(repo, project.root) / snapshot.config.map.license_file
+            repo,
+            sha,
+            prefix_in_repo(repo, project.root) / snapshot.config.map.license_file,
+            "license file",
         )
         if blob is None:
             raise InputError(
@@ -286,9 +384,55 @@ def bundle_bytes(
     from .report import render_report
     from .report_data import for_release
 
+    changes = release_changes(repo, project.root, snapshot, sha, before)
+    originals = original_maps(repo, project.root, snapshot, sha)
     report = render_report(for_release(snapshot, version, stamp.date(), states))
-    files = build_files(snapshot, info, releases(states), legal, report)
+    files = build_files(snapshot, info, releases(states), legal, report, changes, originals)
     return zip_bytes(files, info.folder, stamp), info.folder
+
+
+def release_changes(repo, root, snapshot: Snapshot, sha: str, before) -> list:
+    """changes.tsv's lines: from the previous release ``(version, commit, snapshot)`` to ``sha``."""
+    from .changes import changes_between, removals
+
+    if before is None:  # a first release: nothing was released, so nothing was removed
+        return changes_between(snapshot, None, {})
+    return changes_between(snapshot, before[2], removals(repo, root, before[1].hexsha, sha))
+
+
+def original_maps(repo, root, snapshot: Snapshot, sha: str) -> dict:
+    """Each map file as first committed in the history of ``sha``, for the modifications."""
+    from .bundle import OriginalMap
+    from .celldesigner import map_from_tree
+    from .xmlsafe import parse_xml_bytes
+
+    prefix = prefix_in_repo(repo, root)
+    found = {}
+    qualify = len(snapshot.config.map.files) > 1
+    for relative in snapshot.config.map.files:
+        added = repo.git.log(
+            "--diff-filter=A", "--format=%H", "--no-renames", sha, "--", str(prefix / relative)
+        ).split()
+        if not added:
+            continue
+        first = added[-1]
+        if first == sha:  # the release commit itself brought the map: it is the original
+            data = snapshot.map_bytes[relative]
+        else:
+            data = read_blob(repo, first, prefix / relative, "map file")
+            if data is None:
+                continue
+        label = f"{relative}@{first[:10]}"
+        model = map_from_tree(parse_xml_bytes(data, label), Path(relative), qualify, label)
+        found[relative] = OriginalMap(
+            first,
+            _day(repo.commit(first)),
+            {
+                i.reaction_id: (i.signature, frozenset(i.annotated_references))
+                for i in model.interactions.values()
+            },
+        )
+    return found
 
 
 def _day(commit) -> str:

@@ -38,14 +38,16 @@ def write_report(project: Project, path=None):
     from .storage import atomic_write_text
 
     target = Path(path) if path else project.root / "dist" / "report.html"
+    html = render_report(for_project(project))  # a refused project leaves no empty dist/
     target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(target, render_report(for_project(project)))
+    atomic_write_text(target, html)
     return target
 
 
 def for_project(project: Project) -> ReportInput:
     """The report of the working tree: the current map and ledgers, and every release so far."""
     from . import audit, gitrepo
+    from .paths import contained
     from .provenance import release_states, state_of
     from .report import MapInput, ReportInput
     from .snapshot import Snapshot
@@ -72,7 +74,7 @@ def for_project(project: Project) -> ReportInput:
         version=None,
         date=today,
         maps=tuple(
-            MapInput(relative, model, (project.root / relative).read_bytes())
+            MapInput(relative, model, contained(project.root, relative, "files").read_bytes())
             for relative, model in zip(project.config.map.files, project.maps, strict=True)
         ),
         evidence=tuple(current.evidence),

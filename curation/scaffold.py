@@ -11,9 +11,9 @@ from pathlib import Path
 from . import gitrepo
 from .celldesigner import read_map
 from .change import Change
-from .config import CONFIG_FILE, Curator, MapSettings, render_new_config, slugify
+from .config import CONFIG_FILE, Creator, Curator, MapSettings, render_new_config, slugify
 from .errors import InputError
-from .identifiers import parse_orcid, parse_spdx
+from .identifiers import has_control_characters, parse_orcid, parse_spdx, parse_uri, quoted
 from .ledger import EVIDENCE_FILE, INTERACTIONS_FILE, render_evidence, render_interactions
 from .storage import LOCK_NAME, TEMP_PREFIX, atomic_write_text
 
@@ -82,9 +82,13 @@ def check_new_project(root: Path, title: str, sources: list[Path]) -> None:
             raise InputError(
                 f"map files {other.name} and {source.name} share the stem {source.stem!r}; rename one"
             )
+    from .paths import contained
+
     for source in sources:  # every map must read before anything is written
         read_map(source)
         target = root / MAPS_DIR / source.name
+        if root.exists():  # a maps/ link that leads out of the folder would be written through
+            contained(root, f"{MAPS_DIR}/{source.name}", "files")
         if (
             target.exists()
             and target.resolve() != source.resolve()
@@ -102,11 +106,25 @@ def create_project(
     curator: Curator | None = None,
     license: str = "CC-BY-4.0",
     commit: bool = True,
+    creators: Sequence[Creator] = (),
+    copyright: str = "",
+    source: str = "",
 ) -> tuple[Path, Change]:
-    """Write crsmap.toml, maps/, the ledgers, CHANGELOG.md and git settings; commit them."""
+    """Write crsmap.toml, maps/, the ledgers, CHANGELOG.md and git settings; commit them.
+
+    ``creators``, ``copyright`` and ``source`` describe the map's own authorship, which
+    release bundles credit (its curators are credited as contributors).
+    """
     root = Path(directory).resolve()
     sources = [Path(m) for m in maps]
     license = parse_spdx(license)
+    creators = tuple(
+        replace(c, name=c.name.strip(), orcid=parse_orcid(c.orcid) if c.orcid else "")
+        for c in creators
+    )
+    if has_control_characters(copyright):
+        raise InputError(f"invalid --copyright {quoted(copyright)}: expected one line of text")
+    source = parse_uri(source) if source.strip() else ""
     if curator is not None:
         curator = replace(curator, orcid=parse_orcid(curator.orcid), name=curator.name.strip())
         if not curator.name:
@@ -118,6 +136,9 @@ def create_project(
         short_name=slugify(title),
         files=tuple(f"{MAPS_DIR}/{s.name}" for s in sources),
         license=license,
+        creators=creators,
+        copyright=copyright.strip(),
+        source=source,
     )
     texts = {
         CONFIG_FILE: render_new_config(

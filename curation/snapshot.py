@@ -24,6 +24,7 @@ from .xmlsafe import parse_xml_bytes
 
 CACHE_FILE = "literature.jsonl"
 CHANGELOG_FILE = "CHANGELOG.md"
+SYMLINK_MODE = 0o120000  # the mode git gives a symbolic link in a tree
 
 
 @dataclass
@@ -60,17 +61,38 @@ def prefix_in_repo(repo, root: Path) -> PurePosixPath:
     return PurePosixPath(*relative.parts)
 
 
-def read_blob(repo, revision: str, path: PurePosixPath) -> bytes | None:
-    """A file's bytes at ``revision``, or None when the file is not there."""
+def read_blob(repo, revision: str, path: PurePosixPath, what: str = "file") -> bytes | None:
+    """A file's bytes at ``revision``, or None when the file is not there.
+
+    A symbolic link committed in place of the file (or of a folder on its way) is refused:
+    its blob holds the link's target, which a checkout may place outside the project.
+    ``what`` names the file in that message (``map file``).
+    """
     try:
         commit = repo.commit(revision)
     except Exception as exc:  # gitpython raises several types for a bad revision
         raise InputError(f"unknown git revision {revision!r}: {exc}") from None
-    try:
-        blob = commit.tree / str(path)
-    except KeyError:
-        return None
-    return blob.data_stream.read()
+    parts = PurePosixPath(path).parts
+    item = commit.tree
+    for depth, name in enumerate(parts):
+        if item.type != "tree":
+            return None
+        try:
+            item = item[name]
+        except KeyError:
+            return None
+        if item.mode & 0o170000 == SYMLINK_MODE:
+            link = "/".join(parts[: depth + 1])
+            where = "" if depth == len(parts) - 1 else f": its folder {link}"
+            raise InputError(
+                f"{path}{where} is a symbolic link in the repository at {revision}; "
+                f"expected the {what} itself"
+            )
+    if item.type != "blob":
+        raise InputError(
+            f"{path} is not a file in the repository at {revision}; expected the {what}"
+        )
+    return item.data_stream.read()
 
 
 def at_revision(repo, root: Path, revision: str) -> Snapshot:
@@ -93,7 +115,7 @@ def at_revision(repo, root: Path, revision: str) -> Snapshot:
     maps = []
     qualify = len(config.map.files) > 1
     for relative in config.map.files:
-        data = read_blob(repo, revision, prefix / relative)
+        data = read_blob(repo, revision, prefix / relative, "map file")
         if data is None:
             raise InputError(f"map file {relative} is not in the repository at {revision}")
         label = f"{relative}@{revision}"

@@ -7,14 +7,18 @@ absolute paths, no ``..``, no links, no implausible sizes or compression ratios.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import stat
 import zipfile
 import zlib
+from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .bundle import MANIFEST, REQUIRED, RO_CRATE
 from .celldesigner import map_from_tree
+from .changes import CHANGES_FILE
+from .changes import COLUMNS as CHANGES_COLUMNS
 from .errors import InputError
 from .identifiers import parse_reference
 from .ledger import EVIDENCE_COLUMNS
@@ -28,8 +32,21 @@ CFF_KEYS = ("cff-version", "message", "title", "authors", "version", "date-relea
 CRATE_KEYS = ("name", "description", "datePublished", "license", "author", "hasPart")
 
 
+@dataclass
+class Verification:
+    """What verify found: problems (the bundle fails) and warnings (accepted, but said)."""
+
+    problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
 def verify(path: str | Path) -> list[str]:
     """Every problem found in a bundle (an empty list means it verifies)."""
+    return inspect(path).problems
+
+
+def inspect(path: str | Path) -> Verification:
+    """Problems and warnings of the bundle at ``path``."""
     try:
         archive = zipfile.ZipFile(path)
     except FileNotFoundError:
@@ -37,27 +54,43 @@ def verify(path: str | Path) -> list[str]:
     except IsADirectoryError:
         raise InputError(f"bundle {path} is a directory, expected a zip file") from None
     except (zipfile.BadZipFile, OSError) as exc:
-        return [f"{path} is not a readable zip file (damaged or truncated?): {exc}"]
+        return Verification([f"{path} is not a readable zip file (damaged or truncated?): {exc}"])
+    return _inspect(archive, str(path))
+
+
+def inspect_bytes(data: bytes, label: str = "the bundle") -> Verification:
+    """The same checks on a bundle held in memory (``release`` checks before it tags)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as exc:
+        return Verification([f"{label} is not a readable zip file: {exc}"])
+    return _inspect(archive, label)
+
+
+def _inspect(archive: zipfile.ZipFile, path: str) -> Verification:
+    warnings: list[str] = []
     with archive:
         problems = _unsafe_entries(archive)
         if problems:
-            return problems  # nothing is read from a hostile archive
+            return Verification(problems)  # nothing is read from a hostile archive
         infos = [i for i in archive.infolist() if not i.filename.endswith("/")]
         tops = {(PurePosixPath(i.filename).parts or ("",))[0] for i in infos}
         if len(tops) != 1:
-            return [f"expected one top folder, found {len(tops)}: {', '.join(sorted(tops))[:200]}"]
+            return Verification(
+                [f"expected one top folder, found {len(tops)}: {', '.join(sorted(tops))[:200]}"]
+            )
         top = tops.pop()
         try:
             files = {i.filename[len(top) + 1 :]: archive.read(i) for i in infos}
         except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
-            return [f"{path}: an entry cannot be read (damaged or truncated?): {exc}"]
+            return Verification([f"{path}: an entry cannot be read (damaged or truncated?): {exc}"])
     problems += [f"missing required file {name}" for name in REQUIRED if name not in files]
     if not any(p.startswith("map/") and p.endswith(".xml") for p in files):
         problems.append("missing map/*.xml")
     problems += _manifest(files)
     if not problems:
         try:
-            problems += _consistency(files)
+            problems += _consistency(files, warnings)
         except (
             ValueError,
             TypeError,
@@ -69,7 +102,7 @@ def verify(path: str | Path) -> list[str]:
         ) as exc:
             # Files that pass the manifest but not their own format: say so, never crash.
             problems.append(f"a bundle file is malformed: {exc}"[:300])
-    return problems
+    return Verification(problems, warnings)
 
 
 def _unsafe_entries(archive: zipfile.ZipFile) -> list[str]:
@@ -132,19 +165,27 @@ def _manifest(files: dict[str, bytes]) -> list[str]:
     return problems
 
 
-def _consistency(files: dict[str, bytes]) -> list[str]:
+def _consistency(files: dict[str, bytes], warnings: list[str]) -> list[str]:
     problems = []
     rows = _evidence(files["evidence.tsv"], problems)
-    # Every evidence reference has metadata in references.json.
+    # Every evidence reference has metadata in references.json, or is explicitly unfetched.
     try:
         items = json.loads(files["references.json"])
     except ValueError:
         return [*problems, "references.json is not valid JSON"]
-    known = set()
+    known, unfetched = set(), set()
     for item in items if isinstance(items, list) else []:
         for key, prefix in (("PMID", "pubmed"), ("DOI", "doi"), ("PMCID", "pmc")):
             if item.get(key):
-                known.add(parse_reference(f"{prefix}:{item[key]}").curie)
+                curie = parse_reference(f"{prefix}:{item[key]}").curie
+                (unfetched if item.get("status") == "unfetched" else known).add(curie)
+    if unfetched:
+        listed = sorted(unfetched)
+        warnings.append(
+            f"{len(listed)} reference(s) released without citation metadata, marked unfetched in "
+            f"references.json: {', '.join(listed[:5])}{', ...' if len(listed) > 5 else ''}"
+        )
+    known |= unfetched
     # The map's annotations carry every evidence reference.
     maps = {}
     for name, data in files.items():
@@ -175,6 +216,9 @@ def _consistency(files: dict[str, bytes]) -> list[str]:
             problems.append(
                 f"map and evidence.tsv disagree: {interaction} lacks the annotation {curie}"
             )
+    header = files[CHANGES_FILE].decode("utf-8", "replace").split("\n", 1)[0]
+    if header.split("\t") != list(CHANGES_COLUMNS):
+        problems.append(f"{CHANGES_FILE}: unexpected header; expected {' '.join(CHANGES_COLUMNS)}")
     problems += _cff(files["CITATION.cff"].decode("utf-8", "replace"))
     problems += _crate(files[RO_CRATE])
     return problems

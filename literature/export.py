@@ -51,8 +51,23 @@ def _pages(pages: str) -> str:
     return re.sub(r"(?<=\w)-(?=\w)", "--", pages)
 
 
-def to_bibtex(citations: Iterable[Citation]) -> str:
-    """BibTeX of the found citations, sorted by key, special characters LaTeX-escaped."""
+UNFETCHED_NOTE = "unfetched: no citation metadata was cached when this file was written"
+_IDENTIFIER_FIELDS = {"pubmed": ("pmid", "PMID"), "doi": ("doi", "DOI"), "pmc": ("pmcid", "PMCID")}
+
+
+def _unfetched_identifier(curie: str) -> tuple[str, str, str]:
+    """(BibTeX field, CSL field, value) of a reference CURIE such as ``pubmed:29808005``."""
+    prefix, _, value = curie.partition(":")
+    bibtex, csl = _IDENTIFIER_FIELDS.get(prefix, ("note", "note"))
+    return bibtex, csl, value
+
+
+def to_bibtex(citations: Iterable[Citation], unfetched: Iterable[str] = ()) -> str:
+    """BibTeX of the found citations, sorted by key, special characters LaTeX-escaped.
+
+    Each reference of ``unfetched`` (CURIEs without metadata) gets an explicit ``@misc``
+    entry with its identifier and ``status = {unfetched}``, after the others.
+    """
     import bibtexparser
     from bibtexparser import middlewares, model
 
@@ -89,12 +104,23 @@ def to_bibtex(citations: Iterable[Citation]) -> str:
     for entry in library.entries:
         for name, value in identifiers[entry.key]:
             entry.set_field(model.Field(name, value))
+    for curie in unfetched:
+        field, _, value = _unfetched_identifier(curie)
+        key = "unfetched:" + re.sub(r"[^A-Za-z0-9:._/-]", "-", curie)
+        fields = [model.Field("note", UNFETCHED_NOTE), model.Field("status", "unfetched")]
+        if field != "note":
+            fields.append(model.Field(field, value))
+        library.add(model.Entry("misc", key, fields))
     text = bibtexparser.write_string(library)
     return text.strip() + "\n" if text.strip() else ""
 
 
-def to_csl(citations: Iterable[Citation]) -> str:
-    """CSL-JSON items of the found citations, with the BibTeX keys as ids."""
+def to_csl(citations: Iterable[Citation], unfetched: Iterable[str] = ()) -> str:
+    """CSL-JSON items of the found citations, with the BibTeX keys as ids.
+
+    Each reference of ``unfetched`` gets an explicit item: its CURIE as ``id``, its
+    identifier, and ``"status": "unfetched"``.
+    """
     found = [c for c in citations if c.found]
     keys = citation_keys(found)
     items = []
@@ -118,6 +144,12 @@ def to_csl(citations: Iterable[Citation]) -> str:
             "note": "Retracted publication" if citation.retracted else None,
         }
         items.append({k: v for k, v in item.items() if v not in (None, "", [])})
+    for curie in unfetched:
+        _, field, value = _unfetched_identifier(curie)
+        item = {"id": curie, "type": "article", "status": "unfetched", "note": UNFETCHED_NOTE}
+        if field != "note":
+            item[field] = value
+        items.append(item)
     return json.dumps(items, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 

@@ -8,7 +8,7 @@ from lxml import etree
 
 from cli.main import cli
 from curation.audit import RULES
-from curation.config import Curator
+from curation.config import Creator, Curator
 from curation.project import Project
 from literature.cache import render_cache
 from literature.model import Author, Citation, Notice
@@ -34,8 +34,9 @@ def clean(tmp_path, runner):
     source = tmp_path / "mini.xml"
     source.write_text(xml)
     project, _ = Project.init(
-        tmp_path / "p", "Mini map", [source], Curator("Josiah Carberry", CARBERRY)
-    )
+        tmp_path / "p", "Mini map", [source], Curator("Josiah Carberry", CARBERRY),
+        creators=[Creator("Lovelace, Ada")],
+    )  # fmt: skip
     (project.root / "literature.jsonl").write_text(
         render_cache([cite("pubmed:111"), cite("pubmed:222"), cite("pubmed:333")])
     )
@@ -149,6 +150,10 @@ def _break_and_fix(rule_code, run, project):
         line = next(x for x in evidence.read_text().splitlines() if x.startswith("re1\t"))
         append(evidence, line)
         return lambda: evidence.write_text(evidence.read_text().replace(line + "\n", "", 1))
+    if rule_code == "missing-map-creators":
+        config = project.root / "crsmap.toml"
+        config.write_text(re.sub(r"(?ms)^creators = \[.*?\](.*?)\n", "", config.read_text()))
+        return lambda: run("creators", "add", "Lovelace, Ada")
     if rule_code == "invalid-record":
         append(evidence, "re1\tpubmed:111\tECO:12\n")
         return lambda: evidence.write_text(

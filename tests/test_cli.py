@@ -520,8 +520,8 @@ def test_demo_runs_the_cycle(runner, tmp_path):
         in result.output
     )
     project = tmp_path / "demo" / "crs-map"
-    # init, import, snapshot, 5 evidence changes, the status, annotate, the release
-    assert len(git_log(project)) == 12
+    # init, the creator, import, snapshot, 5 evidence changes, the status, annotate, the release
+    assert len(git_log(project)) == 13
     bundle = project / "dist" / "cytokine-release-syndrome-map-1.0.0.zip"
     assert "is intact and consistent" in result.output
     assert result.output.rstrip().endswith(

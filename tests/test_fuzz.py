@@ -32,7 +32,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from curation.celldesigner import map_from_tree
-from curation.config import Config, Curator, MapSettings, parse_config, render_new_config
+from curation.config import Config, Creator, Curator, MapSettings, parse_config, render_new_config
 from curation.errors import CrsmapError, InputError, OutsideError
 from curation.identifiers import (
     has_control_characters,
@@ -665,7 +665,7 @@ CONFIG_TOKENS = [
 CONFIG_SETTINGS = st.builds(
     MapSettings,
     title=st.text(FIELD_CHAR, min_size=1, max_size=20),
-    short_name=st.from_regex(r"[a-z0-9-]{1,12}", fullmatch=True),
+    short_name=st.from_regex(r"[a-z0-9][a-z0-9._-]{0,11}", fullmatch=True),
     files=st.lists(
         st.from_regex(r"maps/[A-Za-z0-9_]{1,8}\.xml", fullmatch=True), min_size=1, max_size=3
     ).map(tuple),
@@ -673,6 +673,18 @@ CONFIG_SETTINGS = st.builds(
     license_file=st.sampled_from(["", "LICENSE.txt"]),
     funding=st.lists(FIELD_TEXT, max_size=2).map(tuple),
     keywords=st.lists(FIELD_TEXT, max_size=2).map(tuple),
+    creators=st.lists(
+        st.builds(
+            Creator,
+            name=FIELD_TEXT.map(str.strip).filter(bool),
+            orcid=st.one_of(st.just(""), VALID_ORCIDS),
+            affiliation=FIELD_TEXT.map(str.strip),
+            kind=st.sampled_from(["person", "organization"]),
+        ),
+        max_size=2,
+    ).map(tuple),
+    copyright=FIELD_TEXT.map(str.strip),
+    source=st.sampled_from(["", "https://doi.org/10.1038/x", "https://example.org/m/?id=crs"]),
 )
 CURATORS = st.lists(
     st.builds(Curator, name=FIELD_TEXT, orcid=VALID_ORCIDS, email=st.just("a@b.org")), max_size=2

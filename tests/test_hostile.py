@@ -750,6 +750,7 @@ def bundle_files(**changes: bytes) -> dict[str, bytes]:
         "LICENSE": b"x",
         "ATTRIBUTION.md": b"x",
         "CHANGELOG.md": b"x",
+        "changes.tsv": b"kind\tinteraction\treference\tcurator\tdetail\n",
         "ro-crate-metadata.json": json.dumps(
             {
                 "@graph": [

@@ -144,9 +144,9 @@ def test_release_commit_tag_changelog_and_bundle(released):
     names = zipfile.ZipFile(bundle).namelist()
     top = "cytokine-release-syndrome-map-1.0.0/"
     assert sorted(n[len(top):] for n in names) == sorted([
-        "ATTRIBUTION.md", "CHANGELOG.md", "CITATION.cff", "LICENSE", "evidence.tsv", "interactions.tsv",
-        "manifest-sha256.txt", "map/crs_sample.xml", "references.bib", "references.json", "ro-crate-metadata.json",
-        "report.html",
+        "ATTRIBUTION.md", "CHANGELOG.md", "CITATION.cff", "LICENSE", "changes.tsv", "evidence.tsv",
+        "interactions.tsv", "manifest-sha256.txt", "map/crs_sample.xml", "references.bib", "references.json",
+        "ro-crate-metadata.json", "report.html",
     ])  # fmt: skip
 
 
@@ -206,9 +206,14 @@ def test_bundle_contents(released, tmp_path):
     assert "Creative Commons Attribution 4.0 International" in license_text
     assert "https://creativecommons.org/licenses/by/4.0/legalcode" in license_text
     attribution = files["ATTRIBUTION.md"].decode()
-    for part in ("Josiah Carberry (https://orcid.org/0000-0002-1825-0097)", "## Disclaimer", "## Modifications",
-                 "## Third-party material", "## Funding", "Copyright 20"):  # fmt: skip
+    for part in ("by The crsmap developers, is licensed under", "Copyright © 2026 The crsmap developers.",
+                 "## Contributors\n", "- Josiah Carberry (https://orcid.org/0000-0002-1825-0097): in this release "
+                 "28 evidence record(s) added and 0 removed; responsible curator of 27 interaction(s)",
+                 "## Disclaimer", "## Modifications", "## Third-party material", "## Funding"):  # fmt: skip
         assert part in attribution
+    # The curator is credited as a contributor, never as the map's creator or copyright holder.
+    creators = attribution.split("## Creators")[1].split("## ")[0]
+    assert "Carberry" not in creators and "Carberry" not in attribution.split("## Contributors")[0]
     report = files["report.html"].decode()
     assert report.count('class="interaction"') == 27 and "Cytokine Release Syndrome Map" in report
     assert "<script src" not in report and "<link" not in report
@@ -278,7 +283,10 @@ def test_ro_crate_loads_with_the_rocrate_library(released, tmp_path):
         "evidence.tsv",
         "CITATION.cff",
     }
-    assert [a.id for a in root["author"]] == ["https://orcid.org/0000-0002-1825-0097"]
+    assert [a["name"] for a in root["author"]] == ["The crsmap developers"]
+    assert root["author"][0].type == "Organization"
+    assert [c.id for c in root["contributor"]] == ["https://orcid.org/0000-0002-1825-0097"]
+    assert "changes.tsv" in {part.id for part in root["hasPart"]}
 
 
 # --- verify ------------------------------------------------------------------------------------------
