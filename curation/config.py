@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import InputError
-from .identifiers import has_control_characters, parse_spdx, parse_uri, quoted
+from .identifiers import has_control_characters, parse_orcid, parse_spdx, parse_uri, quoted
 from .storage import atomic_write_text, read_text
 
 CONFIG_FILE = "crsmap.toml"
@@ -46,8 +46,6 @@ class Creator:
 
 def parse_creator(text: str) -> Creator:
     """``NAME[;ORCID[;AFFILIATION]]``, as ``crsmap init --creator`` takes it; the ORCID is checked."""
-    from .identifiers import parse_orcid
-
     name, _, rest = text.partition(";")
     orcid, _, affiliation = rest.partition(";")
     name, orcid, affiliation = name.strip(), orcid.strip(), affiliation.strip()
@@ -61,6 +59,9 @@ def parse_creator(text: str) -> Creator:
 
 CREATOR_KINDS = ("person", "organization")
 SHORT_NAME = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
+# What earlier crsmap versions let into release tags and is still a safe file name: old
+# tags are read with this, so that a project can go on releasing after fixing its name.
+COMMITTED_SHORT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
 
 @dataclass(frozen=True)
@@ -103,11 +104,11 @@ def slugify(title: str) -> str:
     return slug or "map"
 
 
-def check_short_name(value: str) -> str:
+def check_short_name(value: str, committed: bool = False) -> str:
     """``[map] short_name`` names bundles and their top folder: a plain file name, nothing more."""
-    if not SHORT_NAME.fullmatch(value):
+    if not (COMMITTED_SHORT_NAME if committed else SHORT_NAME).fullmatch(value):
         raise InputError(
-            f"{CONFIG_FILE}: [map] short_name {value!r} must match [a-z0-9][a-z0-9._-]{{0,63}} "
+            f"{CONFIG_FILE}: [map] short_name {quoted(value)} must match [a-z0-9][a-z0-9._-]{{0,63}} "
             "(lower-case letters, digits, '.', '_', '-'; it names the bundle and its folder)"
         )
     return value
@@ -166,16 +167,24 @@ def _creators(table: dict) -> tuple[Creator, ...]:
             )
         name = _expect(entry, "name", str, where, "").strip()
         if not name or has_control_characters(name):
-            raise InputError(f"{CONFIG_FILE}: {where}needs a name: one line of text")
+            raise InputError(
+                f"{CONFIG_FILE}: {where}name {quoted(name)}: expected the name as it should be "
+                "cited, on one line"
+            )
         kind = _expect(entry, "kind", str, where, "person")
         if kind not in CREATOR_KINDS:
             raise InputError(
                 f"{CONFIG_FILE}: {where}kind {kind!r}: expected one of {', '.join(CREATOR_KINDS)}"
             )
+        orcid = _expect(entry, "orcid", str, where, "").strip()
+        try:  # stored bare, as every file of a bundle writes it; a bad one is the audit's
+            orcid = parse_orcid(orcid) if orcid else ""
+        except InputError:
+            pass
         creators.append(
             Creator(
                 name=name,
-                orcid=_expect(entry, "orcid", str, where, "").strip(),
+                orcid=orcid,
                 affiliation=_expect(entry, "affiliation", str, where, "").strip(),
                 kind=kind,
             )
@@ -188,8 +197,12 @@ def load_config(path: Path) -> Config:
     return parse_config(read_text(path, "project file"))
 
 
-def parse_config(text: str) -> Config:
-    """Check the text of ``crsmap.toml`` (from a file or a git revision)."""
+def parse_config(text: str, committed: bool = False) -> Config:
+    """Check the text of ``crsmap.toml`` (from a file, or ``committed`` at a git revision).
+
+    A committed file may hold a ``short_name`` that an earlier crsmap accepted (such as
+    ``CRS_Map``): it is still a safe file name, so old release tags stay readable.
+    """
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -212,7 +225,7 @@ def parse_config(text: str) -> Config:
     settings = MapSettings(
         title=title,
         short_name=check_short_name(
-            _expect(table, "short_name", str, "[map] ", "") or slugify(title)
+            _expect(table, "short_name", str, "[map] ", "") or slugify(title), committed
         ),
         files=files,
         description=_expect(table, "description", str, "[map] ", ""),

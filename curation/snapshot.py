@@ -110,7 +110,10 @@ def at_revision(repo, root: Path, revision: str) -> Snapshot:
         except UnicodeDecodeError:
             raise InputError(f"{name} at {revision} is not UTF-8") from None
 
-    config = parse_config(text(CONFIG_FILE, required=True))
+    try:
+        config = parse_config(text(CONFIG_FILE, required=True), committed=True)
+    except InputError as exc:
+        raise InputError(f"{exc} (in the commit {revision[:12]})") from None
     map_bytes = {}
     maps = []
     qualify = len(config.map.files) > 1

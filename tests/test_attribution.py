@@ -399,7 +399,7 @@ def test_creator_orcids_and_source_license_are_audited(project, run):
     ("line", "message"),
     [
         ('creators = "Ada"', "[map] creators is 'Ada', expected a list"),
-        ('creators = [{ orcid = "x" }]', "[map] creators #1 needs a name"),
+        ('creators = [{ orcid = "x" }]', "[map] creators #1 name ''"),
         ('creators = [{ name = "U", kind = "robot" }]', "kind 'robot'"),
         ('source = "two words"', "[map] source: invalid source"),
         ('source_license = "not spdx!"', "[map] source_license: invalid license"),
