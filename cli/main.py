@@ -147,6 +147,13 @@ def _warn_ledger_problems(problems) -> None:
     help="An author of the map itself, credited in releases (repeat for several).",
 )
 @click.option(
+    "--creator-org",
+    "creator_orgs",
+    multiple=True,
+    metavar="NAME",
+    help="An organisation that authored the map, credited as written (repeat for several).",
+)
+@click.option(
     "--copyright",
     "copyright_",
     default="",
@@ -162,11 +169,11 @@ def _warn_ledger_problems(problems) -> None:
 @options.no_commit
 @click.pass_obj
 def init(
-    state, directory, title, maps, curator_name, orcid, email, license_, creators, copyright_,
-    source, no_commit,
+    state, directory, title, maps, curator_name, orcid, email, license_, creators, creator_orgs,
+    copyright_, source, no_commit,
 ):  # fmt: skip
     """Create a curation repository in DIR from one or more CellDesigner maps."""
-    from curation.config import Curator, parse_creator
+    from curation.config import Creator, Curator, parse_creator
     from curation.errors import InputError
     from curation.project import Project
 
@@ -175,7 +182,9 @@ def init(
     curator = Curator(curator_name, orcid, email) if orcid else None
     project, change = Project.init(
         directory, title, maps, curator, license_, commit=not no_commit,
-        creators=[parse_creator(c) for c in creators], copyright=copyright_, source=source,
+        creators=[parse_creator(c) for c in creators]
+        + [Creator(name, kind="organization") for name in creator_orgs],
+        copyright=copyright_, source=source,
     )  # fmt: skip
     state.report(change)
     if not project.config.map.creators:

@@ -17,7 +17,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from .changes import ReleaseChange, contributions
+from .changes import Contribution, ReleaseChange, contributions
 from .config import Creator, Curator
 from .ledger import natural_key
 from .licenses import describe
@@ -74,6 +74,7 @@ def compare_with_original(
         changed += old_signature != signature
     new_reactions = [r for r in released if r not in original]
     added += sum(len(released[r][1]) for r in new_reactions)
+    annotated += sum(1 for r in new_reactions if released[r][1])
     return MapModification(
         file, commit, date, added, annotated, removed, unannotated, written_at_build,
         len(new_reactions), sum(1 for r in original if r not in released), changed,
@@ -104,10 +105,17 @@ def split_name(name: str) -> tuple[str, str]:
     return (" ".join(parts[:-1]), parts[-1]) if len(parts) > 1 else ("", name)
 
 
-def display_name(name: str) -> str:
-    """ "Ostaszewski, Marek" -> "Marek Ostaszewski", for prose."""
+def display_name(name: str, kind: str = "person") -> str:
+    """ "Ostaszewski, Marek" -> "Marek Ostaszewski", for prose; organisations as written."""
+    if kind != "person" or "," not in name:
+        return name
     given, family = split_name(name)
-    return f"{given} {family}".strip() if "," in name else name
+    return f"{given} {family}".strip()
+
+
+def join_names(names: list[str]) -> str:
+    """Names in a sentence: with commas, or semicolons when a name holds a comma itself."""
+    return ("; " if any("," in n for n in names) else ", ").join(names)
 
 
 def _cff_person(name: str, orcid: str, affiliation: str, email: str = "") -> list[str]:
@@ -196,18 +204,26 @@ def _copyright(text: str) -> str:
 def _creator_line(creator: Creator) -> str:
     orcid = f" (https://orcid.org/{creator.orcid})" if creator.orcid else ""
     affiliation = f", {creator.affiliation}" if creator.affiliation else ""
-    return f"- {display_name(creator.name)}{orcid}{affiliation}"
+    return f"- {display_name(creator.name, creator.kind)}{orcid}{affiliation}"
 
 
-def _curator_line(
-    curator: Curator | None, orcid: str, added: int, removed: int, responsible: int
-) -> str:
-    name = display_name(curator.name) if curator else "a curator not listed in crsmap.toml"
+def _curator_line(curator: Curator | None, orcid: str, work: Contribution, responsible: int) -> str:
+    # A name the audit refused (invalid-curator) is blank: the ORCID alone then credits them.
+    name = (
+        (display_name(curator.name) or "a curator whose name crsmap.toml does not give validly")
+        if curator
+        else "a curator not listed in crsmap.toml"
+    )
     affiliation = f", {curator.affiliation}" if curator and curator.affiliation else ""
-    work = f"in this release {added} evidence record(s) added and {removed} removed"
+    imported = (
+        f" ({work.imported} of them imported from the map's own annotations)"
+        if work.imported
+        else ""
+    )
+    text = f"in this release {work.added} evidence record(s) added{imported} and {work.removed} removed"
     if responsible:
-        work += f"; responsible curator of {responsible} interaction(s)"
-    return f"- {name} (https://orcid.org/{orcid}){affiliation}: {work}"
+        text += f"; responsible curator of {responsible} interaction(s)"
+    return f"- {name} (https://orcid.org/{orcid}){affiliation}: {text}"
 
 
 def attribution(snapshot: Snapshot, credits: Credits) -> str:
@@ -216,7 +232,7 @@ def attribution(snapshot: Snapshot, credits: Credits) -> str:
     name, deed, legalcode = describe(settings.license)
     creators = settings.creators
     by = (
-        ", ".join(display_name(c.name) for c in creators)
+        join_names([display_name(c.name, c.kind) for c in creators])
         if creators
         else "its creators (not recorded in crsmap.toml)"
     )
@@ -275,7 +291,7 @@ def attribution(snapshot: Snapshot, credits: Credits) -> str:
         "",
         "The map is offered as it is, with no warranty of any kind, express or implied, including "
         "fitness for a particular purpose, accuracy, or the absence of errors; the licensors are "
-        f"not liable for its use, to the extent the law allows (see section 5 of the {name} license).",
+        f"not liable for its use, to the extent the law allows ({_disclaimer_reference(settings.license, name)}).",
         "",
         "## Contributors",
         "",
@@ -302,6 +318,12 @@ def attribution(snapshot: Snapshot, credits: Credits) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _disclaimer_reference(spdx: str, name: str) -> str:
+    if spdx.startswith("CC-BY") and spdx.endswith("4.0"):
+        return f"see section 5 of the {name} license"
+    return f"see the disclaimer of warranties of the {name} license"
+
+
 def _contributor_lines(snapshot: Snapshot, credits: Credits) -> list[str]:
     work = contributions(credits.changes)
     responsible: dict[str, int] = {}
@@ -313,13 +335,13 @@ def _contributor_lines(snapshot: Snapshot, credits: Credits) -> list[str]:
         o for o in (set(work) | set(responsible)) if o and o not in registered
     )
     lines = [
-        _curator_line(registered.get(o), o, *work.get(o, (0, 0)), responsible.get(o, 0))
+        _curator_line(registered.get(o), o, work.get(o, Contribution()), responsible.get(o, 0))
         for o in orcids
     ]
-    unattributed = work.get("", (0, 0))
-    if any(unattributed):
+    unattributed = work.get("")
+    if unattributed is not None and unattributed.removed:
         lines.append(
-            f"- removals not committed by crsmap: {unattributed[1]} evidence record(s) removed"
+            f"- removals not committed by crsmap: {unattributed.removed} evidence record(s)"
         )
     return lines or ["No curator is recorded."]
 
@@ -327,10 +349,19 @@ def _contributor_lines(snapshot: Snapshot, credits: Credits) -> list[str]:
 def _modification_lines(credits: Credits) -> list[str]:
     lines = [
         "This release is a modified version of the original map. Relative to each map file as "
-        "first committed to the curation repository:",
+        "crsmap received it (the version in effect when crsmap.toml was first committed, or "
+        "the file's first version when it was added later):",
         "",
     ]
     for m in credits.modifications:
+        if not m.original_commit:
+            lines.append(
+                f"- `{m.file}`: its original was not found in the repository's history, so "
+                f"the changes cannot be counted; {m.written_at_build} MIRIAM literature "
+                "annotation(s) were written by crsmap from the evidence ledger while building "
+                "this bundle."
+            )
+            continue
         head = f"- `{m.file}` (original: commit {m.original_commit[:10]}, {m.original_date}): "
         if m.unchanged:
             lines.append(head + "unchanged.")
@@ -369,7 +400,7 @@ def ro_crate_people(snapshot: Snapshot) -> tuple[list[dict], list[dict], list[di
     for index, creator in enumerate(snapshot.config.map.creators):
         key = f"https://orcid.org/{creator.orcid}" if creator.orcid else f"#creator-{index + 1}"
         kind = "Organization" if creator.kind == "organization" else "Person"
-        entity = {"@id": key, "@type": kind, "name": display_name(creator.name)}
+        entity = {"@id": key, "@type": kind, "name": display_name(creator.name, creator.kind)}
         if creator.affiliation:
             entity["affiliation"] = creator.affiliation
         entities.setdefault(key, entity)

@@ -383,6 +383,24 @@ def _invalid_orcid(data: AuditData):
 
 
 @rule(
+    "invalid-curator", "error",
+    "a curator name or email in crsmap.toml that could forge an identity in commits "
+    "(not one line of printable text, or holding <, > or a git trailer)",
+    "correct the curator's name or email in crsmap.toml",
+)  # fmt: skip
+def _invalid_curator(data: AuditData):
+    # crsmap reads such a curator with the field blank and commits as the bare ORCID, so
+    # nothing stops; the name must be fixed before a release can credit the curator.
+    for problem in data.config.curator_problems:
+        field_name = problem.key.rpartition(" ")[2]
+        yield _finding(
+            "invalid-curator", None, None, str(problem),
+            f"correct the {field_name} of {problem.key.rpartition(' ')[0]} in crsmap.toml "
+            f"(ORCID {problem.orcid or 'missing'})", ("crsmap.toml", None),
+        )  # fmt: skip
+
+
+@rule(
     "unknown-curator",
     "warning",
     "an ORCID not listed in crsmap.toml",

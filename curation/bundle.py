@@ -56,8 +56,14 @@ class Release:
 
 
 def _tsv(columns, rows) -> bytes:
+    """A table of the bundle: one line per row, and no cell a spreadsheet would run as a formula.
+
+    The ledgers in the repository keep the raw text; only the released copy is neutralised.
+    """
+    from literature.export import spreadsheet_safe
+
     lines = ["\t".join(columns)] + [
-        "\t".join(" ".join(str(v).split()) for v in row) for row in rows
+        "\t".join(spreadsheet_safe(" ".join(str(v).split())) for v in row) for row in rows
     ]
     return ("\n".join(lines) + "\n").encode()
 
@@ -84,7 +90,7 @@ def build_files(
 
     ``changes`` are the release's :class:`curation.changes.ReleaseChange` lines;
     ``originals`` the map files as first committed, by path, for the statement of
-    modifications (a file without one counts as original in this release).
+    modifications.
     """
     from literature.export import to_bibtex, to_csl
 
@@ -114,13 +120,14 @@ def build_files(
         }
         original = (originals or {}).get(relative)
         written = sum(len(v) for v in additions.values())
+        # No original found (never, from a normal history): say so rather than "unchanged".
         modifications.append(
             compare_with_original(
                 relative,
-                original.reactions if original else {r: (v[0], v[1]) for r, v in released.items()},
+                original.reactions if original else released,
                 released,
-                original.commit if original else snapshot.revision,
-                original.date if original else release.date.isoformat(),
+                original.commit if original else "",
+                original.date if original else "",
                 written,
             )
         )

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .identifiers import reference_key
-from .ledger import EVIDENCE_FILE, natural_key
+from .ledger import EVIDENCE_COLUMNS, EVIDENCE_FILE, natural_key
 from .snapshot import Snapshot, prefix_in_repo
 
 CHANGES_FILE = "changes.tsv"
@@ -35,6 +35,7 @@ class ReleaseChange:
 
     ``curator`` is an ORCID: the record's curator for evidence added, the curator whose
     commit removed a record, the responsible curator of an interaction, the new curator.
+    ``source`` (not a column) is the evidence record's source, ``map`` for imported ones.
     """
 
     kind: str
@@ -42,6 +43,8 @@ class ReleaseChange:
     reference: str = ""
     curator: str = ""
     detail: str = ""
+    source: str = ""
+    signatures: tuple[str, ...] = ()  # (before, after) when the map's signature changed
 
     @property
     def sort_key(self) -> tuple:
@@ -63,79 +66,136 @@ class Removal:
     reason: str = ""
 
 
+class _Identity:
+    """Interaction IDs of one snapshot as (map stem, reaction ID), the same in every release.
+
+    A project that gains a second map file qualifies its IDs (``re1`` becomes
+    ``crs_sample:re1``); comparing by this identity keeps that from looking like every
+    interaction removed and added again.
+    """
+
+    def __init__(self, snapshot: Snapshot):
+        self.by_id = {i.id: (i.map, i.reaction_id) for i in snapshot.interactions.values()}
+        counts = Counter(rid for _, rid in self.by_id.values())
+        self.by_reaction = {
+            rid: key for key in self.by_id.values() for rid in [key[1]] if counts[rid] == 1
+        }
+
+    def __call__(self, text: str) -> tuple[str, str]:
+        return self.by_id.get(text) or self.by_reaction.get(text) or ("", text)
+
+
+def row_text(record) -> str:
+    """An evidence record as its ledger line (what git diffs show)."""
+    return "\t".join(getattr(record, column) for column in EVIDENCE_COLUMNS)
+
+
 def changes_between(
-    current: Snapshot, before: Snapshot | None, removals: dict[tuple[str, str], Removal]
+    current: Snapshot, before: Snapshot | None, removals: dict[str, Removal]
 ) -> list[ReleaseChange]:
-    """Every change from ``before`` (None for a first release) to ``current``, sorted."""
+    """Every change from ``before`` (None for a first release) to ``current``, sorted.
+
+    Evidence is compared record by record, whole rows as a multiset: a duplicated line, a
+    record removed and added again by someone else, or a changed ECO code or note all
+    show. ``removals`` maps removed ledger lines to who removed them (see :func:`removals`).
+    """
     found: list[ReleaseChange] = []
-    now, then = current.interactions, before.interactions if before else {}
-    rows_now = {r.interaction: r for r in current.rows}
-    rows_then = {r.interaction: r for r in before.rows} if before else {}
-    for iid, interaction in now.items():
-        row = rows_now.get(iid)
+    ident_now = _Identity(current)
+    ident_then = _Identity(before) if before else None
+    now = {ident_now(i.id): i for i in current.interactions.values()}
+    then = {ident_then(i.id): i for i in before.interactions.values()} if before else {}
+    rows_now = {ident_now(r.interaction): r for r in current.rows}
+    rows_then = {ident_then(r.interaction): r for r in before.rows} if before else {}
+    for key, interaction in now.items():
+        row = rows_now.get(key)
         responsible = row.curator if row else ""
-        if iid not in then:
+        if key not in then:
             found.append(
-                ReleaseChange("interaction-added", iid, "", responsible, interaction.signature)
+                ReleaseChange(
+                    "interaction-added", interaction.id, "", responsible, interaction.signature
+                )
             )
             continue
         details = []
-        if then[iid].signature != interaction.signature:
-            details.append(f"signature: {then[iid].signature} -> {interaction.signature}")
-        old = rows_then.get(iid)
+        signatures: tuple[str, ...] = ()
+        if then[key].signature != interaction.signature:
+            signatures = (then[key].signature, interaction.signature)
+            details.append(f"signature: {then[key].signature} -> {interaction.signature}")
+        old = rows_then.get(key)
         for name in PROVENANCE:
-            was, now_value = (
-                getattr(old, name, "") if old else "",
-                getattr(row, name, "") if row else "",
-            )
-            if was != now_value:
-                details.append(f"{name}: {was or '-'} -> {now_value or '-'}")
+            was = getattr(old, name, "") if old else ""
+            is_now = getattr(row, name, "") if row else ""
+            if was != is_now:
+                details.append(f"{name}: {was or '-'} -> {is_now or '-'}")
         if details:
             found.append(
-                ReleaseChange("interaction-changed", iid, "", responsible, "; ".join(details))
+                ReleaseChange(
+                    "interaction-changed",
+                    interaction.id,
+                    "",
+                    responsible,
+                    "; ".join(details),
+                    signatures=signatures,
+                )
             )
-    for iid, interaction in then.items():
-        if iid not in now:
-            old = rows_then.get(iid)
+    for key, interaction in then.items():
+        if key not in now:
+            old = rows_then.get(key)
             found.append(
                 ReleaseChange(
                     "interaction-removed",
-                    iid,
+                    interaction.id,
                     "",
                     old.curator if old else "",
                     interaction.signature,
                 )
             )
 
-    records_now = _by_key(current)
-    records_then = _by_key(before) if before else {}
-    citations = current.citations
-    for key, record in records_now.items():
-        if key not in records_then:
-            detail = f"{record.evidence} ({record.source})" + (
-                f": {record.note}" if record.note else ""
-            )
-            found.append(ReleaseChange("evidence-added", key[0], key[1], record.curator, detail))
-    for key, record in records_then.items():
-        if key not in records_now:
-            removal = removals.get(key)
-            detail = f"added by {record.curator} on {record.date}"
-            if removal is not None:
-                detail = f"removed in commit {removal.commit[:10]}" + (
-                    f": {removal.reason}" if removal.reason else ""
-                )
+    counted_now, shown_now = _records(current, ident_now)
+    counted_then, shown_then = _records(before, ident_then) if before else (Counter(), {})
+    for key, times in (counted_now - counted_then).items():
+        record = shown_now[key]
+        detail = f"{record.evidence} ({record.source})" + (
+            f": {record.note}" if record.note else ""
+        )
+        for _ in range(times):
             found.append(
                 ReleaseChange(
-                    "evidence-removed", key[0], key[1], removal.curator if removal else "", detail
+                    "evidence-added",
+                    record.interaction,
+                    key[1],
+                    record.curator,
+                    detail,
+                    record.source,
+                )
+            )
+    for key, times in (counted_then - counted_now).items():
+        record = shown_then[key]
+        removal = removals.get(row_text(record))
+        detail = f"added by {record.curator} on {record.date}; removal not committed by crsmap"
+        if removal is not None:
+            detail = f"removed in commit {removal.commit[:10]}" + (
+                f": {removal.reason}" if removal.reason else ""
+            )
+        # Shown under the interaction's current ID when it still exists.
+        display = now[key[0]].id if key[0] in now else record.interaction
+        for _ in range(times):
+            found.append(
+                ReleaseChange(
+                    "evidence-removed",
+                    display,
+                    key[1],
+                    removal.curator if removal else "",
+                    detail,
+                    record.source,
                 )
             )
 
-    cited_then = {ref for _, ref in records_then}
+    cited_then = {key[1] for key in counted_then}
     first_citer: dict[str, object] = {}
-    for key, record in sorted(
-        records_now.items(), key=lambda kv: (kv[1].date, natural_key(kv[0][0]))
-    ):
-        first_citer.setdefault(key[1], record)
+    for record in sorted(current.evidence, key=lambda r: (r.date, natural_key(r.interaction))):
+        first_citer.setdefault(reference_key(record.reference), record)
+    citations = current.citations
     for ref, record in first_citer.items():
         if ref not in cited_then:
             citation = citations.get(ref)
@@ -149,19 +209,28 @@ def changes_between(
     return sorted(found, key=lambda c: c.sort_key)
 
 
-def _by_key(snapshot: Snapshot) -> dict[tuple[str, str], object]:
-    """Evidence records by (interaction, reference CURIE); the first of duplicates wins."""
-    records: dict[tuple[str, str], object] = {}
-    for record in snapshot.evidence:
-        records.setdefault((record.interaction, reference_key(record.reference)), record)
-    return records
+def _records(snapshot: Snapshot, ident: _Identity) -> tuple[Counter, dict]:
+    """The evidence rows as a multiset of comparable keys, and one record per key."""
+    counted: Counter = Counter()
+    shown: dict = {}
+    for r in snapshot.evidence:
+        key = (ident(r.interaction), reference_key(r.reference), r.evidence, r.curator, r.date,
+               r.source, r.note)  # fmt: skip
+        counted[key] += 1
+        shown.setdefault(key, r)
+    return counted, shown
 
 
 def render_changes(changes: list[ReleaseChange]) -> str:
-    """``changes.tsv``: a header and one sorted line per change, every cell on one line."""
+    """``changes.tsv``: a header and one sorted line per change, every cell on one line and
+    none that a spreadsheet would run as a formula (a citation comes from outside)."""
+    from literature.export import spreadsheet_safe
+
     lines = ["\t".join(COLUMNS)]
     for change in changes:
-        lines.append("\t".join(" ".join(str(getattr(change, c)).split()) for c in COLUMNS))
+        lines.append(
+            "\t".join(spreadsheet_safe(" ".join(str(getattr(change, c)).split())) for c in COLUMNS)
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -170,15 +239,30 @@ def counts(changes: list[ReleaseChange]) -> Counter:
     return Counter(change.kind for change in changes)
 
 
-def contributions(changes: list[ReleaseChange]) -> dict[str, tuple[int, int]]:
-    """Evidence records (added, removed) credited to each curator's ORCID."""
+@dataclass(frozen=True)
+class Contribution:
+    """What one curator did to the evidence in a release."""
+
+    added: int = 0
+    imported: int = 0  # of ``added``: taken from the map's own annotations (source=map)
+    removed: int = 0
+
+
+def contributions(changes: list[ReleaseChange]) -> dict[str, Contribution]:
+    """Evidence records added (and of those imported) and removed, by curator ORCID."""
     added = Counter(c.curator for c in changes if c.kind == "evidence-added")
+    imported = Counter(
+        c.curator for c in changes if c.kind == "evidence-added" and c.source == "map"
+    )
     removed = Counter(c.curator for c in changes if c.kind == "evidence-removed")
-    return {orcid: (added[orcid], removed[orcid]) for orcid in sorted(set(added) | set(removed))}
+    return {
+        orcid: Contribution(added[orcid], imported[orcid], removed[orcid])
+        for orcid in sorted(set(added) | set(removed))
+    }
 
 
-def removals(repo, root: Path, since: str | None, upto: str) -> dict[tuple[str, str], Removal]:
-    """Who last removed each evidence record between two revisions (``since`` excluded).
+def removals(repo, root: Path, since: str | None, upto: str) -> dict[str, Removal]:
+    """Who last removed each evidence line between two revisions (``since`` excluded).
 
     Read from the evidence ledger's diffs and the ``Curator:`` trailers crsmap writes;
     a record whose removal was not committed by crsmap is credited to nobody.
@@ -191,7 +275,7 @@ def removals(repo, root: Path, since: str | None, upto: str) -> dict[tuple[str, 
         "-p", "--unified=0", "--no-color", "--no-ext-diff", "--no-renames", span, "--",
         str(prefix / EVIDENCE_FILE),
     )  # fmt: skip
-    found: dict[tuple[str, str], Removal] = {}
+    found: dict[str, Removal] = {}
     for chunk in log.split(start)[1:]:  # newest first: the first removal seen is the last made
         header, _, diff = chunk.partition(end)
         sha, trailer, *body = header.split("\x1f")
@@ -208,11 +292,9 @@ def removals(repo, root: Path, since: str | None, upto: str) -> dict[tuple[str, 
         for line in diff.split("\n"):
             if line[:1] not in ("+", "-") or line.startswith(("+++", "---")):
                 continue
-            cells = line[1:].split("\t")
-            if len(cells) < 2 or cells[0] == "interaction":
+            if line[1:].startswith("interaction\t"):
                 continue
-            key = (cells[0], reference_key(cells[1]))
-            (gone if line[0] == "-" else kept).add(key)
-        for key in gone - kept:
-            found.setdefault(key, Removal(orcid, sha, reason))
+            (gone if line[0] == "-" else kept).add(line[1:].rstrip("\r"))
+        for text in gone - kept:
+            found.setdefault(text, Removal(orcid, sha, reason))
     return found

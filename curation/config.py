@@ -6,13 +6,25 @@ survive every change crsmap makes.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from .errors import InputError
-from .identifiers import has_control_characters, parse_orcid, parse_spdx, parse_uri, quoted
+from .identifiers import (
+    CURATOR_NAME_RULE,
+    NAME_RULE,
+    email_problem,
+    has_control_characters,
+    name_problem,
+    parse_name,
+    parse_orcid,
+    parse_spdx,
+    parse_uri,
+    quoted,
+)
 from .storage import atomic_write_text, read_text
 
 CONFIG_FILE = "crsmap.toml"
@@ -54,6 +66,7 @@ def parse_creator(text: str) -> Creator:
             f"invalid --creator {quoted(text)}: expected NAME[;ORCID[;AFFILIATION]] on one line, "
             "e.g. 'Marek Ostaszewski;0000-0003-1473-370X'"
         )
+    name = parse_name(name, "--creator name", trailers=False)
     return Creator(name, parse_orcid(orcid) if orcid else "", affiliation)
 
 
@@ -84,14 +97,37 @@ class MapSettings:
 
 
 @dataclass(frozen=True)
+class CuratorProblem:
+    """A curator's name or email in crsmap.toml that crsmap will not use (the audit reports it).
+
+    ``key`` is where it is (``[[curators]] #2 name``) and ``value`` the text as written.
+    """
+
+    key: str
+    value: str
+    orcid: str
+    problem: str
+
+    def __str__(self) -> str:
+        expected = f"; expected {CURATOR_NAME_RULE}" if self.key.endswith(" name") else ""
+        return f"{CONFIG_FILE}: {self.key} {quoted(self.value)}: {self.problem}{expected}"
+
+
+@dataclass(frozen=True)
 class Config:
-    """The parsed ``crsmap.toml``."""
+    """The parsed ``crsmap.toml``.
+
+    A curator whose name (or email) could forge an identity in a commit is kept, with that
+    field blank, and the field is described in ``curator_problems``: one hand-edited name
+    must not stop every command, and must never reach a commit or a release.
+    """
 
     map: MapSettings
     curators: tuple[Curator, ...] = ()
     literature_email: str = ""
     default_eco: str = DEFAULT_ECO
     audit: dict = field(default_factory=dict)
+    curator_problems: tuple[CuratorProblem, ...] = ()
 
     def curator(self, orcid: str) -> Curator | None:
         """The registered curator with this ORCID, or None."""
@@ -166,10 +202,11 @@ def _creators(table: dict) -> tuple[Creator, ...]:
                 f"{CONFIG_FILE}: {where}is {entry!r}, expected a table {{ name = ..., orcid = ... }}"
             )
         name = _expect(entry, "name", str, where, "").strip()
-        if not name or has_control_characters(name):
+        problem = name_problem(name, trailers=False)
+        if problem:  # a creator is known by name alone: a bad one cannot be left out quietly
             raise InputError(
-                f"{CONFIG_FILE}: {where}name {quoted(name)}: expected the name as it should be "
-                "cited, on one line"
+                f"{CONFIG_FILE}: {where}name {quoted(name)}: {problem}; expected the name as it "
+                f"should be cited, {NAME_RULE}"
             )
         kind = _expect(entry, "kind", str, where, "person")
         if kind not in CREATOR_KINDS:
@@ -177,10 +214,8 @@ def _creators(table: dict) -> tuple[Creator, ...]:
                 f"{CONFIG_FILE}: {where}kind {kind!r}: expected one of {', '.join(CREATOR_KINDS)}"
             )
         orcid = _expect(entry, "orcid", str, where, "").strip()
-        try:  # stored bare, as every file of a bundle writes it; a bad one is the audit's
+        with contextlib.suppress(InputError):  # stored bare; a bad one is the audit's
             orcid = parse_orcid(orcid) if orcid else ""
-        except InputError:
-            pass
         creators.append(
             Creator(
                 name=name,
@@ -239,19 +274,7 @@ def parse_config(text: str, committed: bool = False) -> Config:
         source=_checked(parse_uri, source, "source"),
         source_license=_checked(parse_spdx, source_license, "source_license"),
     )
-    curators = []
-    for index, entry in enumerate(_expect(doc, "curators", list, "", [])):
-        where = f"[[curators]] #{index + 1} "
-        if not isinstance(entry, dict):
-            raise InputError(f"{CONFIG_FILE}: {where}is not a table")
-        curators.append(
-            Curator(
-                name=_expect(entry, "name", str, where, ""),
-                orcid=_expect(entry, "orcid", str, where, ""),
-                email=_expect(entry, "email", str, where, ""),
-                affiliation=_expect(entry, "affiliation", str, where, ""),
-            )
-        )
+    curators, problems = _curators(doc)
     literature = _expect(doc, "literature", dict, "", {})
     evidence = _expect(doc, "evidence", dict, "", {})
     return Config(
@@ -260,7 +283,37 @@ def parse_config(text: str, committed: bool = False) -> Config:
         literature_email=_expect(literature, "email", str, "[literature] ", ""),
         default_eco=_expect(evidence, "default_eco", str, "[evidence] ", DEFAULT_ECO),
         audit=_expect(doc, "audit", dict, "", {}),
+        curator_problems=problems,
     )
+
+
+def _curators(doc: dict) -> tuple[tuple[Curator, ...], tuple[CuratorProblem, ...]]:
+    """``[[curators]]``; a name or email that breaks the name rule is blanked and described."""
+    curators, problems = [], []
+    for index, entry in enumerate(_expect(doc, "curators", list, "", [])):
+        where = f"[[curators]] #{index + 1} "
+        if not isinstance(entry, dict):
+            raise InputError(f"{CONFIG_FILE}: {where}is not a table")
+        orcid = _expect(entry, "orcid", str, where, "")
+        name = _expect(entry, "name", str, where, "")
+        email = _expect(entry, "email", str, where, "")
+        problem = name_problem(name)
+        if problem:
+            problems.append(CuratorProblem(f"{where}name", name, orcid, problem))
+            name = ""
+        problem = email_problem(email.strip())
+        if problem:
+            problems.append(CuratorProblem(f"{where}email", email, orcid, problem))
+            email = ""
+        curators.append(
+            Curator(
+                name=name.strip(),
+                orcid=orcid,
+                email=email.strip(),
+                affiliation=_expect(entry, "affiliation", str, where, ""),
+            )
+        )
+    return tuple(curators), tuple(problems)
 
 
 def render_new_config(settings: MapSettings, curators: list[Curator], email: str = "") -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from .config import Curator
 from .errors import InputError, OutsideError
+from .identifiers import email_problem, name_problem, parse_orcid
 
 FALLBACK_NAME = "crsmap"
 FALLBACK_EMAIL = "crsmap@localhost"
@@ -78,10 +79,9 @@ def commit_paths(repo, paths: Iterable[Path], message: str, author: Curator | No
     root = Path(repo.working_tree_dir)
     relative = [str(Path(p).resolve().relative_to(root.resolve())) for p in paths]
     env = identity_env(repo, author)
-    if author is not None:
-        message = (
-            f"{message.rstrip()}\n\nCurator: {author.name} <https://orcid.org/{author.orcid}>\n"
-        )
+    trailer = curator_trailer(author)
+    if trailer:
+        message = f"{message.rstrip()}\n\n{trailer}\n"
     try:
         with repo.git.custom_environment(**env):
             repo.git.add("--", *relative)
@@ -95,12 +95,41 @@ def commit_paths(repo, paths: Iterable[Path], message: str, author: Curator | No
         ) from None
 
 
+def _checked_identity(author: Curator) -> tuple[str, str, str]:
+    """(name, email, orcid) of a curator, each blank unless it passes its rule.
+
+    crsmap.toml is edited by hand: whatever it holds, only checked text reaches git.
+    """
+    try:
+        orcid = parse_orcid(author.orcid)
+    except InputError:
+        orcid = ""
+    name = author.name.strip() if name_problem(author.name) is None else ""
+    email = author.email.strip() if email_problem(author.email.strip()) is None else ""
+    return name, email, orcid
+
+
+def curator_trailer(author: Curator | None) -> str:
+    """``Curator: NAME <https://orcid.org/ORCID>``, built so that no name can add or change one.
+
+    The trailer is the last paragraph of the message and one line: a name that fails the
+    name rule is replaced by the ORCID, and without a valid ORCID there is no trailer.
+    """
+    if author is None:
+        return ""
+    name, _, orcid = _checked_identity(author)
+    return f"Curator: {name or orcid} <https://orcid.org/{orcid}>" if orcid else ""
+
+
 def identity_env(repo, author: Curator | None) -> dict[str, str]:
     """Environment for git that names the curator as author and never lacks an identity."""
     env: dict[str, str] = {}
     if author is not None:
-        env["GIT_AUTHOR_NAME"] = author.name or author.orcid
-        env["GIT_AUTHOR_EMAIL"] = author.email or f"https://orcid.org/{author.orcid}"
+        name, email, orcid = _checked_identity(author)
+        if name or orcid:
+            env["GIT_AUTHOR_NAME"] = name or orcid
+        if email or orcid:
+            env["GIT_AUTHOR_EMAIL"] = email or f"https://orcid.org/{orcid}"
     reader = repo.config_reader()
     has_name = reader.has_option("user", "name") or "GIT_COMMITTER_NAME" in os.environ
     has_email = reader.has_option("user", "email") or "GIT_COMMITTER_EMAIL" in os.environ

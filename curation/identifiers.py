@@ -7,6 +7,7 @@ that names the bad value and what was expected.
 from __future__ import annotations
 
 import re
+import unicodedata
 import urllib.parse
 from dataclasses import dataclass
 
@@ -224,6 +225,116 @@ def parse_uri(text: str) -> str:
             "(doi:10.1038/... or 10.1038/...) without spaces"
         )
     return raw
+
+
+# A person's or organisation's name, as crsmap writes it into commit trailers, the git
+# author and release files. Spaces of every width (such as the ideographic space between
+# Japanese family and given names) and the zero-width (non-)joiners of several scripts
+# are parts of names; every other format character (such as a right-to-left override,
+# which makes a name display as another) is refused.
+_JOINERS = frozenset("\u200c\u200d")
+# Git's trailer form "Token: value": a name holding it could pass for a trailer of its own.
+_TRAILER_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*\s*:")
+NAME_RULE = "one line of printable text without '<', '>' or control characters"
+CURATOR_NAME_RULE = (
+    "one line of printable text without '<', '>', control characters or 'Word:' "
+    "(the form of a git trailer)"
+)
+
+
+def name_problem(text: str, trailers: bool = True) -> str | None:
+    """Why ``text`` cannot be a curator's (or, without ``trailers``, a creator's) name, or None.
+
+    Names go into git's author field and into ``Curator: NAME <https://orcid.org/ORCID>``
+    trailers, which is how crsmap's history credits work: a line break, ``<`` or ``>``
+    would let a name add or alter a trailer, and control or bidi characters would let it
+    display as someone else's name.
+    """
+    if not text.strip():
+        return "it is empty"
+    for char in text:
+        if not (char.isprintable() or char in _JOINERS or unicodedata.category(char) == "Zs"):
+            return f"it holds the unprintable character U+{ord(char):04X}"
+    if "<" in text or ">" in text:
+        return "it holds '<' or '>'"
+    if trailers and _TRAILER_TOKEN.search(text):
+        return "it holds 'Word:', the form of a git trailer"
+    return None
+
+
+def parse_name(text: str, what: str, trailers: bool = True) -> str:
+    """A checked name (see :func:`name_problem`), stripped; ``what`` names it in the error."""
+    problem = name_problem(text, trailers)
+    if problem:
+        rule = CURATOR_NAME_RULE if trailers else NAME_RULE
+        raise InputError(f"invalid {what} {quoted(text)}: {problem}; expected {rule}")
+    return text.strip()
+
+
+def email_problem(text: str) -> str | None:
+    """Why ``text`` cannot be a curator's email (it becomes the git author's), or None."""
+    if any(not ch.isprintable() or ch.isspace() for ch in text) or "<" in text or ">" in text:
+        return "an email is one word without spaces, '<', '>' or control characters"
+    return None
+
+
+def parse_email(text: str, what: str) -> str:
+    """A checked email (empty allowed); ``what`` names it in the error."""
+    problem = email_problem(text.strip())
+    if problem:
+        raise InputError(f"invalid {what} {quoted(text)}: {problem}")
+    return text.strip()
+
+
+_CURIE_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,39}")
+_CURIE_LOCAL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/#()+~%;,=-]*")
+# URI schemes that look like CURIE prefixes but would act when a report or a spreadsheet
+# follows them as links; http(s) must come as a URL with its //.
+_NOT_PREFIXES = frozenset({"http", "https", "javascript", "vbscript", "data", "file", "blob"})
+# Characters RFC 3986 does not allow unencoded in a URL (besides spaces and controls).
+_NOT_IN_URLS = frozenset('<>"{}|\\^`')
+_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f:.]+")
+EXPECTED_DERIVED_FROM = (
+    "expected an http(s):// URL or a CURIE such as reactome:R-HSA-6785807 "
+    "(prefix: a letter, then letters, digits, '.', '_' or '-')"
+)
+
+
+def _web_url(raw: str) -> bool:
+    """True for an ``http(s)://host/...`` URL without credentials or unencoded unsafe characters."""
+    if not raw.lower().startswith(("http://", "https://")) or _NOT_IN_URLS & set(raw):
+        return False
+    parts = urllib.parse.urlsplit(raw)
+    try:
+        host, _ = parts.hostname, parts.port  # a port that is not a number raises
+    except ValueError:
+        return False
+    return bool(host) and "@" not in parts.netloc and _HOST.fullmatch(host) is not None
+
+
+def _curie(raw: str) -> bool:
+    prefix, sep, local = raw.partition(":")
+    return bool(
+        sep
+        and _CURIE_PREFIX.fullmatch(prefix)
+        and prefix.lower() not in _NOT_PREFIXES
+        and _CURIE_LOCAL.fullmatch(local)
+    )
+
+
+def parse_derived_from(text: str) -> str:
+    """Where an interaction was adapted from: an ``http(s)://`` URL or a ``prefix:local`` CURIE.
+
+    The empty string (original work) is kept. Anything else is refused, so that no
+    spreadsheet formula (``=cmd|...``) or script URL enters the ledger.
+    """
+    raw = text.strip()
+    if not raw:
+        return ""
+    one_word = not has_control_characters(raw) and not any(ch.isspace() for ch in raw)
+    if one_word and (_web_url(raw) if "://" in raw else _curie(raw)):
+        return raw
+    raise InputError(f"invalid --derived-from {quoted(text)}: {EXPECTED_DERIVED_FROM}")
 
 
 def quoted(value: str, limit: int = 60) -> str:

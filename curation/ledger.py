@@ -9,6 +9,7 @@ so the audit can report every problem at once. Writing is strict and atomic.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
@@ -177,12 +178,27 @@ def parse_evidence(
     )
 
 
-def _parse(text: str, name: str, columns: tuple[str, ...], make, problem_of) -> LedgerContent:
-    """Records of the lines that pass ``problem_of``; the others become line problems."""
+def _parse(
+    text: str, name: str, columns: tuple[str, ...], make, problem_of, unique: bool = False
+) -> LedgerContent:
+    """Records of the lines that pass ``problem_of``; the others become line problems.
+
+    With ``unique``, a second line with the same ``key`` is a problem too (the first is
+    kept as the record): a ledger keyed by interaction must not hold two, or the next
+    rewrite would keep one of them and silently drop the other.
+    """
     content: LedgerContent = LedgerContent()
+    first_line: dict = {}
     for number, cells in _split_rows(text, name, columns, content):
         record = make(*cells)
         problem = problem_of(record)
+        if not problem and unique:
+            first = first_line.setdefault(record.key, number)
+            if first != number:
+                problem = (
+                    f"a second row for {quoted(record.key)} (the first is line {first}); "
+                    f"keep one of lines {first} and {number}"
+                )
         if problem:
             content.problems.append(LineProblem(name, number, problem))
             continue
@@ -216,11 +232,20 @@ def read_interactions(path: Path, today: dt.date | None = None) -> LedgerContent
 
 
 def parse_interactions(
-    text: str, name: str = INTERACTIONS_FILE, today: dt.date | None = None
+    text: str, name: str = INTERACTIONS_FILE, today: dt.date | None = None, unique: bool = True
 ) -> LedgerContent[InteractionRecord]:
-    """Parse the text of ``interactions.tsv`` (from a file or a git revision) leniently."""
+    """Parse the text of ``interactions.tsv`` (from a file or a git revision) leniently.
+
+    A second row for an interaction is a line problem; ``unique=False`` reads it as a
+    record (for revisions committed before crsmap refused them).
+    """
     return _parse(
-        text, name, INTERACTION_COLUMNS, InteractionRecord, lambda r: _row_problem(r, today)
+        text,
+        name,
+        INTERACTION_COLUMNS,
+        InteractionRecord,
+        lambda r: _row_problem(r, today),
+        unique=unique,
     )
 
 
@@ -254,8 +279,17 @@ def render_evidence(records: Iterable[EvidenceRecord]) -> str:
 
 
 def render_interactions(records: Iterable[InteractionRecord]) -> str:
-    """The bytes of ``interactions.tsv`` for these records, sorted by interaction."""
+    """The bytes of ``interactions.tsv`` for these records, sorted by interaction.
+
+    Two records for one interaction are refused: the file holds one row per interaction.
+    """
     ordered = sorted(records, key=interaction_sort_key)
+    for before, after in itertools.pairwise(ordered):
+        if before.interaction == after.interaction:
+            raise InputError(
+                f"two {INTERACTIONS_FILE} rows for {quoted(after.interaction)}; "
+                "expected one row per interaction"
+            )
     return _render(
         INTERACTION_COLUMNS, (tuple(getattr(r, c) for c in INTERACTION_COLUMNS) for r in ordered)
     )

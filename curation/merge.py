@@ -4,11 +4,14 @@ Curators work on branches. Git's line merge conflicts whenever two branches add 
 next to each other in a sorted file, which is the common case. Here each file is read as
 records keyed by their natural key, merged record by record, and written back sorted:
 records added or removed on either side merge cleanly, and only a record changed
-differently on both sides is a conflict, marked around that record alone.
+differently on both sides is a conflict, marked around that record alone. A line that
+cannot be keyed (a cache line that is not an object with a text ``id``) is never dropped
+or guessed at: it is kept verbatim as a conflict of its own, after the records.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 from collections.abc import Callable
@@ -31,10 +34,19 @@ MERGED_FILES = (EVIDENCE_FILE, INTERACTIONS_FILE, CACHE_FILE)
 
 @dataclass(frozen=True)
 class Format:
-    """How to split a ledger into keyed records and put it back together."""
+    """How to split a ledger into keyed records and put it back together.
+
+    ``key`` raises :class:`Unkeyed` for a line it cannot key. ``reconcile`` may settle two
+    versions of a record that differ on both sides (``None``: they conflict).
+    """
 
     header: str | None
     key: Callable[[str], tuple]
+    reconcile: Callable[[list[str], list[str]], list[str] | None] | None = None
+
+
+class Unkeyed(ValueError):
+    """A line that has no key: it is kept verbatim, as a conflict of its own."""
 
 
 def _evidence_key(line: str) -> tuple:
@@ -46,14 +58,49 @@ def _interaction_key(line: str) -> tuple:
     return natural_key(line.split("\t")[0])
 
 
+def _cache_object(line: str) -> dict:
+    try:
+        data = json.loads(line)
+    except (ValueError, RecursionError):
+        raise Unkeyed("not JSON") from None
+    # Any other id (a number, null, a list, none at all) cannot be ordered or compared
+    # with the others: sorting it crashed the driver, and an absent id merged silently.
+    if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+        raise Unkeyed("no text id")
+    return data
+
+
 def _cache_key(line: str) -> tuple:
-    return (json.loads(line).get("id", ""),)
+    return (_cache_object(line)["id"],)
+
+
+def _fetched_at(data: dict) -> dt.datetime | None:
+    try:
+        stamp = dt.datetime.fromisoformat(data["fetched"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+
+
+def _later_fetch(mine: list[str], other: list[str]) -> list[str] | None:
+    """One reference fetched on both sides with the same metadata: the later fetch."""
+    if len(mine) != 1 or len(other) != 1:
+        return None
+    a, b = _cache_object(mine[0]), _cache_object(other[0])
+    if {k: v for k, v in a.items() if k != "fetched"} != {
+        k: v for k, v in b.items() if k != "fetched"
+    }:
+        return None
+    when_a, when_b = _fetched_at(a), _fetched_at(b)
+    if when_a is None or when_b is None:
+        return None  # no time to go by: say so rather than pick one
+    return other if when_b > when_a else mine
 
 
 FORMATS = {
     EVIDENCE_FILE: Format("\t".join(EVIDENCE_COLUMNS), _evidence_key),
     INTERACTIONS_FILE: Format("\t".join(INTERACTION_COLUMNS), _interaction_key),
-    CACHE_FILE: Format(None, _cache_key),
+    CACHE_FILE: Format(None, _cache_key, _later_fetch),
 }
 
 
@@ -61,17 +108,19 @@ class Unmergeable(Exception):
     """A version that cannot be read as records; git's line merge takes over."""
 
 
-def _records(text: str, fmt: Format) -> dict[tuple, list[str]]:
+def _records(text: str, fmt: Format) -> tuple[dict[tuple, list[str]], dict[str, list[str]]]:
+    """Records by key, and the lines without a key by their text."""
     lines = [line.removesuffix("\r") for line in text.split("\n")]
     if lines and lines[-1] == "":
         lines.pop()
     if fmt.header is not None:
         if not lines:
-            return {}
+            return {}, {}
         if lines[0] != fmt.header:
             raise Unmergeable("unexpected header")
         lines = lines[1:]
     records: dict[tuple, list[str]] = {}
+    unkeyed: dict[str, list[str]] = {}
     for line in lines:
         if not line.strip():
             continue
@@ -79,38 +128,61 @@ def _records(text: str, fmt: Format) -> dict[tuple, list[str]]:
             raise Unmergeable("conflict markers")
         try:
             key = fmt.key(line)
+        except Unkeyed:
+            unkeyed.setdefault(line, []).append(line)
+            continue
         except (ValueError, AttributeError):
             raise Unmergeable(f"unreadable record {line[:60]!r}") from None
         records.setdefault(key, []).append(line)
-    return records
+    return records, unkeyed
+
+
+def _three_way(was, mine, other) -> tuple[list[str] | None, bool]:
+    """(the merged version of one record, whether it conflicts)."""
+    if mine == other:
+        return mine, False
+    if mine == was:
+        return other, False
+    if other == was:
+        return mine, False
+    return None, True
 
 
 def merge_texts(
     base: str, ours: str, theirs: str, fmt: Format, labels=("ours", "theirs")
 ) -> tuple[str, int]:
-    """(merged text, number of conflicting records)."""
-    o, a, b = (_records(t, fmt) for t in (base, ours, theirs))
+    """(merged text, number of conflicting records).
+
+    Lines without a key are matched by their exact text. One that a side removed while
+    the other left it alone is gone; any other is written after the records, verbatim,
+    between conflict markers, so that a person looks at it.
+    """
+    (o, o_bad), (a, a_bad), (b, b_bad) = (_records(t, fmt) for t in (base, ours, theirs))
     out: list[str] = [] if fmt.header is None else [fmt.header]
     conflicts = 0
+
+    def conflict(mine, other) -> None:
+        nonlocal conflicts
+        conflicts += 1
+        out.extend([
+            f"<<<<<<< {labels[0]}", *(mine or []), "=======", *(other or []), f">>>>>>> {labels[1]}",
+        ])  # fmt: skip
+
     for key in sorted(set(o) | set(a) | set(b)):
         was, mine, other = o.get(key), a.get(key), b.get(key)
-        if mine == other:
-            chosen = mine
-        elif mine == was:
-            chosen = other
-        elif other == was:
-            chosen = mine
+        chosen, clash = _three_way(was, mine, other)
+        if clash and mine and other and fmt.reconcile is not None:
+            chosen = fmt.reconcile(mine, other)
+            clash = chosen is None
+        if clash:
+            conflict(mine, other)
         else:
-            conflicts += 1
-            out += [
-                f"<<<<<<< {labels[0]}",
-                *(mine or []),
-                "=======",
-                *(other or []),
-                f">>>>>>> {labels[1]}",
-            ]
-            continue
-        out += chosen or []
+            out += chosen or []
+    for line in dict.fromkeys([*a_bad, *b_bad]):  # in order of appearance, ours first
+        mine, other = a_bad.get(line), b_bad.get(line)
+        chosen, clash = _three_way(o_bad.get(line), mine, other)
+        if chosen or clash:
+            conflict(mine, other)
     return "\n".join(out) + "\n" if out else "", conflicts
 
 

@@ -10,6 +10,7 @@ the first file is replaced, written atomically under the project lock, and (unle
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import difflib
 import os
@@ -24,11 +25,15 @@ from .config import CONFIG_FILE, Config, Creator, Curator, add_curator_to_file, 
 from .errors import InputError
 from .identifiers import (
     has_control_characters,
+    parse_derived_from,
     parse_eco,
+    parse_email,
+    parse_name,
     parse_note,
     parse_orcid,
     parse_reference,
     parse_spdx,
+    quoted,
     reference_key,
 )
 from .ledger import (
@@ -44,6 +49,8 @@ from .ledger import (
     render_evidence,
     render_interactions,
 )
+from .leftovers import Leftovers
+from .leftovers import find as find_leftovers
 from .paths import contained
 from .scaffold import create_project
 from .storage import atomic_write_bytes, atomic_write_text, project_lock
@@ -57,6 +64,7 @@ class Project:
         self.config = config
         self.today = today or dt.date.today()
         self._maps: list[CellDesignerMap] | None = None
+        self._leftovers: Leftovers | None = None  # set while a writing command holds the lock
 
     # --- opening and creating -----------------------------------------------------------
 
@@ -197,6 +205,8 @@ class Project:
 
     def _write(self, texts: dict[str, str | bytes]) -> tuple[str, ...]:
         """Write already rendered files; rendering first means a bad value stops all writes."""
+        if self._leftovers is not None:  # before this command changes a map they are in
+            self._leftovers.settle()
         for name, content in texts.items():
             # A map file is checked again just before it is replaced: a link made since it
             # was read must not turn the write into one outside the project.
@@ -243,26 +253,35 @@ class Project:
 
     def add_curator(self, curator: Curator, commit: bool = True) -> Change:
         """Register a curator in crsmap.toml."""
-        curator = replace(curator, orcid=parse_orcid(curator.orcid), name=curator.name.strip())
-        if not curator.name:
-            raise InputError("empty curator name; expected the curator's full name")
-        for label, value in (
-            ("name", curator.name),
-            ("email", curator.email),
-            ("affiliation", curator.affiliation),
-        ):
-            if has_control_characters(value):
-                raise InputError(f"curator {label} {value!r} must be one line of text")
+        curator = replace(
+            curator,
+            orcid=parse_orcid(curator.orcid),
+            name=parse_name(curator.name, "curator name"),
+            email=parse_email(curator.email, "curator email"),
+        )
+        if has_control_characters(curator.affiliation):
+            raise InputError(
+                f"curator affiliation {quoted(curator.affiliation)} must be one line of text"
+            )
         existing = self.config.curator(curator.orcid)
         if existing is not None:
-            raise InputError(f"ORCID {curator.orcid} is already registered for {existing.name}")
+            holder = existing.name or "an entry whose name is invalid (see `crsmap audit`)"
+            raise InputError(f"ORCID {curator.orcid} is already registered for {holder}")
         repo = gitrepo.require_repo(self.root) if commit else None
-        with project_lock(self.root):
+        with self._writing(repo, self._actor_if_any() if commit else None) as settled:
             add_curator_to_file(self.root / CONFIG_FILE, curator)
             self.config = load_config(self.root / CONFIG_FILE)
             message = f"Add curator {curator.name} ({curator.orcid})"
             sha = self._commit(repo, [CONFIG_FILE], message, curator)
-        return Change(f"added curator {curator.name} ({curator.orcid})", (CONFIG_FILE,), sha)
+        return settled.into(
+            Change(f"added curator {curator.name} ({curator.orcid})", (CONFIG_FILE,), sha)
+        )
+
+    def _actor_if_any(self) -> Curator | None:
+        try:
+            return self.acting_curator()
+        except InputError:
+            return None
 
     def add_creator(self, creator: Creator, commit: bool = True) -> Change:
         """Add an author of the map itself to ``[map] creators`` (credited in releases)."""
@@ -274,11 +293,11 @@ class Project:
             orcid=parse_orcid(creator.orcid) if creator.orcid.strip() else "",
             affiliation=creator.affiliation.strip(),
         )
-        if not creator.name:
-            raise InputError("empty creator name; expected the name as it should be cited")
-        for label, value in (("name", creator.name), ("affiliation", creator.affiliation)):
-            if has_control_characters(value):
-                raise InputError(f"creator {label} {value!r} must be one line of text")
+        parse_name(creator.name, "creator name", trailers=False)
+        if has_control_characters(creator.affiliation):
+            raise InputError(
+                f"creator affiliation {quoted(creator.affiliation)} must be one line of text"
+            )
         if creator.kind not in CREATOR_KINDS:
             raise InputError(
                 f"invalid creator kind {creator.kind!r}: expected one of {', '.join(CREATOR_KINDS)}"
@@ -287,19 +306,15 @@ class Project:
             same_orcid = creator.orcid and existing.orcid == creator.orcid
             if same_orcid or (not creator.orcid and existing.name == creator.name):
                 raise InputError(f"{creator.name} is already a creator of the map")
-        actor = None
-        if commit:
-            try:
-                actor = self.acting_curator()
-            except InputError:
-                actor = None  # a maintainer may record the map's authors before any curator
+        # A maintainer may record the map's authors before any curator is registered.
+        actor = self._actor_if_any() if commit else None
         repo = gitrepo.require_repo(self.root) if commit else None
-        with project_lock(self.root):
+        with self._writing(repo, actor) as settled:
             add_creator_to_file(self.root / CONFIG_FILE, creator)
             self.config = load_config(self.root / CONFIG_FILE)
             orcid = f" ({creator.orcid})" if creator.orcid else ""
             sha = self._commit(repo, [CONFIG_FILE], f"Add map creator {creator.name}{orcid}", actor)
-        return Change(f"added map creator {creator.name}{orcid}", (CONFIG_FILE,), sha)
+        return settled.into(Change(f"added map creator {creator.name}{orcid}", (CONFIG_FILE,), sha))
 
     # --- writing evidence -----------------------------------------------------------------
 
@@ -325,15 +340,17 @@ class Project:
         note = parse_note(note or "")
         actor = self.acting_curator(curator)
         repo = gitrepo.require_repo(self.root) if commit else None
-        with project_lock(self.root):
+        with self._writing(repo, actor) as settled:
             records = self._clean(self.evidence())
             rows = self._clean(self.interaction_records())
             present = {(r.interaction, reference_key(r.reference)) for r in records}
             added = [r for r in refs if (interaction.id, r) not in present]
             skipped = tuple(r for r in refs if r not in added)
             if not added:
-                return Change(
-                    f"{interaction.id}: {', '.join(refs)} already recorded", (), None, skipped
+                return settled.into(
+                    Change(
+                        f"{interaction.id}: {', '.join(refs)} already recorded", (), None, skipped
+                    )
                 )
             day = self.today.isoformat()
             records += [
@@ -352,7 +369,9 @@ class Project:
             if note:
                 message += f"\nNote: {note}"
             sha = self._commit(repo, written, message, actor)
-        return Change(f"{interaction.id}: recorded {', '.join(added)}", written, sha, skipped)
+        return settled.into(
+            Change(f"{interaction.id}: recorded {', '.join(added)}", written, sha, skipped)
+        )
 
     def remove_evidence(
         self,
@@ -376,7 +395,7 @@ class Project:
         reason = parse_note(reason or "")
         actor = self.acting_curator(curator)
         repo = gitrepo.require_repo(self.root) if commit else None
-        with project_lock(self.root):
+        with self._writing(repo, actor) as settled:
             records = self._clean(self.evidence())
             target = self._ledger_id(interaction_id, records)
             kept = [
@@ -405,7 +424,7 @@ class Project:
             message = f"Remove evidence {curie} from {target}"
             message += f"\n\nReason: {reason}" if reason else ""
             sha = self._commit(repo, written, message, actor)
-        return Change(summary, written, sha)
+        return settled.into(Change(summary, written, sha))
 
     def _unannotated(self, interaction: Interaction, curie: str) -> tuple[str, bytes]:
         """The map file's bytes without the reaction's annotation of ``curie``, checked."""
@@ -445,7 +464,7 @@ class Project:
         eco = parse_eco(self.config.default_eco)
         interactions = self.interactions
         repo = gitrepo.require_repo(self.root) if commit else None
-        with project_lock(self.root):
+        with self._writing(repo, actor) as settled:
             records = self._clean(self.evidence())
             rows = self._clean(self.interaction_records())
             present = {(r.interaction, reference_key(r.reference)) for r in records}
@@ -457,7 +476,9 @@ class Project:
                 if (i.id, ref) not in present
             ]
             if not new:
-                return Change("nothing to import: every map reference is already in evidence.tsv")
+                return settled.into(
+                    Change("nothing to import: every map reference is already in evidence.tsv")
+                )
             texts = {EVIDENCE_FILE: render_evidence(records + new)}
             described = {row.interaction for row in rows}
             new_rows = [
@@ -472,7 +493,7 @@ class Project:
             summary = f"imported {len(new)} reference(s) for {touched} interaction(s) from the map"
             message = f"Import map references: {len(new)} records, {touched} interactions"
             sha = self._commit(repo, written, message, actor)
-        return Change(summary, written, sha)
+        return settled.into(Change(summary, written, sha))
 
     # --- provenance -----------------------------------------------------------------------
 
@@ -512,11 +533,7 @@ class Project:
             )
         license = parse_spdx(license) if license is not None else None
         if derived_from is not None:
-            derived_from = derived_from.strip()
-            if any(ch.isspace() for ch in derived_from) or has_control_characters(derived_from):
-                raise InputError(
-                    f"invalid --derived-from {derived_from!r}: expected a URL or CURIE without spaces"
-                )
+            derived_from = parse_derived_from(derived_from)
         if status is not None and status not in STATUSES:
             raise InputError(f"invalid --status {status!r}: expected one of {', '.join(STATUSES)}")
         try:
@@ -526,7 +543,7 @@ class Project:
                 raise
             actor = self.config.curator(responsible)  # the named curator records their own work
         repo = gitrepo.require_repo(self.root) if commit else None
-        with project_lock(self.root):
+        with self._writing(repo, actor) as settled:
             rows = {r.interaction: r for r in self._clean(self.interaction_records())}
             changed = []
             for interaction in targets:
@@ -545,7 +562,9 @@ class Project:
                     rows[interaction.id] = replace(new, updated=self.today.isoformat())
                     changed.append(interaction.id)
             if not changed:
-                return Change("nothing to change: the interactions already have these values")
+                return settled.into(
+                    Change("nothing to change: the interactions already have these values")
+                )
             written = self._write({INTERACTIONS_FILE: render_interactions(rows.values())})
             fields = [
                 f"{key}={value}"
@@ -559,7 +578,9 @@ class Project:
             ]
             message = f"Set {', '.join(fields) or 'provenance'} on {', '.join(changed)}"
             sha = self._commit(repo, written, message, actor)
-        return Change(f"updated {len(changed)} interaction(s): {', '.join(changed)}", written, sha)
+        return settled.into(
+            Change(f"updated {len(changed)} interaction(s): {', '.join(changed)}", written, sha)
+        )
 
     # --- annotate -------------------------------------------------------------------------
 
@@ -569,7 +590,7 @@ class Project:
 
         actor = self.acting_curator(curator) if commit else None
         repo = gitrepo.require_repo(self.root) if commit else None
-        with project_lock(self.root):
+        with self._writing(repo, actor) as settled:
             wanted: dict[str, set[str]] = {}
             for record in self.evidence().records:
                 try:
@@ -596,18 +617,26 @@ class Project:
                 total += sum(len(v) for v in additions.values())
             unknown = tuple(sorted(set(wanted) - set(self.interactions), key=natural_key))
             if not texts:
-                return Change(
-                    "nothing to annotate: the maps already carry every ledger reference",
-                    skipped=unknown,
-                )
+                settled.settle()
+                if settled.summary:  # what an interrupted annotate wrote is committed now
+                    summary = settled.summary[0].upper() + settled.summary[1:]
+                else:
+                    summary = "nothing to annotate: the maps already carry every ledger reference"
+                for relative in settled.foreign:
+                    summary += (
+                        f"; {relative} has uncommitted changes that crsmap did not make "
+                        "(review and commit them with git: `crsmap release` needs a clean tree)"
+                    )
+                return Change(summary, settled.files, settled.commit, unknown)
             written = self._write(texts)
             self._maps = None
             sha = self._commit(
                 repo, written, f"Annotate map with {total} ledger reference(s)", actor
             )
-        return Change(
-            f"wrote {total} reference(s) into {', '.join(written)}", written, sha, unknown
-        )
+        summary = f"wrote {total} reference(s) into {', '.join(written)}"
+        for relative in set(settled.foreign) & set(written):
+            summary += f"; {relative} also held uncommitted edits, committed with the annotations"
+        return settled.into(Change(summary, written, sha, unknown))
 
     # --- literature -----------------------------------------------------------------------
 
@@ -636,6 +665,33 @@ class Project:
 
         return citations.export(self, fmt)
 
+    # --- map changes an interrupted command left -------------------------------------------
+
+    @contextlib.contextmanager
+    def _writing(self, repo, actor: Curator | None):
+        """The project lock, and the map annotations an interrupted crsmap left uncommitted
+        (committed by :meth:`_write` or :meth:`_commit`, whichever comes first)."""
+        with project_lock(self.root):
+            self._leftovers = self.find_interrupted_annotations(repo, actor)
+            try:
+                yield self._leftovers
+            finally:
+                self._leftovers = None
+
+    def commit_interrupted_annotations(self, repo, actor: Curator | None = None) -> Leftovers:
+        """Commit each map file whose only uncommitted change is crsmap's own annotations.
+
+        For commands outside this class (``release``); call it under the project lock.
+        """
+        leftovers = self.find_interrupted_annotations(repo, actor)
+        leftovers.settle()
+        return leftovers
+
+    def find_interrupted_annotations(self, repo, actor: Curator | None = None) -> Leftovers:
+        """Map files whose only uncommitted change is crsmap's own annotations (see
+        :func:`curation.leftovers.find`)."""
+        return find_leftovers(self, repo, actor)
+
     # --- git ------------------------------------------------------------------------------
 
     def _commit(
@@ -643,6 +699,8 @@ class Project:
     ) -> str | None:
         if repo is None:
             return None
+        if self._leftovers is not None:
+            self._leftovers.settle()
         return gitrepo.commit_paths(repo, [self.root / f for f in files], message, author)
 
 

@@ -103,19 +103,22 @@ class HistoryEntry:
 
 
 def history(repo, root: Path, interaction_id: str) -> list[HistoryEntry]:
-    """Every commit that changed the interaction's ledger rows, newest first."""
+    """Every commit that changed the interaction's ledger rows, newest first.
+
+    Author names and subjects are whatever git holds (commits made outside crsmap too), so
+    the log is split on NUL, the one byte git keeps out of names, messages and text diffs.
+    """
     prefix = prefix_in_repo(repo, root)
     paths = [str(prefix / EVIDENCE_FILE), str(prefix / INTERACTIONS_FILE)]
-    marker = "\x1e"
     log = repo.git.log(
-        f"--format={marker}%H%x1f%an%x1f%ae%x1f%aI%x1f%s", "-p", "--unified=0", "--no-color",
-        "--no-ext-diff", "--", *paths,
+        "--format=%x00%H%x00%an%x00%ae%x00%aI%x00%s%x00", "-p", "--unified=0", "--no-color",
+        "--no-ext-diff", "--no-renames", "--", *paths,
     )  # fmt: skip
     released = _release_of_commits(repo)
     entries = []
-    for chunk in log.split(marker)[1:]:
-        header, _, diff = chunk.partition("\n")
-        sha, author, email, date, subject = header.split("\x1f", 4)
+    fields = log.split("\x00")[1:]
+    for start in range(0, len(fields) - 5, 6):
+        sha, author, email, date, subject, diff = fields[start : start + 6]
         changes = _changes(diff, interaction_id)
         if changes:
             entries.append(
@@ -124,14 +127,19 @@ def history(repo, root: Path, interaction_id: str) -> list[HistoryEntry]:
     return entries
 
 
-def _changes(diff: str, interaction_id: str) -> list[str]:
-    """Human-readable changes to one interaction's rows in a ``--unified=0`` diff."""
-    current = ""
-    removed: dict[str, list[str]] = {}
-    added: dict[str, list[str]] = {}
+def _diff_rows(diff: str, interaction_id: str) -> tuple[dict, dict]:
+    """Rows of one interaction removed and added in a ``--unified=0`` diff, by ledger file."""
+    current, in_header = "", False
+    removed: dict[str, list[list[str]]] = {}
+    added: dict[str, list[list[str]]] = {}
     for line in diff.split("\n"):
-        if line.startswith("+++ ") or line.startswith("--- "):
-            current = INTERACTIONS_FILE if line.endswith(INTERACTIONS_FILE) else EVIDENCE_FILE
+        if line.startswith("diff --git "):
+            in_header = True
+            continue
+        if in_header:  # file headers run up to the first hunk; a row may start with "---"
+            if line.startswith("+++ "):
+                current = INTERACTIONS_FILE if line.endswith(INTERACTIONS_FILE) else EVIDENCE_FILE
+            in_header = not line.startswith("@@")
             continue
         if not line or line[0] not in "+-":
             continue
@@ -142,31 +150,45 @@ def _changes(diff: str, interaction_id: str) -> list[str]:
             or cells == list(INTERACTION_COLUMNS)
         ):
             continue
-        (added if line[0] == "+" else removed).setdefault(current, []).append(line[1:])
+        (added if line[0] == "+" else removed).setdefault(current, []).append(cells)
+    return removed, added
+
+
+def _changes(diff: str, interaction_id: str) -> list[str]:
+    """Human-readable changes to one interaction's rows in a ``--unified=0`` diff.
+
+    Rows are read as committed, which may be by hand: a row with too few cells is
+    described by what it has.
+    """
+    removed, added = _diff_rows(diff, interaction_id)
     changes = []
-    for row in removed.get(EVIDENCE_FILE, []):
-        if row not in added.get(EVIDENCE_FILE, []):
-            changes.append(f"evidence removed: {row.split(chr(9))[1]}")
-    for row in added.get(EVIDENCE_FILE, []):
-        if row not in removed.get(EVIDENCE_FILE, []):
-            changes.append(f"evidence added: {row.split(chr(9))[1]}")
+    old_evidence, new_evidence = removed.get(EVIDENCE_FILE, []), added.get(EVIDENCE_FILE, [])
+    for row in old_evidence:
+        if row not in new_evidence:
+            changes.append(f"evidence removed: {_cell(row, 1)}")
+    for row in new_evidence:
+        if row not in old_evidence:
+            changes.append(f"evidence added: {_cell(row, 1)}")
     old_rows, new_rows = removed.get(INTERACTIONS_FILE, []), added.get(INTERACTIONS_FILE, [])
     if new_rows and not old_rows:
         changes.append("curated: " + _row_text(new_rows[0]))
     elif old_rows and not new_rows:
         changes.append("provenance row removed")
     elif old_rows and new_rows:
-        before, after = old_rows[0].split("\t"), new_rows[0].split("\t")
-        for name, old, new in zip(
-            INTERACTION_COLUMNS[1:-1], before[1:-1], after[1:-1], strict=False
-        ):
+        before, after = old_rows[0], new_rows[0]
+        for index, name in enumerate(INTERACTION_COLUMNS[1:-1], start=1):
+            old, new = _cell(before, index, ""), _cell(after, index, "")
             if old != new:
                 changes.append(f"{name}: {old or '-'} -> {new or '-'}")
     return changes
 
 
-def _row_text(row: str) -> str:
-    cells = dict(zip(INTERACTION_COLUMNS, row.split("\t"), strict=False))
+def _cell(cells: list[str], index: int, missing: str = "?") -> str:
+    return cells[index] if index < len(cells) else missing
+
+
+def _row_text(row: list[str]) -> str:
+    cells = dict(zip(INTERACTION_COLUMNS, row, strict=False))
     return f"curator {cells.get('curator') or '-'}, license {cells.get('license') or '-'}, status {cells.get('status')}"
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, replace
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from . import gitrepo
 from .audit import AuditReport
 from .bundle import Release, build_files, zip_bytes
+from .config import CONFIG_FILE
 from .errors import CheckFailed, InputError
 from .identifiers import reference_key
 from .ledger import natural_key
@@ -92,8 +93,8 @@ def plan(
         if bump is None:
             raise InputError("no version: give one (e.g. 1.0.0) or --bump major|minor|patch")
         version = bump_version(previous, bump)
+    key = parse_version(version)  # accepts one leading "v", so "vv1.0.0" is refused
     version = version.removeprefix("v")
-    key = parse_version(version)
     if f"v{version}" in [t.name for t in repo.tags]:
         raise InputError(f"tag v{version} already exists; expected a new version")
     if previous is not None and key <= parse_version(previous):
@@ -107,6 +108,7 @@ def plan(
         )
     if not repo.head.is_valid():
         raise InputError("the repository has no commit yet")
+    _refuse_shallow(repo)
     report = audit.run(project, fail_on="error" if allow_warnings else "warning")
     report = AuditReport(
         [
@@ -118,11 +120,20 @@ def plan(
         report.fail_on,
     )
     current = at_revision(repo, project.root, "HEAD")
-    # Also when [audit] ignores the rule: the bundle is built from HEAD, so HEAD decides.
-    unfetched = sorted(
-        {reference_key(r.reference) for r in current.evidence} - set(current.citations),
+    # Also when [audit] ignores the rules: the bundle is built from HEAD, so HEAD decides.
+    cited = {reference_key(r.reference) for r in current.evidence}
+    unfetched = sorted(cited - set(current.citations), key=natural_key)
+    not_found = sorted(
+        (ref for ref in cited if ref in current.citations and not current.citations[ref].found),
         key=natural_key,
     )
+    if not_found:
+        raise CheckFailed(
+            f"{len(not_found)} reference(s) are unknown to PubMed/Crossref "
+            f"({', '.join(not_found[:3])}{', ...' if len(not_found) > 3 else ''}), so the "
+            "bundle could not cite them: remove them with `crsmap evidence remove ID REF`, or "
+            "`crsmap fetch --refresh` if that was a mistake"
+        )
     counts = report.summary
     if (
         counts["error"]
@@ -141,17 +152,34 @@ def plan(
                 "run `crsmap fetch`, or pass --allow-unfetched to release them marked unfetched"
             )
         raise CheckFailed(message)
-    before = at_revision(repo, project.root, f"v{previous}") if previous else None
-    from .changes import changes_between, removals
-
-    removed = (
-        removals(repo, project.root, repo.commit(f"v{previous}").hexsha, "HEAD") if previous else {}
-    )
-    changes = changes_between(current, before, removed)
+    last = previous_release(repo, repo.head.commit, key)
+    before = at_revision(repo, project.root, last[1].hexsha) if last else None
+    previous_state = (*last, before) if last else None
+    changes = release_changes(repo, project.root, current, "HEAD", previous_state)
     section = changelog_section(
-        repo, project, version, project.today, current, before, previous, report, changes
+        repo, project, version, project.today, current, before, last and last[0], report, changes
     )
     return ReleasePlan(version, previous, section, report, current, tuple(unfetched))
+
+
+def previous_release(repo, commit, key: tuple[int, ...]):
+    """(version, tagged commit) of the release this one follows: the newest version tag
+    below ``key`` in the history of ``commit``, or None. The CHANGELOG section and
+    changes.tsv both compare with it, so they always agree."""
+    found = None
+    for k, v, tag in version_tags(repo):
+        if k < key and repo.is_ancestor(tag.commit, commit):
+            found = (v, tag.commit)
+    return found
+
+
+def _refuse_shallow(repo) -> None:
+    """A shallow clone hides earlier releases and the maps' originals: refuse, do not guess."""
+    if repo.git.rev_parse("--is-shallow-repository").strip() == "true":
+        raise InputError(
+            "this clone is shallow, so earlier releases and the maps' original versions are "
+            "not in it; run `git fetch --unshallow` (in CI: fetch-depth 0) and try again"
+        )
 
 
 def changelog_section(
@@ -170,29 +198,22 @@ def changelog_section(
     by_kind: dict[str, list] = {}
     for change in changes:
         by_kind.setdefault(change.kind, []).append(change)
-    now, then = current.interactions, before.interactions if before else {}
     added = by_kind.get("interaction-added", [])
     removed = by_kind.get("interaction-removed", [])
-    changed = [
-        c for c in by_kind.get("interaction-changed", []) if now[c.interaction].signature
-        != then[c.interaction].signature
-    ]  # fmt: skip
+    changed = [c for c in by_kind.get("interaction-changed", []) if c.signatures]
     lines = [f"## [{version}] - {day.isoformat()}", ""]
     lines += ["### Interactions", ""]
     lines += _listing("Added", [f"{c.interaction} `{c.detail}`" for c in added])
     lines += _listing("Removed", [f"{c.interaction} `{c.detail}`" for c in removed])
     lines += _listing(
         "Changed",
-        [
-            f"{c.interaction}: `{then[c.interaction].signature}` → `{now[c.interaction].signature}`"
-            for c in changed
-        ],
+        [f"{c.interaction}: `{c.signatures[0]}` → `{c.signatures[1]}`" for c in changed],
     )
     if not (added or removed or changed):
         lines.append("- No interaction was added, removed or changed.")
     gained = by_kind.get("evidence-added", [])
     lost = by_kind.get("evidence-removed", [])
-    total = len({(r.interaction, reference_key(r.reference)) for r in current.evidence})
+    total = len(current.evidence)
     lines += ["", "### Evidence", ""]
     lines.append(f"- {len(gained)} record(s) added, {len(lost)} removed; {total} in all.")
     lines += _listing("Removed", [f"{c.interaction} {c.reference}" for c in lost])
@@ -205,10 +226,9 @@ def changelog_section(
     if len(items) > LIST_LIMIT:
         lines.append(f"- … and {len(items) - LIST_LIMIT} more, listed in {COMPLETE}.")
     lines += ["", "### Curators", ""]
-    new_keys = {(c.interaction, c.reference) for c in gained}
-    lines += [
-        f"- {name}" for name in _contributors(repo, project, current, new_keys, previous)
-    ] or ["- None recorded."]
+    lines += [f"- {name}" for name in _contributors(repo, project, current, changes, previous)] or [
+        "- None recorded."
+    ]
     counts = report.summary
     lines += [
         "",
@@ -230,15 +250,11 @@ def _listing(title: str, items: list[str]) -> list[str]:
     return lines
 
 
-def _contributors(repo, project, current: Snapshot, new_keys, previous) -> list[str]:
-    """Curators of the new evidence, and authors of the commits since the last release."""
+def _contributors(repo, project, current: Snapshot, changes, previous) -> list[str]:
+    """Curators credited with a change, and authors of the commits since the last release."""
     names = {c.orcid: c.name for c in current.config.curators}
-    orcids = {
-        r.curator
-        for r in current.evidence
-        if (r.interaction, reference_key(r.reference)) in new_keys
-    }
-    found = {f"{names.get(o, o)} ({o})" for o in orcids}
+    orcids = {c.curator for c in changes if c.curator and c.kind.startswith("evidence-")}
+    found = {f"{names.get(o) or o} ({o})" for o in orcids}
     prefix = str(prefix_in_repo(repo, project.root)) or "."
     span = f"v{previous}..HEAD" if previous else "HEAD"
     for line in repo.git.log(
@@ -288,6 +304,9 @@ def release(
             raise
         author = None  # a release cut in CI need not name a curator
     with project_lock(project.root):
+        # Annotations an interrupted annotate wrote but did not commit would make the tree
+        # look dirty; they are crsmap's own work, so commit them first (foreign edits stay).
+        project.commit_interrupted_annotations(repo, author)
         chosen = plan(project, version, bump, allow_warnings, allow_unfetched)
         path = project.root / CHANGELOG_FILE
         original = path.read_text(encoding="utf-8") if path.exists() else None
@@ -361,12 +380,14 @@ def bundle_bytes(
     commit = repo.commit(sha)
     key = parse_version(version)
     stamp = commit.committed_datetime.astimezone(dt.UTC)
+    _refuse_shallow(repo)
     states, before = [], None  # before: (version, commit, snapshot) of the previous release
     for k, v, tag in version_tags(repo):
         if k < key and repo.is_ancestor(tag.commit, commit):
             before = (v, tag.commit, at_revision(repo, project.root, tag.commit.hexsha))
             states.append(state_of(v, before[2], _day(tag.commit)))
     states.append(state_of(version, snapshot, stamp.date().isoformat()))
+    # The same previous release as the CHANGELOG section's (see previous_release).
     info = Release(version, stamp.date(), snapshot.config.map.short_name)
     legal = ""
     if snapshot.config.map.license_file:
@@ -401,32 +422,49 @@ def release_changes(repo, root, snapshot: Snapshot, sha: str, before) -> list:
 
 
 def original_maps(repo, root, snapshot: Snapshot, sha: str) -> dict:
-    """Each map file as first committed in the history of ``sha``, for the modifications."""
+    """Each map file as crsmap received it, for the statement of modifications.
+
+    That is the version in effect when crsmap.toml was first committed (the map's history
+    before it is the original's own), or, for a map file added later, its first version;
+    renames are followed, and the user's git settings do not change the answer.
+    """
     from .bundle import OriginalMap
     from .celldesigner import map_from_tree
     from .xmlsafe import parse_xml_bytes
 
     prefix = prefix_in_repo(repo, root)
+    # --root: a root commit counts as adding its files even with log.showRoot=false.
+    adopted = repo.git.log(
+        "--root", "--diff-filter=A", "--format=%H", sha, "--", str(prefix / CONFIG_FILE)
+    ).split()
+    start = adopted[-1] if adopted else None
     found = {}
     qualify = len(snapshot.config.map.files) > 1
     for relative in snapshot.config.map.files:
-        added = repo.git.log(
-            "--diff-filter=A", "--format=%H", "--no-renames", sha, "--", str(prefix / relative)
-        ).split()
-        if not added:
+        log = repo.git.log(
+            "--root", "--follow", "--format=%x1e%H", "--name-only", sha, "--",
+            str(prefix / relative),
+        )  # fmt: skip
+        history = []  # (commit, the file's path there), newest first
+        for chunk in log.split("\x1e")[1:]:
+            commit, *paths = [line for line in chunk.splitlines() if line.strip()]
+            if paths:
+                history.append((commit, paths[0]))
+        chosen = next(
+            (h for h in history if start and repo.is_ancestor(h[0], start)),
+            history[-1] if history else None,
+        )
+        if chosen is None:
             continue
-        first = added[-1]
-        if first == sha:  # the release commit itself brought the map: it is the original
-            data = snapshot.map_bytes[relative]
-        else:
-            data = read_blob(repo, first, prefix / relative, "map file")
-            if data is None:
-                continue
-        label = f"{relative}@{first[:10]}"
+        commit, path = chosen
+        data = read_blob(repo, commit, PurePosixPath(path), "map file")
+        if data is None:
+            continue
+        label = f"{relative}@{commit[:10]}"
         model = map_from_tree(parse_xml_bytes(data, label), Path(relative), qualify, label)
         found[relative] = OriginalMap(
-            first,
-            _day(repo.commit(first)),
+            commit,
+            _day(repo.commit(commit)),
             {
                 i.reaction_id: (i.signature, frozenset(i.annotated_references))
                 for i in model.interactions.values()
@@ -442,8 +480,8 @@ def _day(commit) -> str:
 def build_bundle(project, version: str, output: str | Path | None = None) -> BundleResult:
     """Rebuild the bundle of an existing release tag from the tagged commit."""
     repo = _repo(project)
-    version = version.removeprefix("v")
     parse_version(version)
+    version = version.removeprefix("v")
     tag = next((t for t in repo.tags if t.name == f"v{version}"), None)
     if tag is None:
         known = ", ".join(v for _, v, _ in version_tags(repo)) or "none"

@@ -13,7 +13,15 @@ from .celldesigner import read_map
 from .change import Change
 from .config import CONFIG_FILE, Creator, Curator, MapSettings, render_new_config, slugify
 from .errors import InputError
-from .identifiers import has_control_characters, parse_orcid, parse_spdx, parse_uri, quoted
+from .identifiers import (
+    has_control_characters,
+    parse_email,
+    parse_name,
+    parse_orcid,
+    parse_spdx,
+    parse_uri,
+    quoted,
+)
 from .ledger import EVIDENCE_FILE, INTERACTIONS_FILE, render_evidence, render_interactions
 from .storage import LOCK_NAME, TEMP_PREFIX, atomic_write_text
 
@@ -119,16 +127,31 @@ def create_project(
     sources = [Path(m) for m in maps]
     license = parse_spdx(license)
     creators = tuple(
-        replace(c, name=c.name.strip(), orcid=parse_orcid(c.orcid) if c.orcid else "")
+        replace(
+            c,
+            name=parse_name(c.name, "--creator name", trailers=False),
+            orcid=parse_orcid(c.orcid) if c.orcid else "",
+        )
         for c in creators
     )
+    for creator in creators:
+        if not creator.name or has_control_characters(creator.name):
+            raise InputError(
+                f"invalid creator name {quoted(creator.name)}: expected the name as it should "
+                "be cited, on one line"
+            )
     if has_control_characters(copyright):
         raise InputError(f"invalid --copyright {quoted(copyright)}: expected one line of text")
     source = parse_uri(source) if source.strip() else ""
     if curator is not None:
-        curator = replace(curator, orcid=parse_orcid(curator.orcid), name=curator.name.strip())
-        if not curator.name:
-            raise InputError("empty --curator-name; expected the curator's full name")
+        # The first curator's name goes into the first commit's trailer: the same rule as
+        # `crsmap curators add`.
+        curator = replace(
+            curator,
+            orcid=parse_orcid(curator.orcid),
+            name=parse_name(curator.name, "--curator-name"),
+            email=parse_email(curator.email, "--email"),
+        )
     check_new_project(root, title, sources)
 
     settings = MapSettings(

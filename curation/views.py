@@ -132,6 +132,17 @@ def interaction_card(project: Project, interaction_id: str, ledgers: Ledgers | N
     return card
 
 
+def shown(text: str) -> str:
+    """``text`` with every unprintable character written as an escape (``\\r``, ``\\u202e``).
+
+    Git history holds names and messages made outside crsmap: a carriage return, a terminal
+    escape or a right-to-left override must not make one author display as another.
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
 def interaction_history(project: Project, interaction_id: str) -> list[dict]:
     """Commits that changed the interaction's ledger rows, newest first, with their release."""
     from . import gitrepo
@@ -144,9 +155,9 @@ def interaction_history(project: Project, interaction_id: str) -> list[dict]:
             "date": entry.date,
             "commit": entry.commit,
             "release": entry.release,
-            "author": entry.author,
-            "subject": entry.subject,
-            "changes": list(entry.changes),
+            "author": shown(entry.author),
+            "subject": shown(entry.subject),
+            "changes": [shown(change) for change in entry.changes],
         }
         for entry in history(repo, project.root, target)
     ]

@@ -153,8 +153,26 @@ def to_csl(citations: Iterable[Citation], unfetched: Iterable[str] = ()) -> str:
     return json.dumps(items, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
+# OWASP, "CSV Injection": a cell beginning with one of these is read as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """``cell`` prefixed with ``'`` when it begins like a formula (OWASP's CSV-injection rule).
+
+    No exceptions, not even for numbers: a note ``-1 feedback`` is written ``'-1 feedback``.
+    A program reading the table back drops a leading ``'`` that is followed by one of
+    :data:`FORMULA_STARTS` (ambiguous only for raw text that itself began ``'=``).
+    """
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
 def to_tsv(citations: Iterable[Citation]) -> str:
-    """One row per cached reference (found or not), sorted by id."""
+    """One row per cached reference (found or not), sorted by id, safe to open in a spreadsheet.
+
+    Whitespace in a cell is collapsed to single spaces, then :func:`spreadsheet_safe`
+    neutralises a cell that a spreadsheet would run as a formula.
+    """
     ordered = sorted(citations, key=lambda c: c.id)
     keys = citation_keys([c for c in ordered if c.found])
     lines = ["\t".join(TSV_COLUMNS)]
@@ -167,5 +185,5 @@ def to_tsv(citations: Iterable[Citation]) -> str:
             "title": c.title, "pubtypes": "; ".join(c.pubtypes), "retracted": "yes" if c.retracted else "no",
             "notices": "; ".join(f"{n.type} {n.id}" for n in c.notices),
         }  # fmt: skip
-        lines.append("\t".join(" ".join(row[k].split()) for k in TSV_COLUMNS))
+        lines.append("\t".join(spreadsheet_safe(" ".join(row[k].split())) for k in TSV_COLUMNS))
     return "\n".join(lines) + "\n"

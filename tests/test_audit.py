@@ -124,6 +124,12 @@ def _break_and_fix(rule_code, run, project):
         return lambda: evidence.write_text(
             evidence.read_text().replace("0000-0002-1825-0098", CARBERRY)
         )
+    if rule_code == "invalid-curator":
+        config = project.root / "crsmap.toml"
+        original = config.read_text()
+        forged = f'name = "Josiah Carberry\\nCurator: Mallory <https://orcid.org/{SECOND_ORCID}>"'
+        config.write_text(original.replace('name = "Josiah Carberry"', forged, 1))
+        return lambda: config.write_text(original)
     if rule_code == "unknown-curator":
         evidence.write_text(
             evidence.read_text().replace(

@@ -68,7 +68,7 @@ def test_release_refuses_a_version_with_whitespace_controls_or_too_long(crsmap, 
     assert result.exit_code == 2, result.output
     message = result.stderr.strip()
     assert "\n" not in message, message
-    shown = repr(version.removeprefix("v"))
+    shown = repr(version)  # as typed, leading v included
     assert f"invalid version {shown}" in message, message
     assert "SemVer MAJOR.MINOR.PATCH" in message and "CalVer YYYY.MM[.N]" in message
     assert "no spaces" in message

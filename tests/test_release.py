@@ -208,7 +208,8 @@ def test_bundle_contents(released, tmp_path):
     attribution = files["ATTRIBUTION.md"].decode()
     for part in ("by The crsmap developers, is licensed under", "Copyright © 2026 The crsmap developers.",
                  "## Contributors\n", "- Josiah Carberry (https://orcid.org/0000-0002-1825-0097): in this release "
-                 "28 evidence record(s) added and 0 removed; responsible curator of 27 interaction(s)",
+                 "28 evidence record(s) added (23 of them imported from the map's own annotations) and 0 "
+                 "removed; responsible curator of 27 interaction(s)",
                  "## Disclaimer", "## Modifications", "## Third-party material", "## Funding"):  # fmt: skip
         assert part in attribution
     # The curator is credited as a contributor, never as the map's creator or copyright holder.
