@@ -14,10 +14,11 @@ import urllib.parse
 from curation.errors import OutsideError
 
 from .http import HttpClient, limiter_for
-from .model import Author, Citation, Notice, tolerant, utc_now
+from .model import Author, Citation, Notice, clean_text, tolerant, utc_now, valid_doi
 
 DEFAULT_URL = "https://api.crossref.org/"
 POLITE_RATE = 10  # requests a second in the polite pool; 5 without mailto
+MIN_RATE = 1.0  # requests a second: slower limits announced in headers are raised to this
 _NOTICE_TYPES = {
     "retraction": "retraction",
     "withdrawal": "retraction",
@@ -34,7 +35,8 @@ _NOTICE_PUBTYPES = {
     "erratum": "Published Erratum",
     "expression-of-concern": "Expression of Concern",
 }
-_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*s\s*$")
+_INTERVAL = re.compile(r"^\s*([0-9]{1,6}(?:\.[0-9]{1,6})?)\s*s\s*$")
+_LIMIT = re.compile(r"^\s*([0-9]{1,6})\s*$")
 
 
 class CrossrefClient:
@@ -67,29 +69,39 @@ class CrossrefClient:
         return parse_work(document, doi)
 
     def _obey(self, headers) -> None:
-        limit = headers.get("X-Rate-Limit-Limit", "")
+        # Header values are data too: only plain numbers, no zero division.
+        limit = _LIMIT.match(headers.get("X-Rate-Limit-Limit", "") or "")
         interval = _INTERVAL.match(headers.get("X-Rate-Limit-Interval", "") or "")
-        if limit.isdigit() and interval:
-            calls, period = int(limit), float(interval.group(1))
+        if limit and interval and int(limit.group(1)) > 0 and float(interval.group(1)) > 0:
+            calls, period = int(limit.group(1)), float(interval.group(1))
+            if calls / period < MIN_RATE:  # a mirror asking for one a day is not obeyed
+                calls, period = 1, 1.0 / MIN_RATE
             if calls / period < self.limiter.calls / self.limiter.period:
                 self.limiter.set_rate(calls, period)
 
 
 @tolerant("Crossref")
 def parse_work(document: dict, doi: str) -> Citation:
-    """A citation from a Crossref ``work`` message."""
+    """A citation from a Crossref ``work`` message.
+
+    DOIs in the answer are checked: an invalid one is dropped (the work keeps the DOI it
+    was asked for; a notice without a valid DOI still marks a retraction).
+    """
     message = document.get("message") if isinstance(document, dict) else None
     if not isinstance(message, dict):
         raise OutsideError(f"Crossref answered {doi} without a work message")
     notices = []
+    retracted = False
     for update in message.get("updated-by") or ():
         kind = (
             _NOTICE_TYPES.get(str(update.get("type", "")).lower())
             if isinstance(update, dict)
             else None
         )
-        if kind and update.get("DOI"):
-            notices.append(Notice(kind, f"doi:{str(update['DOI']).lower()}"))
+        retracted = retracted or kind == "retraction"
+        notice_doi = valid_doi(update.get("DOI")) if kind else None
+        if notice_doi:
+            notices.append(Notice(kind, f"doi:{notice_doi}"))
     pubtypes = [str(message["type"])] if message.get("type") else []
     for update in message.get("update-to") or ():
         kind = (
@@ -105,7 +117,7 @@ def parse_work(document: dict, doi: str) -> Citation:
         status="ok",
         source="crossref",
         fetched=utc_now(),
-        doi=str(message.get("DOI") or doi).lower(),
+        doi=valid_doi(message.get("DOI")) or doi,
         title=_first(message.get("title")),
         authors=tuple(_author(a) for a in message.get("author") or () if isinstance(a, dict)),
         journal=_first(message.get("short-container-title"))
@@ -115,7 +127,7 @@ def parse_work(document: dict, doi: str) -> Citation:
         issue=_plain(message.get("issue")),
         pages=_plain(message.get("page")),
         pubtypes=tuple(pubtypes),
-        retracted=any(n.type == "retraction" for n in unique),
+        retracted=retracted,
         notices=unique,
     )
 
@@ -127,7 +139,7 @@ def _first(value) -> str:
 
 
 def _plain(value) -> str:
-    return " ".join(str(value).split()) if value else ""
+    return clean_text(value)
 
 
 def _author(entry: dict) -> Author:

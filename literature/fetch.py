@@ -4,6 +4,10 @@ PubMed IDs go to esummary and efetch in batches; PMC IDs and DOIs are first mapp
 PMIDs with NCBI's ID converter; DOIs without a PMID go to Crossref. The cache is written
 after every batch and before any failure is reported, so an interrupted fetch keeps all
 it got.
+
+An identifier an answer is silent about is asked for once more; if the second answer is
+silent too, it is left out of the cache (still "unfetched" for the audit) and counted as
+unknown, never recorded as not found.
 """
 
 from __future__ import annotations
@@ -50,16 +54,21 @@ class FetchReport:
 
     fetched: int = 0
     not_found: int = 0
+    unknown: int = 0  # asked twice, answered about neither time: left out of the cache
     retracted: int = 0
     from_cache: int = 0
     requests: int = 0
     missing: list[str] = field(default_factory=list)  # offline and not cached
 
     def summary(self) -> str:
+        unknown = f"unknown {self.unknown}, " if self.unknown else ""
         text = (
-            f"fetched {self.fetched}, not found {self.not_found}, retracted {self.retracted}, "
-            f"from cache {self.from_cache}, HTTP requests {self.requests}"
+            f"fetched {self.fetched}, not found {self.not_found}, {unknown}"
+            f"retracted {self.retracted}, from cache {self.from_cache}, "
+            f"HTTP requests {self.requests}"
         )
+        if self.unknown:
+            text += "; the services did not answer about the unknown: run `crsmap fetch` again"
         if self.missing:
             text += f"; {len(self.missing)} not in the cache (run `crsmap fetch` online)"
         return text
@@ -133,14 +142,15 @@ class _Run:
         clients = (self._pubmed, self._idconv, self._crossref)
         return sum(c.http.stats.requests for c in clients if c is not None)
 
-    def _save(self, citations: list[Citation]) -> None:
+    def _save(self, citations: list[Citation], unknown: int = 0) -> None:
         self.cache.update(citations)
         for citation in citations:
             if citation.found:
                 self.report.fetched += 1
             else:
                 self.report.not_found += 1
-        self.advance(len(citations))
+        self.report.unknown += unknown
+        self.advance(len(citations) + unknown)
 
     def _client(self):
         if self._pubmed is None:
@@ -148,26 +158,32 @@ class _Run:
             self._pubmed = pubmed.PubMedClient(s.eutils_url, s.email, s.api_key)
         return self._pubmed
 
-    def pubmed(self, references: list[str], aliases: dict[str, str] | None = None) -> None:
-        """esummary + efetch per batch of PMIDs; ``aliases`` maps a PMID to the ledger's id."""
-        pmids = [r.split(":", 1)[1] for r in references] if aliases is None else list(aliases)
+    def pubmed(self, references: list[str], aliases: dict[str, list[str]] | None = None) -> None:
+        """esummary + efetch per batch of PMIDs; ``aliases`` maps a PMID to the ledger's ids."""
+        if aliases is None:
+            aliases = {r.split(":", 1)[1]: [r] for r in references}
+        pmids = list(aliases)
+        client = self._client()
         for start in range(0, len(pmids), pubmed.BATCH):
             batch = pmids[start : start + pubmed.BATCH]
-            summaries = self._client().summaries(batch)
-            found = [p for p in batch if summaries[p].found]
-            links = self._client().notices(found) if found else {}
+            summaries = _ask_twice(client.summaries, batch)
+            found = [p for p in batch if p in summaries and summaries[p].found]
+            # Missing from efetch twice: keep esummary's record (its pubtypes say retracted).
+            links = _ask_twice(client.notices, found) if found else {}
             citations = []
+            unknown = 0
             for pmid in batch:
+                if pmid not in summaries:
+                    unknown += len(aliases[pmid])
+                    continue
                 citation = summaries[pmid]
                 if pmid in links:
                     retracted, notices = links[pmid]
                     citation = replace(
                         citation, retracted=citation.retracted or retracted, notices=notices
                     )
-                if aliases is not None:
-                    citation = replace(citation, id=aliases[pmid])
-                citations.append(citation)
-            self._save(citations)
+                citations.extend(replace(citation, id=reference) for reference in aliases[pmid])
+            self._save(citations, unknown)
 
     def converted(self, references: list[str]) -> None:
         """PMC IDs and DOIs: to PubMed through the ID converter, else DOIs to Crossref."""
@@ -176,23 +192,32 @@ class _Run:
         s = self.settings
         if self._idconv is None:
             self._idconv = idconv.IdConverter(s.idconv_url, s.email, s.api_key)
-        mapped: dict[str, str] = {}  # pmid -> ledger id
+        mapped: dict[str, list[str]] = {}  # pmid -> ledger ids (a DOI and a PMC ID may share one)
         unmapped: list[str] = []
+        unknown = 0
         for start in range(0, len(references), idconv.BATCH):
             batch = references[start : start + idconv.BATCH]
-            records = self._idconv.convert([r.split(":", 1)[1] for r in batch])
-            for reference in batch:
-                record = records.get(reference.split(":", 1)[1], {})
-                if record.get("pmid") and record["pmid"] not in mapped:
-                    mapped[record["pmid"]] = reference
+            locals_ = [r.split(":", 1)[1] for r in batch]
+            records, answered = self._idconv.convert(locals_)
+            silent = [i for i in locals_ if i not in answered]
+            if silent:
+                more, more_answered = self._idconv.convert(silent)
+                records.update(more)
+                answered |= more_answered
+            for reference, local in zip(batch, locals_, strict=True):
+                pmid = records.get(local, {}).get("pmid")
+                if pmid:
+                    mapped.setdefault(pmid, []).append(reference)
+                elif local in answered or reference.startswith("doi:"):
+                    unmapped.append(reference)  # Crossref knows DOIs the converter does not
                 else:
-                    unmapped.append(reference)
+                    unknown += 1
         if mapped:
             self.pubmed([], aliases=mapped)
         self._save([
             Citation(id=r, status="not-found", source="pubmed", fetched=utc_now(), pmcid=r.split(":", 1)[1])
             for r in unmapped if r.startswith("pmc:")
-        ])  # fmt: skip
+        ], unknown)  # fmt: skip
         self.crossref([r for r in unmapped if r.startswith("doi:")])
 
     def crossref(self, references: list[str]) -> None:
@@ -210,3 +235,12 @@ class _Run:
                     pending = []
         finally:
             self._save(pending)
+
+
+def _ask_twice(ask: Callable[[list[str]], dict], ids: list[str]) -> dict:
+    """``ask(ids)``, then once more for the IDs the answer left out."""
+    answer = ask(ids)
+    missing = [i for i in ids if i not in answer]
+    if missing:
+        answer.update(ask(missing))
+    return answer

@@ -1,18 +1,32 @@
-"""HTTP for the literature clients: one polite session per service.
+"""HTTP for the literature clients: one polite, bounded session per service.
 
 Politeness is enforced on the client side: a process-wide sliding-window rate limiter per
 service (NCBI allows 3 requests a second, 10 with an API key), timeouts on every request,
 and urllib3's ``Retry`` for 429, 5xx and connection errors, with exponential backoff,
-jitter and ``Retry-After``. Retries wait on the same limiter, so they never push a
-client over the limit either.
+jitter and ``Retry-After`` (read as a browser reads it, and capped). Retries wait on the
+same limiter, so they never push a client over the limit either.
+
+Answers are bounded: every attempt has a deadline for connecting, the headers and the
+whole body together (a watchdog shuts the socket down when it passes, so a server that
+drips a byte a second cannot hold a fetch), and bodies are streamed and refused past
+:data:`MAX_BODY_BYTES`. Redirects are followed only to the same host, and a POST only
+when it stays a POST (307, 308), so the form with the API key never goes elsewhere.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+import email.utils
+import re
+import socket
+import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
 
 from curation.environment import seconds
 from curation.errors import OutsideError
@@ -22,7 +36,18 @@ MAX_ATTEMPTS = 6
 BACKOFF_FACTOR = 0.5  # seconds: 0.5, 1, 2, 4, 8 between attempts, plus jitter
 BACKOFF_JITTER = 0.25
 MAX_RETRY_AFTER = 60.0  # a mirror asking for an hour is not waited for
-DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read
+ANNOUNCE_WAITS_FROM = 5.0  # seconds: a longer wait is said on stderr, once per client
+DEFAULT_TIMEOUT = (10.0, 60.0)  # connect, read (one socket read)
+DEFAULT_DEADLINE = 120.0  # one attempt: connect, headers and the whole body
+MAX_TIMEOUT_SETTING = 86400.0  # CRSMAP_HTTP_TIMEOUT above a day is a typo
+# A server too slow once is asked once more, not MAX_ATTEMPTS times: dripping rarely stops.
+DEADLINE_ATTEMPTS = 2
+# Far above the largest real answer (efetch XML of 200 records is a few MB).
+MAX_BODY_BYTES = 64 << 20
+CHUNK_BYTES = 64 << 10
+MAX_REDIRECTS = 5
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
 # A margin on NCBI's one-second window: clocks and networks are not exact.
 WINDOW_MARGIN = 0.1
 
@@ -71,36 +96,234 @@ def limiter_for(service: str, calls: int, period: float = 1.0) -> RateLimiter:
         return limiter
 
 
-def http_timeout() -> tuple[float, float]:
-    """(connect, read) timeouts: ``CRSMAP_HTTP_TIMEOUT`` seconds for both, or the defaults."""
-    value = seconds("CRSMAP_HTTP_TIMEOUT", 0.0, allow_zero=False)  # 0.0 means unset
-    return (value, value) if value else DEFAULT_TIMEOUT
+@dataclass(frozen=True)
+class Timeouts:
+    """How long to wait: to connect, for one socket read, and for one whole attempt."""
+
+    connect: float
+    read: float
+    deadline: float
+
+
+def http_timeouts() -> Timeouts:
+    """``CRSMAP_HTTP_TIMEOUT`` seconds for all three, or the defaults (10, 60 and 120 s).
+
+    The setting keeps its meaning, "seconds to wait to connect and for an answer": it
+    bounds the connection, every read, and now also the whole answer of one attempt.
+    """
+    value = seconds(
+        "CRSMAP_HTTP_TIMEOUT", 0.0, allow_zero=False, maximum=MAX_TIMEOUT_SETTING
+    )  # 0.0 means unset
+    if not value:
+        return Timeouts(*DEFAULT_TIMEOUT, DEFAULT_DEADLINE)
+    return Timeouts(value, value, value)
+
+
+def parse_retry_after(text: str, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value, as browsers read it; None when unusable.
+
+    Digits are seconds; otherwise an HTTP date (a past one means now). Anything else
+    (``-5``, ``1.5``, ``1e9``, words) is ignored, so the normal backoff applies.
+    """
+    text = text.strip()
+    if re.fullmatch(r"[0-9]+", text):
+        return float(text)  # ``inf`` for absurd lengths; the caller caps it
+    try:
+        moment = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    try:
+        delay = moment.timestamp() - (time.time() if now is None else now)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return max(0.0, delay)
+
+
+class DeadlineExceeded(Exception):
+    """An attempt ran out of time; deliberately outside the exceptions urllib3 and requests
+    wrap or retry, so that it leaves them at once."""
+
+
+_ACTIVE = threading.local()  # the deadline of the attempt running in this thread
+
+
+def _active_deadline() -> _Deadline | None:
+    return getattr(_ACTIVE, "deadline", None)
+
+
+def _shutdown(sock) -> None:
+    # socket.socket.shutdown, not SSLSocket.shutdown: only wake the reader, leave the TLS
+    # state alone; the reading thread then sees the end of the stream.
+    if isinstance(sock, socket.socket):
+        with contextlib.suppress(OSError, ValueError):
+            socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+class _Deadline:
+    """A wall-clock limit on one attempt, enforced by a watchdog timer.
+
+    Socket timeouts bound each read, not their sum. The connections of an attempt hand
+    their sockets to the active deadline (see :func:`_adapter_class`); when it passes, the
+    watchdog shuts them down, which ends any read blocked on them.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.expired = False
+        self.ends = 0.0
+        self._lock = threading.Lock()
+        self._sockets: list = []
+        self._timer: threading.Timer | None = None
+        self._generation = 0
+        self._closed = False
+
+    def __enter__(self) -> _Deadline:
+        _ACTIVE.deadline = self
+        self.restart()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        _ACTIVE.deadline = None
+        with self._lock:
+            self._closed = True
+            self._stop_timer()
+            self._sockets.clear()
+
+    def restart(self) -> None:
+        """Start the clock again, for a new attempt inside urllib3's retries."""
+        with self._lock:
+            self._stop_timer()
+            self.expired = False
+            self._sockets.clear()
+            self.ends = time.monotonic() + self.seconds
+            self._timer = threading.Timer(self.seconds, self._expire, (self._generation,))
+            self._timer.daemon = True
+            self._timer.start()
+
+    def pause(self) -> None:
+        """Stop the clock while waiting between attempts (the wait is not the server's)."""
+        with self._lock:
+            self._stop_timer()
+
+    def watch(self, sock) -> None:
+        """Shut ``sock`` down when the deadline passes (at once if it has)."""
+        with self._lock:
+            if self._closed or sock is None:
+                return
+            self._sockets.append(sock)
+            if self.expired:
+                _shutdown(sock)
+
+    def passed(self) -> bool:
+        return self.expired or time.monotonic() >= self.ends
+
+    def _stop_timer(self) -> None:
+        self._generation += 1  # a timer already firing must not expire the next attempt
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expire(self, generation: int) -> None:
+        with self._lock:
+            if self._closed or generation != self._generation:
+                return
+            self.expired = True
+            for sock in self._sockets:
+                _shutdown(sock)
+
+
+def _watch(sock) -> None:
+    deadline = _active_deadline()
+    if deadline is not None:
+        deadline.watch(sock)
+
+
+_ADAPTER = None
+
+
+def _adapter_class():
+    """requests' HTTPAdapter whose connections give their sockets to the active deadline."""
+    global _ADAPTER
+    if _ADAPTER is not None:
+        return _ADAPTER
+    from requests.adapters import HTTPAdapter
+    from urllib3.connection import HTTPConnection, HTTPSConnection
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+    class Watched:
+        def _new_conn(self):  # a new socket: connect and the TLS handshake
+            sock = super()._new_conn()
+            _watch(sock)
+            return sock
+
+        def request(self, *args, **kwargs):  # a kept-alive connection's socket
+            _watch(self.sock)
+            return super().request(*args, **kwargs)
+
+        def getresponse(self, *args, **kwargs):  # after TLS, the socket object changed
+            _watch(self.sock)
+            return super().getresponse(*args, **kwargs)
+
+    class WatchedHTTPConnection(Watched, HTTPConnection):
+        pass
+
+    class WatchedHTTPSConnection(Watched, HTTPSConnection):
+        pass
+
+    class WatchedHTTPPool(HTTPConnectionPool):
+        ConnectionCls = WatchedHTTPConnection
+
+    class WatchedHTTPSPool(HTTPSConnectionPool):
+        ConnectionCls = WatchedHTTPSConnection
+
+    pools = {"http": WatchedHTTPPool, "https": WatchedHTTPSPool}
+
+    class BoundedAdapter(HTTPAdapter):
+        def init_poolmanager(self, *args, **kwargs):
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = pools
+
+        def proxy_manager_for(self, proxy, **kwargs):
+            manager = super().proxy_manager_for(proxy, **kwargs)
+            if not proxy.lower().startswith("socks"):  # SOCKS pools are their own classes
+                manager.pool_classes_by_scheme = pools
+            return manager
+
+    _ADAPTER = BoundedAdapter
+    return _ADAPTER
 
 
 def _retry_class():
     from urllib3.util.retry import Retry
 
     class PoliteRetry(Retry):
-        """urllib3's Retry that also waits on the rate limiter and caps Retry-After."""
+        """urllib3's Retry that waits on the rate limiter, reads Retry-After leniently and
+        caps it, says long waits once, and gives up on an attempt that ran out of time."""
 
         def __init__(
             self,
             *args,
             limiter: RateLimiter | None = None,
             stats: HttpStats | None = None,
+            on_wait: Callable[[float, float, int], None] | None = None,
             **kwargs,
         ):
             super().__init__(*args, **kwargs)
             self.limiter = limiter
             self.stats = stats
+            self.on_wait = on_wait
 
         def new(self, **kwargs):
             kwargs.setdefault("limiter", self.limiter)
             kwargs.setdefault("stats", self.stats)
+            kwargs.setdefault("on_wait", self.on_wait)
             return super().new(**kwargs)
 
         def get_retry_after(self, response):
-            value = super().get_retry_after(response)
+            header = response.headers.get("Retry-After")
+            value = None if header is None else parse_retry_after(header)
             return None if value is None else min(value, MAX_RETRY_AFTER)
 
         def increment(
@@ -108,14 +331,28 @@ def _retry_class():
         ):
             if self.stats is not None:
                 self.stats.record_failure(response.status if response is not None else None)
+            deadline = _active_deadline()
+            if deadline is not None and deadline.expired:
+                raise DeadlineExceeded()
             return super().increment(method, url, response, error, _pool, _stacktrace)
 
         def sleep(self, response=None):
+            deadline = _active_deadline()
+            if deadline is not None:
+                deadline.pause()
+            header = response.headers.get("Retry-After") if response is not None else None
+            asked = None if header is None else parse_retry_after(header)
+            if asked is not None and self.on_wait is not None:
+                waiting = min(asked, MAX_RETRY_AFTER)
+                if waiting >= ANNOUNCE_WAITS_FROM:
+                    self.on_wait(asked, waiting, response.status)
             super().sleep(response)
             if self.limiter is not None:
                 self.limiter.wait()
             if self.stats is not None:
                 self.stats.requests += 1
+            if deadline is not None:
+                deadline.restart()
 
     return PoliteRetry
 
@@ -135,8 +372,22 @@ class HttpStats:
             self.retried_statuses[status] = self.retried_statuses.get(status, 0) + 1
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A whole HTTP answer, read within the deadline and the size cap."""
+
+    status_code: int
+    reason: str
+    headers: Mapping[str, str]  # case-insensitive, as requests gives them
+    content: bytes
+
+
+class _BrokenBody(Exception):
+    """The body stopped short (connection cut, bad chunking or encoding): worth a retry."""
+
+
 class HttpClient:
-    """A requests session with the retry policy and the rate limiter of one service."""
+    """A requests session with the retry policy, the rate limiter and the bounds of one service."""
 
     def __init__(
         self,
@@ -146,20 +397,21 @@ class HttpClient:
         user_agent: str = "",
     ):
         import requests
-        from requests.adapters import HTTPAdapter
 
         self.service = service
         self.limiter = limiter
         self.stats = HttpStats()
-        self.timeout = http_timeout()
+        self.timeouts = http_timeouts()
         self._secrets = tuple(s for s in secrets if s)
         self._requests = requests
+        self._announced_wait = False
         self.retry = _retry_class()(
             total=MAX_ATTEMPTS - 1,
             connect=MAX_ATTEMPTS - 1,
             read=MAX_ATTEMPTS - 1,
             status=MAX_ATTEMPTS - 1,
             other=0,
+            redirect=0,  # redirects are this client's decision, never urllib3's
             backoff_factor=BACKOFF_FACTOR,
             backoff_jitter=BACKOFF_JITTER,
             status_forcelist=RETRY_STATUSES,
@@ -168,77 +420,209 @@ class HttpClient:
             raise_on_status=False,
             limiter=limiter,
             stats=self.stats,
+            on_wait=self._announce_wait,
         )
+        adapter = _adapter_class()
         self.session = requests.Session()
-        self.session.mount("http://", HTTPAdapter(max_retries=self.retry))
-        self.session.mount("https://", HTTPAdapter(max_retries=self.retry))
+        self.session.mount("http://", adapter(max_retries=self.retry))
+        self.session.mount("https://", adapter(max_retries=self.retry))
         self.session.headers["User-Agent"] = (
             user_agent or "crsmap (https://pypi.org/project/crsmap/)"
         )
 
     def request(
         self, method: str, url: str, *, params=None, data=None, ok=(200,), what: str = "request"
-    ):
-        """Send one request (retried by the policy) and return a response whose status is in ``ok``.
+    ) -> Answer:
+        """Send one request (retried by the policy) and return its answer if its status is in ``ok``.
 
-        Bodies that arrive broken (a connection cut mid-answer) are retried too, by the
-        same Retry budget. Anything else becomes an :class:`OutsideError` naming the
-        service, never the API key.
+        Broken bodies and attempts that run out of time are retried too, by the same Retry
+        budget (the latter only once). Same-host redirects are followed; anything else
+        becomes an :class:`OutsideError` naming the service and the host, never the API key.
         """
         retry = self.retry.new()
         waited = False  # PoliteRetry.sleep already waited on the limiter and counted
+        overruns = redirects = 0
         while True:
             if not waited:
                 self.limiter.wait()
                 self.stats.requests += 1
             waited = False
             try:
-                response = self.session.request(
-                    method, url, params=params, data=data, timeout=self.timeout
+                answer = self._attempt(method, url, params, data, what)
+            except DeadlineExceeded:
+                overruns += 1
+                failure = self._failed(
+                    what,
+                    f"no complete answer from {_host(url)} within {self.timeouts.deadline:g} s "
+                    f"({overruns} attempt{'s' if overruns > 1 else ''})",
                 )
-                response.content  # read now, so a truncated body fails here  # noqa: B018
-            except (
-                self._requests.exceptions.ChunkedEncodingError,
-                self._requests.exceptions.ContentDecodingError,
-            ) as exc:
-                retry = self._again(retry, method, url, exc)
+                if overruns >= DEADLINE_ATTEMPTS:
+                    raise failure from None
+                retry = self._again(retry, method, url, "deadline passed", failure)
+                waited = True
+                continue
+            except _BrokenBody as exc:
+                failure = OutsideError(
+                    self._clean(f"{self.service} answered with broken bodies {MAX_ATTEMPTS} times")
+                )
+                retry = self._again(retry, method, url, str(exc), failure)
                 waited = True
                 continue
             except self._requests.exceptions.RetryError as exc:
-                raise OutsideError(
-                    self._clean(
-                        f"{self.service} {what} failed after {MAX_ATTEMPTS} attempts: {exc}"
-                    )
-                ) from None
+                raise self._failed(what, f"after {MAX_ATTEMPTS} attempts: {exc}") from None
             except self._requests.exceptions.RequestException as exc:
-                raise OutsideError(
-                    self._clean(f"{self.service} {what} failed: {_reason(exc)}")
-                ) from None
-            if response.status_code in ok:
-                return response
-            raise OutsideError(
-                self._clean(
-                    f"{self.service} {what} failed: HTTP {response.status_code} {response.reason or ''}".rstrip()
-                )
-            )
+                raise self._failed(what, _reason(exc)) from None
+            status = answer.status_code
+            if status in REDIRECT_STATUSES and status not in ok and answer.headers.get("Location"):
+                redirects += 1
+                url = self._redirect(method, url, answer, what, redirects)
+                params = None  # the Location is the whole new address
+                continue
+            if status in ok:
+                return answer
+            raise self._failed(what, f"HTTP {status} {answer.reason}".rstrip())
 
-    def _again(self, retry, method: str, url: str, exc: Exception):
+    def _attempt(self, method: str, url: str, params, data, what: str) -> Answer:
+        """One request and its whole body, within the deadline (urllib3's retries included)."""
+        timeouts = self.timeouts
+        with _Deadline(timeouts.deadline) as deadline:
+            try:
+                response = self.session.request(
+                    method, url, params=params, data=data, stream=True, allow_redirects=False,
+                    timeout=(timeouts.connect, timeouts.read),
+                )  # fmt: skip
+            except self._requests.exceptions.RequestException:
+                if deadline.expired:
+                    raise DeadlineExceeded() from None
+                raise
+            try:
+                if response.status_code in REDIRECT_STATUSES:
+                    body = b""  # a redirect's body is never the answer: not read at all
+                else:
+                    body = self._read(response, deadline, url, what)
+            finally:
+                response.close()
+            return Answer(response.status_code, response.reason or "", response.headers, body)
+
+    def _read(self, response, deadline: _Deadline, url: str, what: str) -> bytes:
+        """The body, streamed: refused past MAX_BODY_BYTES, cut off at the deadline."""
+        errors = self._requests.exceptions
+        declared = response.headers.get("Content-Length", "")
+        if re.fullmatch(r"[0-9]{1,20}", declared) and int(declared) > MAX_BODY_BYTES:
+            raise self._too_large(what, url)
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(CHUNK_BYTES):
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    raise self._too_large(what, url)
+                chunks.append(chunk)
+                if deadline.passed():
+                    raise DeadlineExceeded()
+        except (
+            errors.ChunkedEncodingError,
+            errors.ContentDecodingError,
+            errors.ConnectionError,
+        ) as exc:
+            if deadline.expired:
+                raise DeadlineExceeded() from None
+            raise _BrokenBody(_reason(exc)) from None
+        if deadline.expired:  # the watchdog ended a body that has no announced length
+            raise DeadlineExceeded()
+        return b"".join(chunks)
+
+    def _redirect(self, method: str, url: str, answer: Answer, what: str, count: int) -> str:
+        """The address to follow, or an OutsideError: never another host, never POST to GET."""
+        status = answer.status_code
+        target = urljoin(url, answer.headers["Location"].strip())
+        here, there = _host(url), _host(target)
+        if not _same_host(url, target):
+            elsewhere = "another host"
+            if there == here:  # same name, another scheme or port
+                elsewhere, there = "another port or scheme", f"{urlsplit(target).scheme}://{there}"
+            raise self._failed(
+                what,
+                f"{here} answered HTTP {status}, a redirect to {elsewhere} ({there}); "
+                f"not followed, so that nothing sent to {here} goes elsewhere",
+            )
+        if method != "GET" and status in (301, 302, 303):
+            raise self._failed(
+                what,
+                f"{here} answered HTTP {status}, a redirect that would turn the {method} into "
+                "a GET without its form; not followed",
+            )
+        if count > MAX_REDIRECTS:
+            raise self._failed(what, f"{here} redirected more than {MAX_REDIRECTS} times")
+        return target
+
+    def _too_large(self, what: str, url: str) -> OutsideError:
+        limit = f"{MAX_BODY_BYTES / (1 << 20):g} MB"
+        return self._failed(
+            what, f"the answer from {_host(url)} is larger than {limit}; stopped reading"
+        )
+
+    def _failed(self, what: str, detail: str) -> OutsideError:
+        return OutsideError(self._clean(f"{self.service} {what} failed: {detail}"))
+
+    def _again(self, retry, method: str, url: str, reason: str, failure: OutsideError):
+        """Count one more failed attempt and wait; ``failure`` when the budget is spent."""
         from urllib3.exceptions import MaxRetryError, ProtocolError
 
         try:
-            retry = retry.increment(method, url, error=ProtocolError(str(exc)))
+            retry = retry.increment(method, url, error=ProtocolError(reason))
         except MaxRetryError:
-            raise OutsideError(
-                self._clean(f"{self.service} answered with broken bodies {MAX_ATTEMPTS} times")
-            ) from None
+            raise failure from None
         retry.sleep()
         return retry
+
+    def _announce_wait(self, asked: float, waiting: float, status: int) -> None:
+        """Say once, on stderr, that the service asked for a long wait: crsmap is not stuck."""
+        if self._announced_wait:
+            return
+        self._announced_wait = True
+        request = f"{asked:.0f} s" if asked < 1e7 else "more than 100 days"
+        sys.stderr.write(
+            f"crsmap: {self.service} asked to wait {request} (HTTP {status}); "
+            f"waiting {waiting:g} s\n"
+        )
+        sys.stderr.flush()
 
     def _clean(self, text: str) -> str:
         """Remove API keys from a message: they must never reach logs or terminals."""
         for secret in self._secrets:
             text = text.replace(secret, "***")
         return text
+
+
+def _host(url: str) -> str:
+    """``host[:port]`` of a URL for messages: no user, path or query, no odd characters."""
+    parts = urlsplit(url)
+    host = re.sub(r"[^A-Za-z0-9._-]", "?", parts.hostname or "")[:100] or "?"
+    if ":" in (parts.hostname or ""):
+        host = f"[{re.sub(r'[^0-9A-Fa-f:.]', '?', parts.hostname)[:100]}]"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    return f"{host}:{port}" if port else host
+
+
+def _same_host(origin: str, target: str) -> bool:
+    """Whether ``target`` is on the host of ``origin`` (an upgrade to https included)."""
+    a, b = urlsplit(origin), urlsplit(target)
+    try:
+        port_a = a.port or _DEFAULT_PORTS.get(a.scheme)
+        port_b = b.port or _DEFAULT_PORTS.get(b.scheme)
+    except ValueError:
+        return False
+    if not a.hostname or (a.hostname or "").lower() != (b.hostname or "").lower():
+        return False
+    if b.username or b.password or b.scheme not in _DEFAULT_PORTS:
+        return False
+    if (a.scheme, port_a) == (b.scheme, port_b):
+        return True
+    return (a.scheme, port_a, b.scheme, port_b) == ("http", 80, "https", 443)
 
 
 def _version() -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import re
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
@@ -141,6 +142,38 @@ def tolerant(service: str):
         return parse_tolerantly
 
     return wrap
+
+
+# Identifiers in answers are data to check, not to trust: an answer's DOI ends up in
+# references.bib and CSL-JSON verbatim. These are the CURIE rules of the ledger, without
+# what could break out of a BibTeX field (braces, backslashes, quotes, whitespace).
+_PMID = re.compile(r"[1-9][0-9]{0,8}")
+_PMCID = re.compile(r"PMC[0-9]{1,9}")
+_DOI = re.compile(r'10\.[0-9]{4,9}/[^\s{}\\"\x00-\x1f\x7f-\x9f]{1,500}')
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def valid_pmid(value) -> str | None:
+    """The PMID in ``value`` (text or number), or None when it is not one."""
+    text = str(value).strip() if isinstance(value, str | int) else ""
+    return text if _PMID.fullmatch(text) else None
+
+
+def valid_pmcid(value) -> str | None:
+    """The PMC ID in ``value``, upper-cased, or None when it is not one."""
+    text = value.strip().upper() if isinstance(value, str) else ""
+    return text if _PMCID.fullmatch(text) else None
+
+
+def valid_doi(value) -> str | None:
+    """The DOI in ``value``, lower-cased, or None when it is not one."""
+    text = value.strip().lower() if isinstance(value, str) else ""
+    return text if _DOI.fullmatch(text) else None
+
+
+def clean_text(value) -> str:
+    """Text from an answer on one line: control characters (terminal escapes) become spaces."""
+    return " ".join(_CONTROL.sub(" ", str(value)).split()) if value else ""
 
 
 def utc_now() -> str:

@@ -2,7 +2,8 @@
 
 Both are asked for up to :data:`BATCH` IDs at a time by POST. PubMed answers an unknown
 PMID inside a good response (``"error": "cannot get document summary"``); that makes a
-``not-found`` record, not a failure.
+``not-found`` record, not a failure. A PMID the answer says nothing about is left out of
+the result: the caller asks again, and never records it as not found.
 """
 
 from __future__ import annotations
@@ -14,7 +15,17 @@ from collections.abc import Iterable
 from curation.errors import OutsideError
 
 from .http import HttpClient, limiter_for
-from .model import Author, Citation, Notice, tolerant, utc_now
+from .model import (
+    Author,
+    Citation,
+    Notice,
+    clean_text,
+    tolerant,
+    utc_now,
+    valid_doi,
+    valid_pmcid,
+    valid_pmid,
+)
 
 BATCH = 200
 DEFAULT_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
@@ -47,7 +58,7 @@ class PubMedClient:
         return form
 
     def summaries(self, pmids: list[str]) -> dict[str, Citation]:
-        """One esummary request: a citation (or a not-found record) for each PMID."""
+        """One esummary request: a citation or a not-found record per PMID it answered about."""
         response = self.http.request(
             "POST", self.base_url + "esummary.fcgi",
             data=self._form(pmids, retmode="json", version="2.0"), what="esummary",
@@ -59,7 +70,7 @@ class PubMedClient:
         return parse_esummary(document, pmids)
 
     def notices(self, pmids: list[str]) -> dict[str, tuple[bool, tuple[Notice, ...]]]:
-        """One efetch request: (retracted, notices) from CommentsCorrections, per PMID."""
+        """One efetch request: (retracted, notices) from CommentsCorrections, per PMID found."""
         response = self.http.request(
             "POST",
             self.base_url + "efetch.fcgi",
@@ -71,24 +82,32 @@ class PubMedClient:
 
 @tolerant("NCBI esummary")
 def parse_esummary(document: dict, requested: Iterable[str]) -> dict[str, Citation]:
-    """Citations from an esummary retmode=json document; missing or erroneous IDs are not-found."""
+    """Citations from an esummary retmode=json document, for the PMIDs it answers about.
+
+    A PMID with an ``error`` entry is ``not-found`` (so is one missing from a result that
+    carries a top-level ``error``, which explains its absence). A PMID the answer is
+    silent or garbled about is left out: unknown, not not-found.
+    """
     if not isinstance(document, dict):
         raise OutsideError("NCBI esummary answered with an unexpected document")
     if "error" in document and "result" not in document:
-        raise OutsideError(f"NCBI esummary refused the request: {str(document['error'])[:200]}")
+        raise OutsideError(
+            f"NCBI esummary refused the request: {clean_text(document['error'])[:200]}"
+        )
     result = document.get("result")
     if not isinstance(result, dict):
         raise OutsideError("NCBI esummary answered without a result")
+    explained = "error" in document
     now = utc_now()
     citations = {}
     for pmid in requested:
         summary = result.get(pmid)
-        if not isinstance(summary, dict) or "error" in summary or not summary.get("title"):
+        if (isinstance(summary, dict) and "error" in summary) or (summary is None and explained):
             citations[pmid] = Citation(
                 id=f"pubmed:{pmid}", status="not-found", source="pubmed", fetched=now, pmid=pmid
             )
-            continue
-        citations[pmid] = _summary_citation(pmid, summary, now)
+        elif isinstance(summary, dict) and str(summary.get("uid", pmid)) == pmid:
+            citations[pmid] = _summary_citation(pmid, summary, now)
     return citations
 
 
@@ -96,16 +115,13 @@ def _summary_citation(pmid: str, summary: dict, now: str) -> Citation:
     ids = {}
     for item in summary.get("articleids") or ():
         if isinstance(item, dict) and item.get("idtype") and item.get("value"):
-            ids.setdefault(item["idtype"], str(item["value"]))
-    pmcid = ids.get("pmc") or None
-    if pmcid and not pmcid.upper().startswith("PMC"):
-        pmcid = None
+            ids.setdefault(item["idtype"], item["value"])
     authors = tuple(
-        _split_name(a.get("name", ""))
+        _split_name(clean_text(a.get("name")))
         for a in summary.get("authors") or ()
         if isinstance(a, dict) and a.get("authtype", "Author") == "Author" and a.get("name")
     )
-    pubtypes = tuple(str(p) for p in summary.get("pubtype") or ())
+    pubtypes = tuple(clean_text(p) for p in summary.get("pubtype") or ())
     year = _YEAR.search(str(summary.get("pubdate") or summary.get("epubdate") or ""))
     return Citation(
         id=f"pubmed:{pmid}",
@@ -113,9 +129,9 @@ def _summary_citation(pmid: str, summary: dict, now: str) -> Citation:
         source="pubmed",
         fetched=now,
         pmid=pmid,
-        pmcid=pmcid.upper() if pmcid else None,
-        doi=ids["doi"].lower() if ids.get("doi") else None,
-        title=_text(summary.get("title")),
+        pmcid=valid_pmcid(ids.get("pmc")),
+        doi=valid_doi(ids.get("doi")),
+        title=_text(summary.get("title") or summary.get("vernaculartitle")),
         authors=authors,
         journal=_text(summary.get("source")),
         year=int(year.group(1)) if year else None,
@@ -128,7 +144,7 @@ def _summary_citation(pmid: str, summary: dict, now: str) -> Citation:
 
 
 def _text(value) -> str:
-    return " ".join(str(value).split()) if value else ""
+    return clean_text(value)
 
 
 def _split_name(name: str) -> Author:
@@ -152,19 +168,23 @@ def parse_efetch(xml: bytes) -> dict[str, tuple[bool, tuple[Notice, ...]]]:
     if root.tag != "PubmedArticleSet":
         raise OutsideError(f"NCBI efetch answered with <{root.tag}>, expected <PubmedArticleSet>")
     found: dict[str, tuple[bool, tuple[Notice, ...]]] = {}
-    for article in root.iterfind("PubmedArticle"):
-        pmid = (article.findtext("MedlineCitation/PMID") or "").strip()
+    # Book records (NBK...) come as PubmedBookArticle/BookDocument, with the same parts.
+    articles = [(a, "MedlineCitation") for a in root.iterfind("PubmedArticle")]
+    articles += [(a, "BookDocument") for a in root.iterfind("PubmedBookArticle")]
+    for article, part in articles:
+        pmid = valid_pmid(article.findtext(f"{part}/PMID") or "")
         if not pmid:
             continue
         pubtypes = {
             (t.text or "").strip()
-            for t in article.iterfind("MedlineCitation/Article/PublicationTypeList/PublicationType")
+            for path in ("Article/PublicationTypeList/PublicationType", "PublicationType")
+            for t in article.iterfind(f"{part}/{path}")
         }
         notices = []
-        for link in article.iterfind("MedlineCitation/CommentsCorrectionsList/CommentsCorrections"):
+        for link in article.iterfind(f"{part}/CommentsCorrectionsList/CommentsCorrections"):
             kind = _NOTICE_REFTYPES.get(link.get("RefType", ""))
-            target = (link.findtext("PMID") or "").strip()
-            if kind and target.isdigit():
+            target = valid_pmid(link.findtext("PMID") or "")
+            if kind and target:
                 notices.append(Notice(kind, f"pubmed:{target}"))
         unique = tuple(sorted(set(notices), key=lambda n: (n.type, n.id)))
         retracted = RETRACTED in pubtypes or any(n.type == "retraction" for n in unique)

@@ -40,7 +40,12 @@ import pytest
 
 HOST = "127.0.0.1"
 ENDPOINTS = ("esummary", "efetch", "idconv", "crossref")
-FAULT_KINDS = ("500", "502", "503", "429", "slow", "malformed", "truncated", "drop")
+FAULT_KINDS = (
+    "500", "502", "503", "429", "slow", "malformed", "truncated", "drop",
+    # Hostile servers (tests/test_network_hardening.py):
+    "redirect", "drip", "drip-body", "huge", "huge-unannounced", "partial",
+)  # fmt: skip
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 # esummary and efetch share NCBI's per-caller budget; idconv and Crossref are not counted.
 RATE_LIMITED = frozenset({"esummary", "efetch"})
 
@@ -155,7 +160,10 @@ class _Fault:
     skip: int
     times: int
     delay: float
-    retry_after: int | None
+    retry_after: int | str | None
+    location: str = ""
+    redirect_status: int = 307
+    size: int = 0
 
 
 @dataclass
@@ -570,6 +578,10 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         elif kind == "truncated":
             self._send(response, truncate=True)
+        elif kind in ("drip", "drip-body"):
+            self._send_dripping(response, fault.delay, headers_too=kind == "drip")
+        elif kind in ("huge", "huge-unannounced"):
+            self._send_huge(response, fault.size, announced=kind == "huge")
         else:
             self._send(response)
 
@@ -629,6 +641,15 @@ class _Handler(BaseHTTPRequestHandler):
         kind = fault.kind if fault is not None else ""
         if kind in ("500", "502", "503"):
             return _Response(int(kind), _error_page(int(kind)), "text/html; charset=UTF-8")
+        if kind == "redirect":
+            status = fault.redirect_status
+            body = _error_page(status)
+            return _Response(status, body, "text/html; charset=UTF-8", {"Location": fault.location})
+        if kind == "partial" and endpoint != "crossref":
+            # An answer about only the first half of the IDs asked for (none of one ID).
+            ids = ids[: len(ids) // 2]
+            if endpoint == "efetch" and not ids:
+                return _Response(200, efetch_document([], {}), _XML)
         if kind == "429" or admission.limited:
             retry_after = fault.retry_after if fault is not None else fake.retry_after
             headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
@@ -660,6 +681,54 @@ class _Handler(BaseHTTPRequestHandler):
             core = response.body.rstrip()
             return _Response(200, core[: len(core) // 2], response.content_type, response.headers)
         return response
+
+    def _send_dripping(self, response: _Response, delay: float, headers_too: bool) -> None:
+        """One byte every ``delay`` seconds: the whole answer, or only its body."""
+        self.close_connection = True
+        head = b""
+        if headers_too:
+            phrase = HTTPStatus(response.status).phrase
+            lines = [
+                f"HTTP/1.1 {response.status} {phrase}",
+                f"Content-Type: {response.content_type}",
+            ]
+            lines += [f"{name}: {value}" for name, value in response.headers.items()]
+            lines += [f"Content-Length: {len(response.body)}", "Connection: close", "", ""]
+            head = "\r\n".join(lines).encode()
+        else:
+            self.send_response(response.status)
+            self.send_header("Content-Type", response.content_type)
+            self.send_header("Content-Length", str(len(response.body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.wfile.flush()
+        stream = head + response.body
+        for index in range(len(stream)):  # bounded: the client leaving ends it at once
+            self.wfile.write(stream[index : index + 1])
+            self.wfile.flush()
+            time.sleep(delay)
+
+    def _send_huge(self, response: _Response, size: int, announced: bool) -> None:
+        """A 200 of ``size`` bytes made on the fly: the answer's start, then padding.
+
+        ``announced`` sends a Content-Length; otherwise the body ends when the connection
+        closes. It is never a complete document.
+        """
+        self.close_connection = True
+        self.send_response(200)
+        self.send_header("Content-Type", response.content_type)
+        if announced:
+            self.send_header("Content-Length", str(size))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        start = response.body[: min(len(response.body) // 2, size)]
+        self.wfile.write(start)
+        block = b"x" * (1 << 20)
+        left = size - len(start)
+        while left > 0:  # bounded by size; a client that stops reading ends it with an error
+            self.wfile.write(block[:left])
+            left -= len(block)
+        self.wfile.flush()
 
     def _send(self, response: _Response, *, truncate: bool = False) -> None:
         self.send_response(response.status)
@@ -698,7 +767,7 @@ class FakeLiteratureServer:
 
     def __init__(self) -> None:
         self.enforce_rate_limit = True
-        self.retry_after: int | None = None
+        self.retry_after: int | str | None = None
         self.rate_violations = 0
         self.rate_window = 1.0
         self.limit_without_key = 3
@@ -909,8 +978,12 @@ class FakeLiteratureServer:
         kind: str,
         times: int = 1,
         after: int = 0,
-        delay: float = 0.0,
-        retry_after: int | None = None,
+        delay: float | None = None,
+        retry_after: int | str | None = None,
+        *,
+        location: str = "",
+        redirect_status: int = 307,
+        size: int = 0,
     ) -> None:
         """Answer the next ``times`` requests to ``endpoint``, after ``after`` others, with a fault.
 
@@ -920,6 +993,14 @@ class FakeLiteratureServer:
         JSON/XML); "truncated" (Content-Length of the whole body, half sent, connection
         closed); "drop" (connection closed without an answer, logged with status 0).
 
+        Hostile kinds: "redirect" (``redirect_status``, 307 by default, with ``Location:
+        location``, sent as given); "drip" (the whole answer, status line first, one byte
+        every ``delay`` seconds, 1 by default) and "drip-body" (headers at once, then the body that way);
+        "huge" (a 200 of ``size`` bytes made on the fly, announced in Content-Length) and
+        "huge-unannounced" (the same without Content-Length, ended by closing); "partial"
+        (esummary, efetch and idconv answer about only the first half of the IDs asked
+        for). ``retry_after`` may be any text, e.g. "-5", "1e9" or an HTTP date.
+
         Every injection sees every request to its endpoint: each one counts down its own
         ``after``; when several are ready, the earliest injected applies first.
         """
@@ -927,10 +1008,17 @@ class FakeLiteratureServer:
             raise ValueError(f"endpoint must be one of {ENDPOINTS}, not {endpoint!r}")
         if kind not in FAULT_KINDS:
             raise ValueError(f"kind must be one of {FAULT_KINDS}, not {kind!r}")
-        if times < 1 or after < 0 or delay < 0:
-            raise ValueError("times must be >= 1, after and delay >= 0")
+        if delay is None:  # one byte a second for a drip, no delay for the others
+            delay = 1.0 if kind in ("drip", "drip-body") else 0.0
+        if times < 1 or after < 0 or delay < 0 or size < 0:
+            raise ValueError("times must be >= 1, after, delay and size >= 0")
+        if kind == "redirect" and (not location or redirect_status not in REDIRECT_STATUSES):
+            raise ValueError(f"a redirect needs a location and a status in {REDIRECT_STATUSES}")
+        fault = _Fault(
+            endpoint, kind, after, times, delay, retry_after, location, redirect_status, size
+        )
         with self._lock:
-            self._faults.append(_Fault(endpoint, kind, after, times, delay, retry_after))
+            self._faults.append(fault)
 
     def pending_faults(self) -> int:
         """How many injected faults have not been served yet."""
