@@ -7,6 +7,7 @@ file, line and column.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 from .errors import InputError
@@ -79,3 +80,74 @@ def _declares_entities(data: bytes) -> bool:
     if doctype < 0:
         return False
     return b"<!ENTITY" in data[doctype : doctype + 10_000_000]
+
+
+# The settings of safe_parser, for the pull parser (which cannot take a parser object).
+_PULL_SETTINGS = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+    "remove_comments": False,
+    "remove_pis": False,
+}
+
+
+def iterparse_chunks(
+    chunks: Iterable[bytes], label: str, tag: Sequence[str] | None = None
+) -> Iterator[tuple[str, object]]:
+    """Parse XML arriving in chunks as safely as :func:`parse_xml_bytes`, yielding events.
+
+    Yields ``("start", element)`` and ``("end", element)``, for the elements named in
+    ``tag`` only when given (lxml's filter: ``"{*}reaction"``; the others then cost no
+    Python at all). Nothing is held but the tree built so far: the caller frees what it
+    has seen (``element.clear()``), so a large document is never in memory whole. A
+    document that declares entities is refused by its first event at the latest.
+    """
+    checked = False
+    for event, element in _pull(chunks, label, tag):
+        if not checked:
+            checked = True
+            dtd = element.getroottree().docinfo.internalDTD
+            if dtd is not None and any(True for _ in dtd.iterentities()):
+                raise InputError(
+                    f"{label}: the XML declares entities (<!ENTITY>), which crsmap refuses"
+                )
+        yield event, element
+
+
+def _pull(chunks: Iterable[bytes], label: str, tag) -> Iterator[tuple[str, object]]:
+    from lxml import etree
+
+    parser = etree.XMLPullParser(events=("start", "end"), tag=tag, **_PULL_SETTINGS)
+    first = True
+    for chunk in chunks:
+        if first and _declares_entities(chunk):
+            raise InputError(
+                f"{label}: the XML declares entities (<!ENTITY>); crsmap refuses them because "
+                "they enable external-entity (XXE) and entity-expansion attacks. CellDesigner "
+                "never writes them: expected a map saved by CellDesigner"
+            )
+        first = False
+        _feed(parser, chunk, label)
+        yield from parser.read_events()
+    _feed(parser, None, label)
+    yield from parser.read_events()
+
+
+def _feed(parser, chunk: bytes | None, label: str) -> None:
+    """Feed one chunk (``None``: the end), with the messages of :func:`parse_xml_bytes`."""
+    from lxml import etree
+
+    try:
+        if chunk is None:
+            parser.close()
+        else:
+            parser.feed(chunk)
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (exc.lineno or 0, 0)
+        message = (exc.msg or str(exc)).split(", line ")[0].strip()
+        raise InputError(f"{label}:{line}:{column}: malformed XML: {message}") from None
+    except ValueError as exc:
+        raise InputError(f"{label}: not an XML document: {exc}") from None

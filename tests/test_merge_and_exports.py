@@ -308,11 +308,6 @@ def test_the_bundle_tables_are_spreadsheet_safe_and_still_verify(tmp_path):
     assert verified.exit_code == 0, verified.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="curation/verify.py (_evidence) reads the neutralised interaction cell "
-    "\"'-left:re1\" as is; it must drop the leading ' before = + - @ (issue 12, item 9)",
-)
 def test_a_map_whose_name_begins_like_a_formula_still_releases_and_verifies(tmp_path):
     # Interaction IDs are qualified by the map file's stem: here they begin with "-".
     first = tiny_map(tmp_path / "-left.xml")
