@@ -334,6 +334,11 @@ def _retry_class():
             deadline = _active_deadline()
             if deadline is not None and deadline.expired:
                 raise DeadlineExceeded()
+            from urllib3.exceptions import NameResolutionError
+
+            if isinstance(error, NameResolutionError):
+                # No name, no network: waiting 16 s of backoff would not bring either back.
+                raise HostUnresolved((getattr(error, "conn", None) and error.conn.host) or "")
             return super().increment(method, url, response, error, _pool, _stacktrace)
 
         def sleep(self, response=None):
@@ -380,6 +385,14 @@ class Answer:
     reason: str
     headers: Mapping[str, str]  # case-insensitive, as requests gives them
     content: bytes
+
+
+class HostUnresolved(Exception):
+    """The service's host name does not resolve: no network, or a wrong URL. Not retried."""
+
+    def __init__(self, host: str):
+        super().__init__(host)
+        self.host = host
 
 
 class _BrokenBody(Exception):
@@ -468,10 +481,16 @@ class HttpClient:
                 retry = self._again(retry, method, url, str(exc), failure)
                 waited = True
                 continue
+            except HostUnresolved as exc:
+                raise self._failed(
+                    what,
+                    f"cannot resolve {exc.host or _host(url)}: no network? "
+                    "use `crsmap fetch --offline` to work from the cache",
+                ) from None
             except self._requests.exceptions.RetryError as exc:
                 raise self._failed(what, f"after {MAX_ATTEMPTS} attempts: {exc}") from None
             except self._requests.exceptions.RequestException as exc:
-                raise self._failed(what, _reason(exc)) from None
+                raise self._failed(what, _reason(exc, url)) from None
             status = answer.status_code
             if status in REDIRECT_STATUSES and status not in ok and answer.headers.get("Location"):
                 redirects += 1
@@ -634,8 +653,12 @@ def _version() -> str:
         return "dev"
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: Exception, url: str = "") -> str:
+    """The cause of a failed request in words: "cannot connect to HOST: connection refused"."""
     text = str(exc)
+    errno = re.search(r"\[Errno -?\d+\] ([^)'\"]+)", text)
+    if url and errno and "Failed to establish a new connection" in text:
+        return f"cannot connect to {_host(url)}: {errno.group(1).strip().lower()}"
     for marker in ("Caused by ", "Failed to establish a new connection: "):
         if marker in text:
             text = text.split(marker, 1)[1]
