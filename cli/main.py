@@ -17,8 +17,30 @@ from .output import card_text, emit_rows, flat, info, to_json, warn
 EXIT_INTERNAL = 70  # EX_SOFTWARE: never 1, which means "the check found problems"
 
 
+class Command(click.Command):
+    """A crsmap command: it also takes ``-q/--quiet``, wherever it stands on the line."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params.append(options.quiet_anywhere())
+
+
+class Subgroup(click.Group):
+    """A group of commands (``crsmap evidence ...``); it and its commands take ``-q`` too."""
+
+    command_class = Command
+    group_class = type
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params.append(options.quiet_anywhere())
+
+
 class CrsmapGroup(click.Group):
     """Maps crsmap's exceptions to exit codes and one-line messages, in one place."""
+
+    command_class = Command
+    group_class = Subgroup
 
     def invoke(self, ctx):
         from curation.errors import CrsmapError
@@ -91,16 +113,16 @@ pass_state = click.make_pass_decorator(State)
     envvar="CRSMAP_PROJECT",
     help="The curation repository (default: the current folder or its nearest parent with crsmap.toml).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="Print only results and errors.")
+@options.quiet
 @click.version_option(package_name="crsmap", prog_name="crsmap")
 @click.pass_context
-def cli(ctx, project_dir, quiet):
+def cli(ctx, project_dir):
     """Curation and provenance manager for CellDesigner disease maps.
 
     Track the PubMed evidence, curator, license and version of every interaction of a
     map; audit missing references; cut versioned releases.
     """
-    ctx.obj = State(project_dir, quiet)
+    ctx.obj = State(project_dir, options.is_quiet(ctx))
 
 
 def _warn_ledger_problems(problems) -> None:
@@ -137,6 +159,8 @@ def _warn_ledger_problems(problems) -> None:
     default="CC-BY-4.0",
     show_default=True,
     metavar="SPDX",
+    callback=options.check_license,
+    shell_complete=options.complete_license,
     help="License of the map as a whole.",
 )
 @click.option(
@@ -255,12 +279,24 @@ def interactions_list(state, missing_evidence, fmt):
 
 
 @interactions.command("set")
-@click.argument("ids", nargs=-1, required=True, metavar="ID...")
-@click.option(
-    "--curator", default=None, metavar="ORCID", help="Responsible curator of the interactions."
+@click.argument(
+    "ids", nargs=-1, required=True, metavar="ID...", shell_complete=options.complete_interaction
 )
 @click.option(
-    "--license", "license_", default=None, metavar="SPDX", help="License of the interactions."
+    "--curator",
+    default=None,
+    metavar="ORCID",
+    shell_complete=options.complete_curator,
+    help="Responsible curator of the interactions.",
+)
+@click.option(
+    "--license",
+    "license_",
+    default=None,
+    metavar="SPDX",
+    callback=options.check_license,
+    shell_complete=options.complete_license,
+    help="License of the interactions (an SPDX id, or LicenseRef-NAME).",
 )
 @click.option(
     "--derived-from",
@@ -298,8 +334,14 @@ def evidence():
 
 
 @evidence.command("add")
-@click.argument("interaction_id", metavar="ID")
-@click.argument("references", nargs=-1, required=True, metavar="REF...")
+@click.argument("interaction_id", metavar="ID", shell_complete=options.complete_interaction)
+@click.argument(
+    "references",
+    nargs=-1,
+    required=True,
+    metavar="REF...",
+    callback=options.split_reference_lists,
+)
 @click.option(
     "--eco", default=None, metavar="ECO", help="Evidence code (default: [evidence] default_eco)."
 )
@@ -320,25 +362,56 @@ def evidence_add(state, interaction_id, references, eco, curator, note, no_commi
 
 
 @evidence.command("remove")
-@click.argument("interaction_id", metavar="ID")
-@click.argument("reference", metavar="REF")
+@click.argument("targets", nargs=-1, metavar="[ID REF]", shell_complete=options.complete_removal)
+@click.option(
+    "--everywhere",
+    default=None,
+    metavar="REF",
+    shell_complete=options.complete_recorded_reference,
+    help="Remove REF from every interaction that cites it (ledger or map), in one commit.",
+)
 @click.option("--reason", default="", metavar="TEXT", help="Why; goes into the commit message.")
+@click.option(
+    "--from-notes",
+    is_flag=True,
+    help="Also cut the reference out of the reactions' notes (CellDesigner text).",
+)
 @click.option(
     "--keep-in-map", is_flag=True, help="Leave the reference's MIRIAM annotation in the map."
 )
 @options.curator
 @options.no_commit
 @click.pass_obj
-def evidence_remove(state, interaction_id, reference, reason, keep_in_map, curator, no_commit):
-    """Remove the evidence record of REF for interaction ID (and its annotation in the map)."""
-    change = state.project.remove_evidence(
-        interaction_id, reference, reason, curator, commit=not no_commit, keep_in_map=keep_in_map
-    )
+def evidence_remove(
+    state, targets, everywhere, reason, from_notes, keep_in_map, curator, no_commit
+):
+    """Remove the evidence record of REF for interaction ID (and its annotation in the map).
+
+    The removal is recorded in rejected.tsv, so `crsmap import` never brings it back.
+    """
+    from curation.errors import InputError
+
+    if everywhere is not None and targets:
+        raise InputError(
+            f"got ID REF ({' '.join(targets)}) and --everywhere {everywhere}: expected one of them"
+        )
+    if everywhere is None and len(targets) != 2:
+        given = f"got {' '.join(targets)!r}" if targets else "got nothing"
+        raise InputError(f"expected ID REF, or --everywhere REF; {given}")
+    project = state.project
+    options_ = {"reason": reason, "curator": curator, "commit": not no_commit,
+                "keep_in_map": keep_in_map, "from_notes": from_notes}  # fmt: skip
+    if everywhere is not None:
+        change = project.remove_everywhere(everywhere, **options_)
+    else:
+        change = project.remove_evidence(targets[0], targets[1], **options_)
     state.report(change)
 
 
 @evidence.command("list")
-@click.argument("interaction_id", required=False, metavar="[ID]")
+@click.argument(
+    "interaction_id", required=False, metavar="[ID]", shell_complete=options.complete_interaction
+)
 @options.output_format
 @click.pass_obj
 def evidence_list(state, interaction_id, fmt):
@@ -426,7 +499,7 @@ def creators_list(state, fmt):
 
 
 @cli.command()
-@click.argument("interaction_id", metavar="ID")
+@click.argument("interaction_id", metavar="ID", shell_complete=options.complete_interaction)
 @options.output_format
 @click.pass_obj
 def show(state, interaction_id, fmt):
@@ -478,6 +551,7 @@ def show(state, interaction_id, fmt):
     "rules",
     multiple=True,
     metavar="CODE",
+    shell_complete=options.complete_rule,
     help="Run only this rule (repeat for several).",
 )
 @click.pass_obj
@@ -584,7 +658,7 @@ def verify(state, bundle_path):
 
 
 @cli.command()
-@click.argument("interaction_id", metavar="ID")
+@click.argument("interaction_id", metavar="ID", shell_complete=options.complete_interaction)
 @options.output_format
 @click.pass_obj
 def history(state, interaction_id, fmt):
@@ -682,6 +756,7 @@ def merge_driver(state, args):
     "--only",
     multiple=True,
     metavar="ID",
+    shell_complete=options.complete_interaction,
     help="Only these interactions' references (or these references).",
 )
 @options.no_commit

@@ -1,10 +1,13 @@
-"""Writing ledger references into a CellDesigner file as MIRIAM annotations.
+"""Writing ledger references into a map file (CellDesigner or SBML) as MIRIAM annotations.
 
 MINERVA shows a reaction's ``bqbiol:isDescribedBy`` resources as its references, so
 ``crsmap annotate`` adds ``urn:miriam:pubmed:N`` resources there. A map is years of
 drawing, and curators review its diffs, so the file is not re-serialised: new elements
 are spliced into the original bytes at offsets found with expat, and every other byte
 stays as it was. The result is re-read and checked before anything is written.
+
+SBML (Level 2 and 3) lets RDF name only an element with a ``metaid``, so a reaction
+without one gets one, its id where that is free: the one change to an existing line.
 """
 
 from __future__ import annotations
@@ -72,6 +75,7 @@ def _locate_reactions(data: bytes, label: str) -> dict[str, _Element]:
     scopes: list[dict[str, str]] = [{"xml": XML_NS}]
     stack: list[_Element | None] = []
     reactions: dict[str, _Element] = {}
+    trail: list[tuple[str, str]] = []  # (namespace, name) of each open element
 
     def start(qname, attributes):
         scope = dict(scopes[-1])
@@ -84,7 +88,14 @@ def _locate_reactions(data: bytes, label: str) -> dict[str, _Element]:
         prefix, _, local = qname.rpartition(":")
         uri = scope.get(prefix, "")
         parent = stack[-1] if stack else None
-        is_reaction = local == "reaction" and uri.startswith("http://www.sbml.org/sbml/level")
+        # The reactions map_from_tree reads: sbml/model/listOfReactions/reaction in SBML
+        # core, not those of a package (comp's model definitions, say).
+        is_reaction = (
+            local == "reaction"
+            and uri.startswith("http://www.sbml.org/sbml/")
+            and trail == [(uri, "sbml"), (uri, "model"), (uri, "listOfReactions")]
+        )
+        trail.append((uri, local))
         if parent is None and not is_reaction:
             stack.append(None)
             return
@@ -109,6 +120,7 @@ def _locate_reactions(data: bytes, label: str) -> dict[str, _Element]:
 
     def end(qname):
         scopes.pop()
+        trail.pop()
         element = stack.pop()
         if element is not None and not element.empty:
             element.end = parser.CurrentByteIndex
@@ -178,6 +190,25 @@ class _Splicer:
 
     def raw(self, offset: int, text: str) -> None:
         self._add(offset, text)
+
+    def lines_after(
+        self, offset: int, lines: list[tuple[int, str]], parent: _Element, sibling: _Element | None
+    ) -> None:
+        """Insert ``lines`` as whole new lines after the content that ends at ``offset``.
+
+        They are indented like ``sibling`` (else one step inside ``parent``), so no
+        existing line changes; when ``offset`` does not end a line, they go inline.
+        """
+        outer = self._indent(parent.start)
+        inner = self._indent(sibling.start) if sibling is not None else None
+        if inner is None and outer is not None:
+            inner = outer + "  "
+        if inner is None or not self.data.startswith(self.newline.encode(), offset):
+            self._add(offset, "".join(text for _, text in lines))
+            return
+        step = inner[len(outer) :] if outer is not None and inner.startswith(outer) else ""
+        step = step or "  "
+        self._add(offset, "".join(f"{self.newline}{inner}{step * d}{text}" for d, text in lines))
 
     def result(self) -> bytes:
         data = self.data
@@ -279,9 +310,10 @@ def _annotate_reaction(
         splice.fill_empty(reaction, block)
     elif notes is not None:
         offset = notes.start_end if notes.empty else _tag_end(splice.data, notes.end)
-        splice.raw(offset, "".join(t for _, t in block))
+        splice.lines_after(offset, block, reaction, notes)
     else:
-        splice.raw(reaction.start_end, "".join(t for _, t in block))
+        first = reaction.children[0] if reaction.children else None
+        splice.lines_after(reaction.start_end, block, reaction, first)
 
 
 def _declare(tag: str, declarations: str) -> str:
@@ -329,7 +361,7 @@ def verify_annotated(
     root = tree.getroot()
     sbml = root.tag.split("}")[0] + "}"
     namespaces = {"rdf": RDF_NS, "bqbiol": BQBIOL_NS}
-    for reaction in root.iter(f"{sbml}reaction"):
+    for reaction in root.iterfind(f"{sbml}model/{sbml}listOfReactions/{sbml}reaction"):
         wanted = additions.get(reaction.get("id"))
         if not wanted:
             continue

@@ -382,7 +382,8 @@ def _modification_lines(credits: Credits) -> list[str]:
         "",
         "crsmap writes literature annotations from the evidence ledger (`crsmap annotate`) and "
         "removes those of evidence withdrawn with `crsmap evidence remove`; curators may also "
-        "edit the map in CellDesigner. No other part of the map files is changed by crsmap.",
+        "edit the map in CellDesigner. crsmap changes no other part of the map files, except that "
+        "it gives a `metaid` to a reaction of a plain SBML file that has none (RDF must name it).",
         "",
         f"New material, not part of the original: {', '.join(NEW_MATERIAL)} (the curators' "
         "evidence ledgers, citations and report, made with crsmap) and this file.",

@@ -19,8 +19,9 @@ from typing import TYPE_CHECKING
 
 from .errors import InputError
 from .identifiers import parse_orcid, parse_reference
-from .ledger import EvidenceRecord, InteractionRecord, LineProblem, natural_key
+from .ledger import EvidenceRecord, InteractionRecord, LineProblem, RejectionRecord, natural_key
 from .licenses import compatible
+from .papers import paper_key
 
 if TYPE_CHECKING:
     from .celldesigner import Interaction
@@ -109,26 +110,40 @@ class AuditData:
     curated: dict[str, InteractionRecord] = field(default_factory=dict)
     curies: list[str | None] = field(default_factory=list)  # each record's CURIE, parsed once
     cited: list[tuple] = field(default_factory=list)  # (index, record, curie, citation)
+    rejections: list[RejectionRecord] = field(default_factory=list)
+    rejected: dict[tuple[str, str], RejectionRecord] = field(default_factory=dict)
+    papers: list[str | None] = field(default_factory=list)  # each record's paper (see papers.py)
 
     def __post_init__(self):
         for index, record in enumerate(self.evidence):
             self.evidence_by_interaction.setdefault(record.interaction, []).append((index, record))
             curie = _reference(record.reference)
             self.curies.append(curie)
+            self.papers.append(paper_key(curie, self.citations) if curie else None)
             citation = self.citations.get(curie) if curie else None
             if citation is not None:
                 self.cited.append((index, record, curie, citation))
         self.curated = {row.interaction: row for row in self.rows}
+        for rejection in self.rejections:
+            curie = _reference(rejection.reference)
+            if curie:
+                self.rejected[(rejection.interaction, curie)] = rejection
 
     @classmethod
     def load(cls, project: Project) -> AuditData:
         """Read the map, the ledgers and the cache; broken lines become problems."""
         from . import citations
+        from .ledger import REJECTED_FILE, read_rejected
 
         problems: list[LineProblem] = []
         evidence = _lenient(project.evidence, "evidence.tsv", problems)
         rows = _lenient(project.interaction_records, "interactions.tsv", problems)
-        problems += list(evidence.problems) + list(rows.problems)
+        rejected = _lenient(
+            lambda: read_rejected(project.root / REJECTED_FILE, project.today),
+            REJECTED_FILE,
+            problems,
+        )
+        problems += list(evidence.problems) + list(rows.problems) + list(rejected.problems)
         try:
             from literature.cache import read_cache
 
@@ -147,6 +162,7 @@ class AuditData:
             problems=sorted(problems, key=lambda p: (p.file, p.line)),
             citations=cache,
             today=project.today,
+            rejections=rejected.records,
         )
 
     @classmethod
@@ -163,6 +179,8 @@ class AuditData:
             problems=[],
             citations=snapshot.citations,
             today=today,
+            # Revisions read before rejected.tsv existed have no rejections.
+            rejections=list(getattr(snapshot, "rejected", ()) or ()),
         )
 
     def evidence_at(self, index: int) -> tuple[str, int | None]:
@@ -288,16 +306,25 @@ def _not_found(data: AuditData):
     "retracted",
     "error",
     "the reference is retracted",
-    "crsmap evidence remove ID REF --reason retracted",
+    "crsmap evidence remove --everywhere REF --reason retracted (add --from-notes when "
+    "reactions' notes cite it)",
 )
 def _retracted(data: AuditData):
+    in_notes: set[str] | None = None
     for index, record, curie, citation in _cited(data):
         if citation.retracted:
+            if in_notes is None:  # only a map with a retracted reference pays for this
+                in_notes = {
+                    c
+                    for i in data.interactions.values()
+                    for c in set(i.references) - set(i.annotated_references)
+                }
             notices = [n.id for n in citation.notices if n.type == "retraction"]
             notice = f" (retraction notice {', '.join(notices)})" if notices else ""
+            notes = " --from-notes" if curie in in_notes else ""
             yield _finding(
                 "retracted", record.interaction, curie, f"{citation.label()} is retracted{notice}",
-                f'crsmap evidence remove {record.interaction} {curie} --reason "retracted"',
+                f'crsmap evidence remove --everywhere {curie}{notes} --reason "retracted"',
                 data.evidence_at(index),
             )  # fmt: skip
 
@@ -489,28 +516,24 @@ def _changed(data: AuditData):
 
 
 @rule("map-drift", "warning", "the map's annotations and the ledger disagree",
-      "crsmap import (map to ledger) or crsmap annotate (ledger to map)")  # fmt: skip
+      "crsmap import (map to ledger) or crsmap annotate (ledger to map); for a removed "
+      "reference still in a reaction's notes, crsmap evidence remove ID REF --from-notes")  # fmt: skip
 def _drift(data: AuditData):
-    for interaction in data.interactions.values():
-        recorded = {data.curies[i] for i, _ in data.evidence_by_interaction.get(interaction.id, ())}
-        location = data.map_location(interaction.id)
-        for curie in interaction.references:
-            if curie not in recorded:
-                yield _finding(
-                    "map-drift", interaction.id, curie, f"the map cites {curie} for {interaction.id}, the ledger does not",
-                    "crsmap import", location,
-                )  # fmt: skip
-        annotated = set(interaction.annotated_references)
-        for curie in sorted(c for c in recorded if c and c not in annotated):
-            yield _finding(
-                "map-drift", interaction.id, curie, f"the ledger cites {curie} for {interaction.id}, the map's annotations do not",
-                "crsmap annotate", location,
-            )  # fmt: skip
+    from .drift import map_drift
+
+    for interaction, reference, message, hint, location in map_drift(data):
+        yield _finding("map-drift", interaction, reference, message, hint, location)
 
 
-@rule("duplicate-evidence", "warning", "the same (interaction, reference) recorded twice",
-      "delete the repeated line of evidence.tsv")  # fmt: skip
+@rule(
+    "duplicate-evidence", "warning",
+    "the same (interaction, reference) recorded twice, or one paper under two identifiers "
+    "(a DOI or PMC ID and its PMID)",
+    "delete the repeated line of evidence.tsv, or crsmap evidence remove ID REF (the second form)",
+)  # fmt: skip
 def _duplicates(data: AuditData):
+    from .drift import same_paper
+
     seen: dict[tuple[str, str], int] = {}
     for index, record in enumerate(data.evidence):
         key = (record.interaction, data.curies[index] or record.reference)
@@ -524,6 +547,8 @@ def _duplicates(data: AuditData):
             )  # fmt: skip
         else:
             seen[key] = index
+    for interaction, reference, message, hint, location in same_paper(data, seen):
+        yield _finding("duplicate-evidence", interaction, reference, message, hint, location)
 
 
 @rule("invalid-record", "error", "a malformed ledger line (bad ECO, date, column count)",

@@ -26,6 +26,7 @@ from .attribution import (
 from .changes import CHANGES_FILE, render_changes
 from .identifiers import reference_key
 from .ledger import EVIDENCE_COLUMNS, natural_key
+from .papers import one_per_paper
 from .provenance import Releases
 from .snapshot import Snapshot
 
@@ -141,14 +142,12 @@ def build_files(
         ),
     )  # fmt: skip
     rows = {r.interaction: r for r in snapshot.rows}
-    counts: dict[str, int] = {}
-    for record in snapshot.evidence:
-        counts[record.interaction] = counts.get(record.interaction, 0) + 1
     table = []
     for interaction in snapshot.interactions.values():
         row = rows.get(interaction.id)
-        refs = sorted(wanted.get(interaction.id, set()), key=natural_key)
-        count = counts.get(interaction.id, 0)
+        # One paper, one reference: a DOI recorded next to its PMID is counted and listed once.
+        refs = one_per_paper(wanted.get(interaction.id, ()), snapshot.citations)
+        count = len(refs)
         table.append((
             interaction.id, interaction.type, interaction.signature, row.curator if row else "",
             (row.license if row and row.license else snapshot.config.map.license), row.derived_from if row else "",

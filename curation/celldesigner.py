@@ -5,6 +5,9 @@ its participants by the names CellDesigner shows, a canonical one-line signature
 every literature reference the map already carries, in any of the encodings real maps
 use: MIRIAM URNs and identifiers.org URLs under any ``bqbiol:``/``bqmodel:`` qualifier,
 ``PMID:N`` text and PubMed URLs in notes, DOIs, and PMIDs typed into the reaction name.
+
+SBML files without CellDesigner's extension are read by :mod:`curation.sbml` into the
+same model; :func:`map_from_tree` decides which reader a document needs.
 """
 
 from __future__ import annotations
@@ -76,11 +79,16 @@ class Interaction:
 
 @dataclass
 class CellDesignerMap:
-    """A parsed map file: its interactions in document order, keyed by reaction id."""
+    """A parsed map file: its interactions in document order, keyed by reaction id.
+
+    ``format`` is ``celldesigner`` for CellDesigner files and ``sbml`` for SBML
+    Level 2 or 3 files without CellDesigner's extension (see :mod:`curation.sbml`).
+    """
 
     path: Path
     model_id: str
     interactions: dict[str, Interaction] = field(default_factory=dict)
+    format: str = "celldesigner"
 
     @property
     def stem(self) -> str:
@@ -365,29 +373,34 @@ def read_map(path: Path, qualify: bool = False, label: str | None = None) -> Cel
 def map_from_tree(
     tree, path: Path, qualify: bool = False, label: str | None = None
 ) -> CellDesignerMap:
-    """Build the map model from an already parsed document."""
+    """Build the map model from an already parsed document.
+
+    CellDesigner files are read here; other SBML Level 2 or 3 files by
+    :func:`curation.sbml.read_sbml_model`; any other XML is refused, naming its format.
+    """
+    # Imported here: curation.sbml builds on this module's model.
+    from .sbml import is_celldesigner, read_sbml_model, sbml_model
+
     label = label or str(path)
     root = tree.getroot()
-    namespace = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
-    if not root.tag.endswith("}sbml") or not namespace.startswith(SBML_NS_PREFIX):
-        raise InputError(
-            f"{label}: root element is <{root.tag.split('}')[-1]}>, expected an SBML <sbml> document"
-        )
-    sbml = f"{{{namespace}}}"
-    model = root.find(sbml + "model")
-    if model is None:
-        raise InputError(f"{label}: no <model> element; expected a CellDesigner map with a model")
+    sbml, model = sbml_model(root, label)
+    if not is_celldesigner(root):
+        return read_sbml_model(model, sbml, path, qualify, label)
     species = _Species(model, sbml)
     result = CellDesignerMap(path=path, model_id=model.get("id", ""))
     stem = path.stem
     for reaction in model.iterfind(f"{sbml}listOfReactions/{sbml}reaction"):
-        interaction = _read_reaction(reaction, sbml, species, stem, qualify)
-        if interaction.reaction_id in result.interactions:
-            raise InputError(
-                f"{label}:{reaction.sourceline}: duplicate reaction id {interaction.reaction_id!r}"
-            )
-        result.interactions[interaction.reaction_id] = interaction
+        add_interaction(result, _read_reaction(reaction, sbml, species, stem, qualify), label)
     return result
+
+
+def add_interaction(result: CellDesignerMap, interaction: Interaction, label: str) -> None:
+    """Add an interaction to a map being read; a repeated reaction id is refused."""
+    if interaction.reaction_id in result.interactions:
+        raise InputError(
+            f"{label}:{interaction.line}: duplicate reaction id {interaction.reaction_id!r}"
+        )
+    result.interactions[interaction.reaction_id] = interaction
 
 
 _RDF_TAG = f"{{{RDF_NS}}}RDF"
@@ -431,7 +444,32 @@ def _read_reaction(reaction, sbml: str, species: _Species, stem: str, qualify: b
             for b in ext.iterfind(f"{_CD}baseProducts/{_CD}baseProduct")
         ]
     modifiers = _modifiers(reaction, sbml, ext, species)
+    references, annotated, invalid = reaction_references(reaction, sbml, annotation)
+    return Interaction(
+        id=f"{stem}:{reaction_id}" if qualify else reaction_id,
+        reaction_id=reaction_id,
+        map=stem,
+        name=display_name(reaction.get("name", "")),
+        type=type_,
+        reactants=tuple(reactants),
+        products=tuple(products),
+        modifiers=tuple(modifiers),
+        references=references,
+        annotated_references=annotated,
+        invalid_references=invalid,
+        metaid=reaction.get("metaid", ""),
+        line=reaction.sourceline or 0,
+    )
 
+
+def reaction_references(
+    reaction, sbml: str, annotation
+) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """A reaction's references: all of them, those in its RDF, and unparseable RDF ones.
+
+    RDF resources under any qualifier of ``annotation``, and references written in the
+    reaction's name and notes; each list sorted, without repeats.
+    """
     rdf_refs: list[Reference] = []
     invalid: list[str] = []
     if annotation is not None:
@@ -445,21 +483,10 @@ def _read_reaction(reaction, sbml: str, species: _Species, stem: str, qualify: b
     notes = reaction.find(sbml + "notes")
     if notes is not None:
         text_refs += references_in_text(" ".join(notes.itertext()))
-    all_refs = sorted({r.curie for r in rdf_refs + text_refs}, key=natural_key)
-    return Interaction(
-        id=f"{stem}:{reaction_id}" if qualify else reaction_id,
-        reaction_id=reaction_id,
-        map=stem,
-        name=display_name(reaction.get("name", "")),
-        type=type_,
-        reactants=tuple(reactants),
-        products=tuple(products),
-        modifiers=tuple(modifiers),
-        references=tuple(all_refs),
-        annotated_references=tuple(sorted({r.curie for r in rdf_refs}, key=natural_key)),
-        invalid_references=tuple(sorted(set(invalid))),
-        metaid=reaction.get("metaid", ""),
-        line=reaction.sourceline or 0,
+    return (
+        tuple(sorted({r.curie for r in rdf_refs + text_refs}, key=natural_key)),
+        tuple(sorted({r.curie for r in rdf_refs}, key=natural_key)),
+        tuple(sorted(set(invalid))),
     )
 
 

@@ -6,6 +6,7 @@ that names the bad value and what was expected.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 import urllib.parse
@@ -27,19 +28,29 @@ _SPDX = re.compile(r"(LicenseRef-)?[A-Za-z0-9][A-Za-z0-9.+-]*")
 # none of them may enter a one-line ledger field.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
+# URLs as papers and maps write them, with or without the scheme and "www." (map notes
+# often hold a bare "pubmed.ncbi.nlm.nih.gov/N"); fully matched, so no text may trail them.
+_WEB = r"(?:https?://)?(?:www\.)?"
+_URL_TAIL = r"/?(?:[?#].*)?"
 _URL_FORMS = (
-    (re.compile(r"https?://(?:www\.)?(?:dx\.)?doi\.org/(.+)", re.I), DOI),
-    (re.compile(r"https?://pubmed\.ncbi\.nlm\.nih\.gov/([0-9]+)/?(?:[?#].*)?$", re.I), PUBMED),
-    (
-        re.compile(r"https?://(?:www\.)?ncbi\.nlm\.nih\.gov/pubmed/([0-9]+)/?(?:[?#].*)?$", re.I),
-        PUBMED,
-    ),
-    (re.compile(r"https?://(?:www\.)?identifiers\.org/pubmed[:/]([0-9]+)/?$", re.I), PUBMED),
-    (re.compile(r"https?://(?:www\.)?identifiers\.org/doi[:/](.+)$", re.I), DOI),
-    (re.compile(r"https?://(?:www\.)?identifiers\.org/pmc[:/](.+)$", re.I), PMC),
+    (re.compile(_WEB + r"(?:dx\.)?doi\.org/(.+)", re.I), DOI),
+    (re.compile(_WEB + r"pubmed\.ncbi\.nlm\.nih\.gov/([0-9]+)" + _URL_TAIL, re.I), PUBMED),
+    (re.compile(_WEB + r"ncbi\.nlm\.nih\.gov/pubmed/([0-9]+)" + _URL_TAIL, re.I), PUBMED),
+    # The Entrez URLs of older maps: .../entrez/query.fcgi?cmd=Retrieve&db=PubMed&list_uids=N
     (
         re.compile(
-            r"https?://(?:www\.)?(?:pmc\.)?ncbi\.nlm\.nih\.gov/(?:pmc/)?articles/(PMC[0-9]+)/?$",
+            _WEB + r"ncbi\.nlm\.nih\.gov/entrez/query\.fcgi\?(?:\S*?[&;])?list_uids=([0-9]+)"
+            r"(?:[&;#]\S*)?",
+            re.I,
+        ),
+        PUBMED,
+    ),
+    (re.compile(_WEB + r"identifiers\.org/pubmed[:/]([0-9]+)/?", re.I), PUBMED),
+    (re.compile(_WEB + r"identifiers\.org/doi[:/](.+)", re.I), DOI),
+    (re.compile(_WEB + r"identifiers\.org/pmc[:/](.+)", re.I), PMC),
+    (
+        re.compile(
+            r"(?:https?://)?(?:www\.)?(?:pmc\.)?ncbi\.nlm\.nih\.gov/(?:pmc/)?articles/(PMC[0-9]+)/?",
             re.I,
         ),
         PMC,
@@ -48,6 +59,12 @@ _URL_FORMS = (
     (re.compile(r"urn:miriam:doi:(.+)", re.I), DOI),
     (re.compile(r"urn:miriam:pmc:(.+)", re.I), PMC),
 )
+
+# PubMed IDs as map notes write them (celldesigner.references_in_text reads the same):
+# the word PMID, up to four separator characters, the number: PMID:N, PMID N, PMID: N,
+# PMID??:N, PMID-N, PMIDs: N. A list of them (PMIDs: N, N) is several references.
+_PMID_TEXT = re.compile(r"PMIDs?\W{0,4}([0-9]+)", re.I)
+_PMID_LIST = re.compile(r"PMIDs?\W{0,4}[0-9]+(?:\s*[,;]\s*(?:PMIDs?\W{0,4})?[0-9]+)+", re.I)
 
 _PREFIXES = {
     "pubmed": PUBMED,
@@ -58,8 +75,8 @@ _PREFIXES = {
 }
 
 EXPECTED_REFERENCE = (
-    "expected a PubMed ID (pubmed:29808005 or 29808005), a DOI (doi:10.1038/...) "
-    "or a PMC ID (pmc:PMC8127450)"
+    "expected a PubMed ID (pubmed:29808005, PMID 29808005 or 29808005), a DOI "
+    "(doi:10.1038/...) or a PMC ID (pmc:PMC8127450), as a CURIE, a URL or as map notes write it"
 )
 
 
@@ -82,13 +99,15 @@ class Reference:
 def parse_reference(text: str) -> Reference:
     """Parse a reference in any accepted spelling into its normalised CURIE.
 
-    Bare digits and ``PMID:N`` are PubMed IDs; DOIs are URL-decoded and lower-cased;
-    PMC IDs are upper-cased and get their ``PMC`` prefix.
+    Accepted: every form map notes use (``PMID:N``, ``PMID N``, ``PMID??:N``, PubMed,
+    doi.org, identifiers.org and PMC URLs with or without ``https://``, ``doi: 10...``,
+    ``PMC8127450``), MIRIAM URNs, CURIEs and bare numbers (PubMed). DOIs are URL-decoded
+    and lower-cased; PMC IDs are upper-cased and get their ``PMC`` prefix.
     """
     raw = text.strip()
     if not raw:
         raise InputError(f"empty reference: {EXPECTED_REFERENCE}")
-    if "://" in raw or raw[:4].lower() == "urn:":  # URLs and URNs; ledgers hold plain CURIEs
+    if "/" in raw or raw[:4].lower() == "urn:":  # URLs and URNs; ledgers hold plain CURIEs
         for pattern, prefix in _URL_FORMS:
             match = pattern.fullmatch(raw)
             if match:
@@ -101,10 +120,31 @@ def parse_reference(text: str) -> Reference:
         return _checked(DOI, raw, text)
     if raw.upper().startswith("PMC") and raw[3:].isdigit():
         return _checked(PMC, raw, text)
+    pmid = _PMID_TEXT.fullmatch(raw)
+    if pmid:
+        return _checked(PUBMED, pmid.group(1), text)
+    if _PMID_LIST.fullmatch(raw):
+        listed = ", ".join(f"pubmed:{n}" for n in re.findall(r"[0-9]+", raw))
+        raise InputError(
+            f"invalid reference {quoted(text)}: it lists several PubMed IDs ({listed}); "
+            "expected one reference"
+        )
     prefix, sep, local = raw.partition(":")
     if not sep or prefix.strip().lower() not in _PREFIXES:
         raise InputError(f"invalid reference {quoted(text)}: {EXPECTED_REFERENCE}")
     return _checked(_PREFIXES[prefix.strip().lower()], local.strip(), text)
+
+
+def split_references(text: str) -> list[str]:
+    """A list of PubMed IDs as map notes write it (``PMIDs: 29808005, 30442748``), one a string.
+
+    Any other text comes back alone, unchecked, for :func:`parse_reference` to judge: a
+    DOI may itself hold commas and semicolons.
+    """
+    raw = text.strip()
+    if _PMID_LIST.fullmatch(raw):
+        return [f"pubmed:{n}" for n in re.findall(r"[0-9]+", raw)]
+    return [text]
 
 
 def _checked(prefix: str, local: str, original: str) -> Reference:
@@ -201,6 +241,89 @@ def parse_spdx(text: str) -> str:
             "or LicenseRef-proprietary"
         )
     return raw
+
+
+# SPDX's own rule for custom ids: "LicenseRef-" and letters, digits, '.' and '-'.
+_LICENSE_REF = re.compile(r"LicenseRef-([A-Za-z0-9.-]+)", re.I)
+SPDX_LIST_FILE = "spdx_licenses.txt"
+EXPECTED_LICENSE = (
+    "expected an id of the SPDX License List such as CC-BY-4.0 (https://spdx.org/licenses/), "
+    "or LicenseRef-NAME for a license of your own (NAME: letters, digits, '.' and '-')"
+)
+
+
+@functools.cache
+def _spdx_list() -> tuple[dict[str, str], frozenset[str]]:
+    """The SPDX License List shipped with crsmap: ids by case-folded form, and the deprecated.
+
+    Read on first use only: commands that take no license never pay for it.
+    """
+    from importlib import resources
+
+    text = (resources.files("curation") / "data" / SPDX_LIST_FILE).read_text(encoding="utf-8")
+    ids: dict[str, str] = {}
+    deprecated = set()
+    for line in text.splitlines():
+        spdx, _, flag = line.partition("\t")
+        if spdx and not spdx.startswith("#"):
+            ids[spdx.casefold()] = spdx
+            if flag.strip() == "deprecated":
+                deprecated.add(spdx)
+    return ids, frozenset(deprecated)
+
+
+def spdx_license_ids() -> list[str]:
+    """Every id of the SPDX License List shipped with crsmap, deprecated ones included."""
+    return sorted(_spdx_list()[0].values(), key=str.casefold)
+
+
+def license_problem(text: str) -> str | None:
+    """Why ``text`` is not an SPDX license id (the error message), or None.
+
+    For checks that report rather than refuse, such as an audit of crsmap.toml.
+    """
+    try:
+        parse_license(text)
+    except InputError as exc:
+        return str(exc)
+    return None
+
+
+def parse_license(text: str) -> str:
+    """An SPDX license id from the list shipped with crsmap, or ``LicenseRef-...``, as SPDX spells it.
+
+    Ids match case-blind (``cc-by-4.0`` is ``CC-BY-4.0``), as the SPDX specification
+    says; anything else is refused, naming the closest ids of the list.
+    """
+    raw = text.strip()
+    custom = _LICENSE_REF.fullmatch(raw)
+    if custom:
+        return f"LicenseRef-{custom.group(1)}"
+    known, _ = _spdx_list()
+    if raw.casefold() in known:
+        return known[raw.casefold()]
+    what = "empty license" if not raw else f"license {quoted(text)}"
+    raise InputError(
+        f"invalid {what}: not an SPDX license identifier{_close_licenses(raw)}; {EXPECTED_LICENSE}"
+    )
+
+
+def _close_licenses(raw: str) -> str:
+    """`` (did you mean A, B?)`` for the current ids nearest to ``raw``, or nothing."""
+    import difflib
+
+    known, deprecated = _spdx_list()
+    current = [folded for folded, spdx in known.items() if spdx not in deprecated]
+    # People write "CC BY 4.0", "Apache 2.0", "cc_by_4.0", "GPLv3": compare as SPDX spells ids.
+    wanted = re.sub(r"[\s_]+|(?<=[a-z])v(?=[0-9])", "-", raw.strip().casefold())
+    wanted = re.sub(r"-licen[cs]e$", "", wanted)
+    close = difflib.get_close_matches(wanted, current, n=3, cutoff=0.75)
+    if not close:  # a family without its version: CC0, ODbL, BSD, GPL-3
+        longer = [
+            c for c in current if c.startswith(wanted) and c[len(wanted) : len(wanted) + 1] in "-."
+        ]
+        close = difflib.get_close_matches(wanted, longer, n=3, cutoff=0)
+    return f" (did you mean {', '.join(known[c] for c in close)}?)" if close else ""
 
 
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")

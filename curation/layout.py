@@ -1,12 +1,16 @@
-"""The drawing of a CellDesigner map: compartment and species boxes, and reaction lines.
+"""The drawing of a map: compartment and species boxes, and reaction lines.
 
 CellDesigner keeps the layout in its extension elements: ``compartmentAlias``,
 ``complexSpeciesAlias`` and ``speciesAlias`` carry ``bounds`` (x, y, w, h), and each
 reaction names the aliases it connects (``baseReactant``/``baseProduct``, reactant and
-product links, and the ``aliases`` of each modification). This module reads just enough
-of that to draw the map: boxes, and for every reaction straight spokes from each
-participant's box centre to a reaction centre. It never guesses: an alias without bounds
-or a reaction without resolvable aliases is left out rather than placed somewhere.
+product links, and the ``aliases`` of each modification). Other SBML maps may carry an
+SBML Layout (``layout:listOfLayouts``: the Level 3 package, or the Level 2 annotation it
+grew from), whose compartment and species glyphs have bounding boxes and whose reaction
+glyphs name the species glyphs they connect. This module reads just enough of either
+to draw the map: boxes, and for every reaction straight spokes from each participant's
+box centre to a reaction centre. It never guesses: a box without bounds or a reaction
+without resolvable participants is left out rather than placed somewhere, and an SBML
+file without a layout has none (:attr:`Layout.source` is empty).
 """
 
 from __future__ import annotations
@@ -15,8 +19,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from html import escape
 
-from .celldesigner import SBML_NS_PREFIX, _cd_ext, display_name
-from .errors import InputError
+from .celldesigner import _cd_ext, display_name
+from .sbml import is_celldesigner, sbml_model, species_names
 from .xmlsafe import parse_xml_bytes
 
 _CD = "{http://www.sbml.org/2001/ns/celldesigner}"
@@ -76,13 +80,18 @@ class ReactionGeometry:
 
 @dataclass(frozen=True)
 class Layout:
-    """The drawing of one map file."""
+    """The drawing of one map file.
+
+    ``source`` says where it came from: ``celldesigner``, ``sbml-layout``, or empty for
+    an SBML file that carries no layout at all (then there is nothing to draw).
+    """
 
     width: float
     height: float
     compartments: tuple[Box, ...]
     species: tuple[Box, ...]  # complexes first (outer before inner), then species
     reactions: dict[str, ReactionGeometry]  # by SBML reaction id
+    source: str = "celldesigner"
 
 
 def _number(value: str | None) -> float | None:
@@ -218,39 +227,43 @@ def _reaction(reaction, sbml: str, boxes: dict[str, Box]) -> ReactionGeometry | 
         return None
     sides = [boxes[a].centre for a in reactants_t + products_t if a in boxes]
     regulators = [boxes[a].centre for a in modifiers_t if a in boxes]
+    path = _spokes(sides, regulators)
+    return ReactionGeometry(reaction_id, reactants_t, products_t, modifiers_t, path)
+
+
+def _spokes(
+    sides: list[Point], regulators: list[Point], centre: Point | None = None
+) -> tuple[Point, ...]:
+    """The path joining each participant to the centre (by default the mean of the sides)."""
     anchors = sides or regulators
-    path: tuple[Point, ...] = ()
-    if anchors:
+    if centre is None:
+        if not anchors:
+            return ()
         centre = (
             round(sum(p[0] for p in anchors) / len(anchors), 2),
             round(sum(p[1] for p in anchors) / len(anchors), 2),
         )
-        # r1, c, r2, c, p1, ...: the centre sits at index 1 (see ReactionGeometry.centre).
-        points: list[Point] = []
-        for end in sides + regulators:
-            if points:
-                points.append(centre)
-            points.append(end)
-        if len(points) == 1:
-            points.append(centre)  # a lone participant: nothing to join, a point at its centre
-        path = tuple(points)
-    return ReactionGeometry(reaction_id, reactants_t, products_t, modifiers_t, path)
+    # r1, c, r2, c, p1, ...: the centre sits at index 1 (see ReactionGeometry.centre).
+    points: list[Point] = []
+    for end in sides + regulators:
+        if points:
+            points.append(centre)
+        points.append(end)
+    if len(points) <= 1:
+        points.append(centre)  # a lone participant: nothing to join, a point at its centre
+    return tuple(points)
 
 
 def read_layout(data: bytes, label: str) -> Layout:
-    """Parse a CellDesigner map safely and return its drawing.
+    """Parse a map safely and return its drawing (see the module's docstring).
 
-    ``label`` names the file in error messages. Aliases without bounds and reactions
-    whose aliases are all missing are skipped, never guessed.
+    ``label`` names the file in error messages. Boxes without bounds and reactions
+    whose participants are all missing are skipped, never guessed.
     """
     root = parse_xml_bytes(data, label).getroot()
-    namespace = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""
-    if not root.tag.endswith("}sbml") or not namespace.startswith(SBML_NS_PREFIX):
-        raise InputError(f"{label}: not an SBML document, expected a CellDesigner map")
-    sbml = f"{{{namespace}}}"
-    model = root.find(sbml + "model")
-    if model is None:
-        raise InputError(f"{label}: no <model> element; expected a CellDesigner map with a model")
+    sbml, model = sbml_model(root, label)
+    if not is_celldesigner(root):
+        return _sbml_layout(model, sbml)
     ext = _cd_ext(model.find(sbml + "annotation"))
     compartment_names, species_names = _names(model, sbml, ext)
 
@@ -280,6 +293,193 @@ def read_layout(data: bytes, label: str) -> Layout:
     if not width or not height or width <= 0 or height <= 0:
         width, height = _extent(boxes.values(), reactions.values())
     return Layout(width, height, tuple(compartments), species, reactions)
+
+
+# --- SBML Layout ------------------------------------------------------------------------------
+
+LAYOUT_NAMESPACES = (
+    "http://www.sbml.org/sbml/level3/version1/layout/version1",  # the Level 3 package
+    "http://projects.eml.org/bcb/sbml/level2",  # the Level 2 annotation it grew from
+)
+# speciesReferenceGlyph roles, by the side of the reaction they belong to.
+_ROLES = {
+    "substrate": "reactant",
+    "sidesubstrate": "reactant",
+    "product": "product",
+    "sideproduct": "product",
+    "activator": "modifier",
+    "inhibitor": "modifier",
+    "modifier": "modifier",
+}
+
+
+def _find_sbml_layout(model, sbml: str):
+    """The first ``layout`` of the model and its namespace, or (None, "")."""
+    annotation = model.find(sbml + "annotation")
+    for namespace in LAYOUT_NAMESPACES:
+        for parent in (model, annotation):
+            layouts = parent.find(f"{{{namespace}}}listOfLayouts") if parent is not None else None
+            layout = layouts.find(f"{{{namespace}}}layout") if layouts is not None else None
+            if layout is not None:
+                return layout, namespace
+    return None, ""
+
+
+class _Glyphs:
+    """Reading one SBML layout: its attributes may be namespaced (Level 3) or not (Level 2)."""
+
+    def __init__(self, namespace: str):
+        self.ns = f"{{{namespace}}}"
+
+    def get(self, element, name: str) -> str:
+        value = element.get(self.ns + name)
+        return (value if value is not None else element.get(name, "")).strip()
+
+    def point(self, element) -> Point | None:
+        if element is None:
+            return None
+        x, y = _number(self.get(element, "x")), _number(self.get(element, "y"))
+        return None if x is None or y is None else (x, y)
+
+    def size(self, element) -> tuple[float, float] | None:
+        if element is None:
+            return None
+        w, h = _number(self.get(element, "width")), _number(self.get(element, "height"))
+        return None if w is None or h is None else (w, h)
+
+    def bounds(self, glyph) -> tuple[float, float, float, float] | None:
+        """x, y, w, h of a glyph's bounding box with positive size, else None."""
+        box = glyph.find(self.ns + "boundingBox")
+        if box is None:
+            return None
+        corner = self.point(box.find(self.ns + "position"))
+        size = self.size(box.find(self.ns + "dimensions"))
+        if corner is None or size is None or size[0] <= 0 or size[1] <= 0:
+            return None
+        return (*corner, *size)
+
+    def curve(self, glyph) -> list[Point]:
+        """The start and end points of a glyph's curve segments, in order."""
+        points: list[Point] = []
+        segments = f"{self.ns}curve/{self.ns}listOfCurveSegments/{self.ns}curveSegment"
+        for segment in glyph.iterfind(segments):
+            for end in ("start", "end"):
+                point = self.point(segment.find(self.ns + end))
+                if point is not None and (not points or points[-1] != point):
+                    points.append(point)
+        return points
+
+    def centre(self, glyph) -> Point | None:
+        """Where a reaction glyph puts the reaction: its curve's middle, else its box's."""
+        curve = self.curve(glyph)
+        if curve:
+            (x1, y1), (x2, y2) = curve[0], curve[-1]
+            return (round((x1 + x2) / 2, 2), round((y1 + y2) / 2, 2))
+        box = glyph.find(self.ns + "boundingBox")
+        corner = self.point(box.find(self.ns + "position")) if box is not None else None
+        size = self.size(box.find(self.ns + "dimensions")) if box is not None else None
+        if corner is None or size is None or size[0] < 0 or size[1] < 0:
+            return None
+        if corner == (0, 0) and size == (0, 0):
+            return None  # what libSBML writes for a box nobody set
+        return (round(corner[0] + size[0] / 2, 2), round(corner[1] + size[1] / 2, 2))
+
+
+def _sbml_layout(model, sbml: str) -> Layout:
+    """The drawing an SBML Layout gives, or an empty layout (``source=""``) when none."""
+    element, namespace = _find_sbml_layout(model, sbml)
+    if element is None:
+        return Layout(100.0, 100.0, (), (), {}, source="")
+    g = _Glyphs(namespace)
+    ns = g.ns
+    compartment_names = {
+        c.get("id", ""): " ".join((c.get("name") or "").split()) or c.get("id", "")
+        for c in model.iterfind(f"{sbml}listOfCompartments/{sbml}compartment")
+    }
+    names = species_names(model, sbml)
+    compartments: list[Box] = []
+    drawn: dict[str, list[str]] = {}  # compartment id -> the boxes drawing it
+    for glyph in element.iterfind(f"{ns}listOfCompartmentGlyphs/{ns}compartmentGlyph"):
+        bounds, glyph_id = g.bounds(glyph), g.get(glyph, "id")
+        if bounds is not None and glyph_id:
+            compartment = g.get(glyph, "compartment")
+            label = compartment_names.get(compartment) or compartment or glyph_id
+            compartments.append(Box(glyph_id, "compartment", label, *bounds, None))
+            drawn.setdefault(compartment, []).append(glyph_id)
+    # A species box sits in its compartment's box when exactly one box draws that compartment.
+    home = {}
+    for entry in model.iterfind(f"{sbml}listOfSpecies/{sbml}species"):
+        holders = drawn.get(entry.get("compartment", ""), [])
+        if len(holders) == 1:
+            home[entry.get("id", "")] = holders[0]
+    species: list[Box] = []
+    glyph_species: dict[str, str] = {}
+    for glyph in element.iterfind(f"{ns}listOfSpeciesGlyphs/{ns}speciesGlyph"):
+        bounds, glyph_id = g.bounds(glyph), g.get(glyph, "id")
+        if bounds is not None and glyph_id:
+            species_id = g.get(glyph, "species")
+            glyph_species[glyph_id] = species_id
+            label = names.get(species_id) or species_id or glyph_id
+            species.append(Box(glyph_id, "species", label, *bounds, home.get(species_id)))
+    boxes = {b.id: b for b in (*compartments, *species)}
+
+    sides = _reaction_sides(model, sbml)
+    reactions: dict[str, ReactionGeometry] = {}
+    for glyph in element.iterfind(f"{ns}listOfReactionGlyphs/{ns}reactionGlyph"):
+        reaction_id = g.get(glyph, "reaction")
+        if not reaction_id or reaction_id in reactions:
+            continue  # a glyph of no reaction, or a second drawing of one: the first wins
+        ends: dict[str, list[str]] = {"reactant": [], "product": [], "modifier": []}
+        for ref in glyph.iterfind(f"{ns}listOfSpeciesReferenceGlyphs/{ns}speciesReferenceGlyph"):
+            target = g.get(ref, "speciesGlyph")
+            role = _ROLES.get(g.get(ref, "role")) or _side(
+                sides.get(reaction_id), g.get(ref, "speciesReference"), glyph_species.get(target)
+            )
+            ends[role].append(target)
+        reactants, products = _unique(ends["reactant"]), _unique(ends["product"])
+        modifiers = _unique(ends["modifier"])
+        centre = g.centre(glyph)
+        if reactants or products or modifiers:
+            path = _spokes(
+                [boxes[a].centre for a in reactants + products if a in boxes],
+                [boxes[a].centre for a in modifiers if a in boxes],
+                centre,
+            )
+        else:
+            path = tuple(g.curve(glyph))  # only the reaction's own line is drawn
+        reactions[reaction_id] = ReactionGeometry(reaction_id, reactants, products, modifiers, path)
+
+    dimensions = g.size(element.find(ns + "dimensions"))
+    if dimensions is not None and dimensions[0] > 0 and dimensions[1] > 0:
+        width, height = dimensions
+    else:
+        width, height = _extent(boxes.values(), reactions.values())
+    return Layout(width, height, tuple(compartments), tuple(species), reactions, "sbml-layout")
+
+
+def _reaction_sides(model, sbml: str) -> dict[str, tuple[set[str], set[str]]]:
+    """Reaction id -> (ids and species of its reactant references, same of its products)."""
+    sides = {}
+    for reaction in model.iterfind(f"{sbml}listOfReactions/{sbml}reaction"):
+        pair = []
+        for list_name in ("listOfReactants", "listOfProducts"):
+            found: set[str] = set()
+            for ref in reaction.iterfind(f"{sbml}{list_name}/{sbml}speciesReference"):
+                found |= {ref.get("id", ""), ref.get("species", "")} - {""}
+            pair.append(found)
+        sides[reaction.get("id", "")] = (pair[0], pair[1])
+    return sides
+
+
+def _side(sides, reference: str, species: str | None) -> str:
+    """The side of a glyph without a role: by its species reference, else by its species."""
+    if sides is not None:
+        for key in (reference, species):
+            if key and key in sides[0] and key not in sides[1]:
+                return "reactant"
+            if key and key in sides[1] and key not in sides[0]:
+                return "product"
+    return "modifier"
 
 
 def _extent(boxes, reactions) -> tuple[float, float]:

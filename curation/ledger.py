@@ -1,6 +1,7 @@
-"""The two TSV ledgers of a curation repository: ``evidence.tsv`` and ``interactions.tsv``.
+"""The TSV ledgers of a curation repository: ``evidence.tsv``, ``interactions.tsv`` and
+``rejected.tsv`` (the (interaction, reference) pairs a curator removed, and why).
 
-Both are UTF-8, tab-separated, with a header line and one record per line, sorted so
+All are UTF-8, tab-separated, with a header line and one record per line, sorted so
 that git diffs and merges stay line-based. Reading is lenient: a malformed line becomes
 a :class:`LineProblem` (reported as ``evidence.tsv:17: ...``) and the rest is still read,
 so the audit can report every problem at once. Writing is strict and atomic.
@@ -22,6 +23,7 @@ from .storage import atomic_write_text, read_text
 
 EVIDENCE_FILE = "evidence.tsv"
 INTERACTIONS_FILE = "interactions.tsv"
+REJECTED_FILE = "rejected.tsv"
 
 SOURCES = ("manual", "map")
 STATUSES = ("draft", "reviewed")
@@ -61,10 +63,30 @@ class InteractionRecord:
         return self.interaction
 
 
+@dataclass(frozen=True)
+class RejectionRecord:
+    """A removal that sticks: one (interaction, reference) row of ``rejected.tsv``.
+
+    ``crsmap evidence remove`` writes it, so that ``crsmap import`` never brings the
+    reference back from the map; ``crsmap evidence add`` of the same pair deletes it.
+    """
+
+    interaction: str
+    reference: str
+    curator: str
+    date: str
+    reason: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.interaction, self.reference)
+
+
 R = TypeVar("R")
 
 EVIDENCE_COLUMNS = tuple(f.name for f in fields(EvidenceRecord))
 INTERACTION_COLUMNS = tuple(f.name for f in fields(InteractionRecord))
+REJECTED_COLUMNS = tuple(f.name for f in fields(RejectionRecord))
 
 
 @dataclass(frozen=True)
@@ -257,6 +279,35 @@ def _row_problem(record: InteractionRecord, today: dt.date | None) -> str | None
     return _check_date(record.updated, today) if record.updated else None
 
 
+def read_rejected(path: Path, today: dt.date | None = None) -> LedgerContent[RejectionRecord]:
+    """Read ``rejected.tsv`` leniently; a missing file (nothing rejected yet) reads as empty."""
+    if not Path(path).exists():
+        return LedgerContent()
+    return parse_rejected(read_text(path, "ledger"), Path(path).name, today)
+
+
+def parse_rejected(
+    text: str, name: str = REJECTED_FILE, today: dt.date | None = None
+) -> LedgerContent[RejectionRecord]:
+    """Parse the text of ``rejected.tsv`` leniently; a second row for one pair is a problem."""
+    return _parse(
+        text,
+        name,
+        REJECTED_COLUMNS,
+        RejectionRecord,
+        lambda r: _rejection_problem(r, today),
+        unique=True,
+    )
+
+
+def _rejection_problem(record: RejectionRecord, today: dt.date | None) -> str | None:
+    if not record.interaction:
+        return "empty interaction"
+    if not record.reference:
+        return "empty reference"
+    return _check_date(record.date, today)
+
+
 def _render(columns: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
     out = ["\t".join(columns)]
     for row in rows:
@@ -292,6 +343,20 @@ def render_interactions(records: Iterable[InteractionRecord]) -> str:
             )
     return _render(
         INTERACTION_COLUMNS, (tuple(getattr(r, c) for c in INTERACTION_COLUMNS) for r in ordered)
+    )
+
+
+def render_rejected(records: Iterable[RejectionRecord]) -> str:
+    """The bytes of ``rejected.tsv``, sorted by (interaction, reference), one row per pair."""
+    ordered = sorted(records, key=evidence_sort_key)
+    for before, after in itertools.pairwise(ordered):
+        if before.key == after.key:
+            raise InputError(
+                f"two {REJECTED_FILE} rows for {quoted(' '.join(after.key))}; "
+                "expected one row per (interaction, reference)"
+            )
+    return _render(
+        REJECTED_COLUMNS, (tuple(getattr(r, c) for c in REJECTED_COLUMNS) for r in ordered)
     )
 
 

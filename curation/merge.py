@@ -24,12 +24,14 @@ from .ledger import (
     EVIDENCE_FILE,
     INTERACTION_COLUMNS,
     INTERACTIONS_FILE,
+    REJECTED_COLUMNS,
+    REJECTED_FILE,
     natural_key,
 )
 
 CACHE_FILE = "literature.jsonl"
 DRIVER_NAME = "crsmap"
-MERGED_FILES = (EVIDENCE_FILE, INTERACTIONS_FILE, CACHE_FILE)
+MERGED_FILES = (EVIDENCE_FILE, INTERACTIONS_FILE, REJECTED_FILE, CACHE_FILE)
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,8 @@ def _later_fetch(mine: list[str], other: list[str]) -> list[str] | None:
 FORMATS = {
     EVIDENCE_FILE: Format("\t".join(EVIDENCE_COLUMNS), _evidence_key),
     INTERACTIONS_FILE: Format("\t".join(INTERACTION_COLUMNS), _interaction_key),
+    # Keyed like evidence.tsv: one rejection per (interaction, reference).
+    REJECTED_FILE: Format("\t".join(REJECTED_COLUMNS), _evidence_key),
     CACHE_FILE: Format(None, _cache_key, _later_fetch),
 }
 

@@ -28,11 +28,11 @@ from .identifiers import (
     parse_derived_from,
     parse_eco,
     parse_email,
+    parse_license,
     parse_name,
     parse_note,
     parse_orcid,
     parse_reference,
-    parse_spdx,
     quoted,
     reference_key,
 )
@@ -327,7 +327,13 @@ class Project:
         note: str = "",
         commit: bool = True,
     ) -> Change:
-        """Record evidence (interaction, reference) for each reference; skip those already there."""
+        """Record evidence (interaction, reference) for each reference; skip those already there.
+
+        A pair that ``evidence remove`` rejected is recorded again and its rejection is
+        taken back; the summary says so.
+        """
+        from .rejections import unreject
+
         interaction = self.resolve(interaction_id)
         refs: list[str] = []
         for text in references:
@@ -346,7 +352,8 @@ class Project:
             present = {(r.interaction, reference_key(r.reference)) for r in records}
             added = [r for r in refs if (interaction.id, r) not in present]
             skipped = tuple(r for r in refs if r not in added)
-            if not added:
+            texts, unrejected = unreject(self, interaction.id, refs)
+            if not added and not texts:
                 return settled.into(
                     Change(
                         f"{interaction.id}: {', '.join(refs)} already recorded", (), None, skipped
@@ -357,21 +364,24 @@ class Project:
                 EvidenceRecord(interaction.id, r, eco, actor.orcid, day, "manual", note)
                 for r in added
             ]
-            texts = {EVIDENCE_FILE: render_evidence(records)}
+            if added:
+                texts[EVIDENCE_FILE] = render_evidence(records)
             if not any(row.interaction == interaction.id for row in rows):
                 texts[INTERACTIONS_FILE] = render_interactions(
                     [*rows, self._new_row(interaction, actor.orcid)]
                 )
             written = self._write(texts)
-            message = (
-                f"Add evidence for {interaction.id}: {', '.join(added)}\n\n{interaction.signature}"
+            subject = (
+                f"Add evidence for {interaction.id}: {', '.join(added)}"
+                if added
+                else (f"Take back the rejection of {', '.join(refs)} for {interaction.id}")
             )
+            message = f"{subject}\n\n{interaction.signature}"
             if note:
                 message += f"\nNote: {note}"
             sha = self._commit(repo, written, message, actor)
-        return settled.into(
-            Change(f"{interaction.id}: recorded {', '.join(added)}", written, sha, skipped)
-        )
+        done = f"recorded {', '.join(added)}" if added else f"{', '.join(refs)} already recorded"
+        return settled.into(Change(f"{interaction.id}: {done}{unrejected}", written, sha, skipped))
 
     def remove_evidence(
         self,
@@ -381,78 +391,38 @@ class Project:
         curator: str | None = None,
         commit: bool = True,
         keep_in_map: bool = False,
+        from_notes: bool = False,
     ) -> Change:
         """Remove the evidence record(s) of (interaction, reference); the reason goes into the commit.
 
-        The reference's MIRIAM annotation on the reaction goes too (unless ``keep_in_map``),
-        so that MINERVA stops showing it and ``crsmap import`` does not bring it back.
+        The removal is recorded in ``rejected.tsv`` (curator, date, reason), so that
+        ``crsmap import`` never brings the reference back. The reference's MIRIAM
+        annotation on the reaction goes too (unless ``keep_in_map``), and with
+        ``from_notes`` so does its text in the reaction's notes. A pair that is no
+        longer recorded may still be rejected (or cut from the map) this way.
         """
-        invalid: InputError | None = None
-        try:
-            curie = parse_reference(reference).curie
-        except InputError as exc:
-            curie, invalid = reference.strip(), exc  # an invalid ledger reference can still go
-        reason = parse_note(reason or "")
-        actor = self.acting_curator(curator)
-        repo = gitrepo.require_repo(self.root) if commit else None
-        with self._writing(repo, actor) as settled:
-            records = self._clean(self.evidence())
-            target = self._ledger_id(interaction_id, records)
-            kept = [
-                r for r in records if (r.interaction, reference_key(r.reference)) != (target, curie)
-            ]
-            if len(kept) == len(records) and invalid is not None:
-                raise invalid
-            if len(kept) == len(records):
-                recorded = [r.reference for r in records if r.interaction == target]
-                listing = ", ".join(recorded) if recorded else "none"
-                raise InputError(
-                    f"no evidence record for {target} {curie}; recorded references: {listing}"
-                )
-            texts: dict[str, str | bytes] = {EVIDENCE_FILE: render_evidence(kept)}
-            interaction = self.interactions.get(target)
-            summary = f"{target}: removed {curie}"
-            if interaction is not None and not keep_in_map:
-                if curie in interaction.annotated_references:
-                    relative, data = self._unannotated(interaction, curie)
-                    texts[relative] = data
-                    summary += f", also from the annotations of {relative}"
-                if curie in set(interaction.references) - set(interaction.annotated_references):
-                    summary += "; the reaction's notes or name still mention it (edit them in CellDesigner)"
-            written = self._write(texts)
-            self._maps = None
-            message = f"Remove evidence {curie} from {target}"
-            message += f"\n\nReason: {reason}" if reason else ""
-            sha = self._commit(repo, written, message, actor)
-        return settled.into(Change(summary, written, sha))
+        from .rejections import remove
 
-    def _unannotated(self, interaction: Interaction, curie: str) -> tuple[str, bytes]:
-        """The map file's bytes without the reaction's annotation of ``curie``, checked."""
-        from .annotate import remove_bytes
-        from .celldesigner import map_from_tree
-        from .errors import InternalError
-        from .xmlsafe import parse_xml_bytes
+        return remove(
+            self, interaction_id, reference, reason, curator, commit, keep_in_map, from_notes
+        )
 
-        relative = next(
-            f
-            for f, m in zip(self.config.map.files, self.maps, strict=True)
-            if m.stem == interaction.map
-        )
-        before = next(m for m in self.maps if m.stem == interaction.map)
-        data = remove_bytes(
-            contained(self.root, relative, "files").read_bytes(),
-            {interaction.reaction_id: [curie]},
-            relative,
-        )
-        after = map_from_tree(parse_xml_bytes(data, relative), Path(relative), label=relative)
-        if (
-            len(after.interactions) != len(before.interactions)
-            or curie in after.interactions[interaction.reaction_id].annotated_references
-        ):
-            raise InternalError(
-                f"{relative}: removing {curie} from {interaction.reaction_id} failed; nothing written"
-            )
-        return relative, data
+    def remove_everywhere(
+        self,
+        reference: str,
+        reason: str = "",
+        curator: str | None = None,
+        commit: bool = True,
+        keep_in_map: bool = False,
+        from_notes: bool = False,
+    ) -> Change:
+        """Remove one paper (in any of its forms) from every interaction citing it, in one commit.
+
+        The answer to a retraction; see :meth:`remove_evidence` for the options.
+        """
+        from .rejections import remove
+
+        return remove(self, None, reference, reason, curator, commit, keep_in_map, from_notes)
 
     def import_map_references(self, curator: str | None = None, commit: bool = True) -> Change:
         """Record every reference already annotated in the map (``source=map``); idempotent.
@@ -460,6 +430,8 @@ class Project:
         Interactions that gain evidence and have no provenance row get a draft one, with
         the importing curator responsible and the current signature recorded.
         """
+        from .rejections import Refused, importable
+
         actor = self.acting_curator(curator)
         eco = parse_eco(self.config.default_eco)
         interactions = self.interactions
@@ -468,16 +440,26 @@ class Project:
             records = self._clean(self.evidence())
             rows = self._clean(self.interaction_records())
             present = {(r.interaction, reference_key(r.reference)) for r in records}
+            refused = Refused.read(self, present)
             day = self.today.isoformat()
-            new = [
-                EvidenceRecord(i.id, ref, eco, actor.orcid, day, "map", "")
-                for i in interactions.values()
-                for ref in i.references
-                if (i.id, ref) not in present
-            ]
+            new, left_out = [], 0
+            for i in interactions.values():
+                wanted, rejected = importable(i, present, refused)
+                new += [
+                    EvidenceRecord(i.id, ref, eco, actor.orcid, day, "map", "") for ref in wanted
+                ]
+                left_out += len(rejected)
+            rejected_note = (
+                f"; left out {left_out} rejected reference(s) (see rejected.tsv)"
+                if left_out
+                else ""
+            )
             if not new:
                 return settled.into(
-                    Change("nothing to import: every map reference is already in evidence.tsv")
+                    Change(
+                        "nothing to import: every map reference is already in evidence.tsv"
+                        + rejected_note
+                    )
                 )
             texts = {EVIDENCE_FILE: render_evidence(records + new)}
             described = {row.interaction for row in rows}
@@ -491,6 +473,7 @@ class Project:
             written = self._write(texts)
             touched = len({r.interaction for r in new})
             summary = f"imported {len(new)} reference(s) for {touched} interaction(s) from the map"
+            summary += rejected_note
             message = f"Import map references: {len(new)} records, {touched} interactions"
             sha = self._commit(repo, written, message, actor)
         return settled.into(Change(summary, written, sha))
@@ -531,7 +514,7 @@ class Project:
             raise InputError(
                 f"--curator {responsible} is not a curator of this map; add them with `crsmap curators add`"
             )
-        license = parse_spdx(license) if license is not None else None
+        license = parse_license(license) if license is not None else None
         if derived_from is not None:
             derived_from = parse_derived_from(derived_from)
         if status is not None and status not in STATUSES:

@@ -1,11 +1,12 @@
 """The evidence report: one self-contained HTML page about a map and its curation.
 
-The page draws each map from its CellDesigner layout with every interaction coloured by
-its evidence status, and adds coverage tables, the audit findings, curator contributions
-and coverage per release. Everything (CSS, SVG, script, data) is inline, so the page
-opens from a file or a zip without network. It is deterministic: the same input gives
-the same bytes. It is also well-formed XML (polyglot HTML), so tools can parse it
-strictly. Every text from the outside is escaped; the card script uses ``textContent``.
+The page draws each map from its CellDesigner layout or SBML Layout, every interaction
+coloured by its evidence status (an SBML file without a layout is named, not drawn), and
+adds coverage tables, the audit findings, curator contributions and coverage per release.
+Everything (CSS, SVG, script, data) is inline, so the page opens from a file or a zip
+without network. It is deterministic: the same input gives the same bytes. It is also
+well-formed XML (polyglot HTML), so tools can parse it strictly. Every text from the
+outside is escaped; the card script uses ``textContent``.
 """
 
 from __future__ import annotations
@@ -420,6 +421,16 @@ def _css() -> str:
     return "\n".join(rules)
 
 
+def _no_layout(relative: str, count: int) -> str:
+    """What stands in the map's place when its file has nothing to draw."""
+    return (
+        f'<div class="nolayout"><p><b>{_e(relative)}</b>: no layout in this file. It is SBML '
+        "without CellDesigner's drawing or an SBML Layout (layout:listOfLayouts), so its "
+        f"{count} interactions are not drawn: find one with the box above to open its card."
+        "</p></div>"
+    )
+
+
 def render_report(data: ReportInput) -> str:
     """The report as one self-contained, deterministic HTML5 page (also well-formed XML)."""
     model = _model(data)
@@ -433,6 +444,9 @@ def render_report(data: ReportInput) -> str:
     for map_input, pairs in model.items:
         layout = read_layout(map_input.data, map_input.relative)
         items = [(i.id, i.reaction_id, status) for i, status in pairs]
+        if not layout.source:
+            maps.append(_no_layout(map_input.relative, len(items)))
+            continue
         maps.append(
             f'<div class="viewer"><div class="tools"><b>{_e(map_input.relative)}</b>'
             '<button type="button" data-zoom="in" title="Zoom in">+</button>'

@@ -30,6 +30,37 @@ def _points(states: list[ReleaseState]):
     )
 
 
+def one_reference_per_paper(evidence, citations) -> tuple[tuple, dict]:
+    """The records with each paper once per interaction, under its PMID when known.
+
+    A DOI or PMC ID that resolved to a PMID recorded for the same interaction is the
+    same paper: the report lists and counts it once, as ``pubmed:PMID`` (the cache's
+    citation is also looked up under that id). Returns (records, citations).
+    """
+    from dataclasses import replace
+
+    from .identifiers import reference_key
+    from .papers import paper_key, preference
+
+    chosen: dict[tuple[str, str], tuple] = {}
+    for record in evidence:
+        curie = reference_key(record.reference)
+        key = (record.interaction, paper_key(curie, citations))
+        if key not in chosen or preference(curie) < chosen[key][0]:
+            chosen[key] = (preference(curie), record)
+    records = tuple(
+        replace(record, reference=paper) if paper != record.reference else record
+        for (_, paper), (_, record) in chosen.items()
+    )
+    known = dict(citations)
+    for citation in citations.values():
+        if citation.found and citation.pmid:
+            known.setdefault(
+                f"pubmed:{citation.pmid}", replace(citation, id=f"pubmed:{citation.pmid}")
+            )
+    return records, known
+
+
 def write_report(project: Project, path=None):
     """Render the working tree's report to ``path`` (default ``dist/report.html``)."""
     from pathlib import Path
@@ -69,6 +100,7 @@ def for_project(project: Project) -> ReportInput:
     )
     today = project.today.isoformat()
     states.append(state_of("now", current, today))
+    evidence, citations = one_reference_per_paper(current.evidence, current.citations)
     return ReportInput(
         title=project.config.map.title,
         version=None,
@@ -77,9 +109,9 @@ def for_project(project: Project) -> ReportInput:
             MapInput(relative, model, contained(project.root, relative, "files").read_bytes())
             for relative, model in zip(project.config.map.files, project.maps, strict=True)
         ),
-        evidence=tuple(current.evidence),
+        evidence=evidence,
         rows=tuple(current.rows),
-        citations=current.citations,
+        citations=citations,
         findings=tuple(audit.run(project, fail_on="never").findings),
         releases=_points(states),
         curators={c.orcid: c.name for c in project.config.curators},
@@ -95,6 +127,7 @@ def for_release(
     from . import audit
     from .report import MapInput, ReportInput
 
+    evidence, citations = one_reference_per_paper(snapshot.evidence, snapshot.citations)
     return ReportInput(
         title=snapshot.config.map.title,
         version=version,
@@ -103,9 +136,9 @@ def for_release(
             MapInput(relative, model, snapshot.map_bytes[relative])
             for relative, model in zip(snapshot.config.map.files, snapshot.maps, strict=True)
         ),
-        evidence=tuple(snapshot.evidence),
+        evidence=evidence,
         rows=tuple(snapshot.rows),
-        citations=snapshot.citations,
+        citations=citations,
         findings=tuple(audit.run_on_snapshot(snapshot, day).findings),
         releases=_points(states),
         curators={c.orcid: c.name for c in snapshot.config.curators},

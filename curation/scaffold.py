@@ -16,13 +16,19 @@ from .errors import InputError
 from .identifiers import (
     has_control_characters,
     parse_email,
+    parse_license,
     parse_name,
     parse_orcid,
-    parse_spdx,
     parse_uri,
     quoted,
 )
-from .ledger import EVIDENCE_FILE, INTERACTIONS_FILE, render_evidence, render_interactions
+from .ledger import (
+    EVIDENCE_FILE,
+    INTERACTIONS_FILE,
+    REJECTED_FILE,
+    render_evidence,
+    render_interactions,
+)
 from .storage import LOCK_NAME, TEMP_PREFIX, atomic_write_text
 
 LITERATURE_FILE = "literature.jsonl"
@@ -33,6 +39,7 @@ GITATTRIBUTES = [
     "# crsmap ledgers: one record per line, LF line endings, merged record by record.",
     "evidence.tsv text eol=lf merge=crsmap",
     "interactions.tsv text eol=lf merge=crsmap",
+    "rejected.tsv text eol=lf merge=crsmap",
     "literature.jsonl text eol=lf merge=crsmap",
 ]
 GITIGNORE = [
@@ -76,7 +83,7 @@ def check_new_project(root: Path, title: str, sources: list[Path]) -> None:
         )
     if not sources:
         raise InputError("no --map given; expected at least one CellDesigner XML file")
-    for ledger in (EVIDENCE_FILE, INTERACTIONS_FILE, LITERATURE_FILE):
+    for ledger in (EVIDENCE_FILE, INTERACTIONS_FILE, LITERATURE_FILE, REJECTED_FILE):
         if (root / ledger).exists():
             raise InputError(
                 f"{root / ledger} already exists; expected a folder without crsmap ledgers"
@@ -125,7 +132,7 @@ def create_project(
     """
     root = Path(directory).resolve()
     sources = [Path(m) for m in maps]
-    license = parse_spdx(license)
+    license = parse_license(license)
     creators = tuple(
         replace(
             c,

@@ -15,10 +15,12 @@ from .errors import InputError, OutsideError
 from .ledger import (
     EVIDENCE_FILE,
     INTERACTIONS_FILE,
+    REJECTED_FILE,
     EvidenceRecord,
     InteractionRecord,
     parse_evidence,
     parse_interactions,
+    parse_rejected,
 )
 from .xmlsafe import parse_xml_bytes
 
@@ -39,6 +41,7 @@ class Snapshot:
     rows: list[InteractionRecord]
     cache_text: str
     changelog: str
+    rejected: list = field(default_factory=list)  # rejected.tsv: removals that stick
     _citations: dict | None = field(default=None, repr=False)
 
     @property
@@ -128,6 +131,7 @@ def at_revision(repo, root: Path, revision: str) -> Snapshot:
     # Two rows for one interaction block a release through the audit; an old tag that has
     # them must still be readable, as history.
     rows = parse_interactions(text(INTERACTIONS_FILE), INTERACTIONS_FILE, unique=False)
+    rejected = parse_rejected(text(REJECTED_FILE), REJECTED_FILE)
     for content in (evidence, rows):
         if content.problems:
             raise InputError(
@@ -142,6 +146,7 @@ def at_revision(repo, root: Path, revision: str) -> Snapshot:
         rows=rows.records,
         cache_text=text(CACHE_FILE),
         changelog=text(CHANGELOG_FILE),
+        rejected=list(rejected.records),
     )
 
 

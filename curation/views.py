@@ -50,8 +50,13 @@ def _index(
     return evidence, rows
 
 
-def _summary(project: Project, interaction: Interaction, records, row) -> dict:
-    references = sorted({reference_key(r.reference) for r in records}, key=natural_key)
+def _summary(project: Project, interaction: Interaction, records, row, citations=None) -> dict:
+    from .papers import one_per_paper
+
+    # One paper, one reference: a DOI recorded next to its PMID counts once (after fetch).
+    references = one_per_paper(
+        sorted({reference_key(r.reference) for r in records}, key=natural_key), citations or {}
+    )
     return {
         "id": interaction.id,
         "map": interaction.map,
@@ -69,13 +74,17 @@ def interaction_summaries(
     project: Project, missing_evidence: bool = False, ledgers: Ledgers | None = None
 ) -> list[dict]:
     """One row per interaction with the keys of SPEC 3 (``interactions list --format json``)."""
+    from .papers import cached
+
     evidence, rows = _index(ledgers or Ledgers.read(project))
+    citations = cached(project.root) if evidence else {}
     result = []
     for interaction in project.interactions.values():
         records = evidence.get(interaction.id, [])
         if missing_evidence and records:
             continue
-        result.append(_summary(project, interaction, records, rows.get(interaction.id)))
+        row = rows.get(interaction.id)
+        result.append(_summary(project, interaction, records, row, citations))
     return result
 
 
@@ -103,8 +112,8 @@ def interaction_card(project: Project, interaction_id: str, ledgers: Ledgers | N
     evidence, rows = _index(ledgers or Ledgers.read(project))
     row = rows.get(interaction.id)
     records = evidence.get(interaction.id, [])
-    card = _summary(project, interaction, records, row)
     cache = project.citations() if records else {}
+    card = _summary(project, interaction, records, row, cache)
     curator = project.config.curator(row.curator) if row and row.curator else None
     card.update(
         {

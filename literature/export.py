@@ -6,6 +6,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import replace
 
 from .model import Citation
 
@@ -62,16 +63,65 @@ def _unfetched_identifier(curie: str) -> tuple[str, str, str]:
     return bibtex, csl, value
 
 
+_FORM_ORDER = {"pubmed": 0, "doi": 1, "pmc": 2}
+
+
+def _identifiers(citation: Citation) -> set[str]:
+    """The reference CURIEs an entry for ``citation`` answers to."""
+    ids = {citation.id.lower()}
+    for prefix, value in (
+        ("pubmed", citation.pmid),
+        ("doi", citation.doi),
+        ("pmc", citation.pmcid),
+    ):
+        if value:
+            ids.add(f"{prefix}:{value}".lower())
+    return ids
+
+
+def one_per_paper(
+    citations: Iterable[Citation], unfetched: Iterable[str] = ()
+) -> tuple[list[Citation], list[str]]:
+    """The found citations with one entry per paper, and the unfetched references left.
+
+    A DOI or PMC ID that resolved to a PMID is the same paper as that PMID: its entry is
+    merged into the PubMed one (keeping every identifier), so a paper is written once.
+    An unfetched reference that names a found paper is dropped.
+    """
+    groups: dict[str, list[Citation]] = {}
+    for citation in citations:
+        if citation.found:
+            key = f"pubmed:{citation.pmid}" if citation.pmid else citation.id
+            groups.setdefault(key, []).append(citation)
+    kept: list[Citation] = []
+    for group in groups.values():
+        group.sort(key=lambda c: (_FORM_ORDER.get(c.id.partition(":")[0], 3), c.id))
+        first = group[0]
+        merged = replace(
+            first,
+            doi=first.doi or next((c.doi for c in group if c.doi), None),
+            pmcid=first.pmcid or next((c.pmcid for c in group if c.pmcid), None),
+            retracted=any(c.retracted for c in group),
+        )
+        kept.append(merged)
+        covered = _identifiers(merged)
+        # An entry whose own identifier the merged one would not carry stays on its own.
+        kept += [c for c in group[1:] if c.id.lower() not in covered]
+    known = set().union(*(_identifiers(c) for c in kept))
+    return kept, [u for u in unfetched if u.lower() not in known]
+
+
 def to_bibtex(citations: Iterable[Citation], unfetched: Iterable[str] = ()) -> str:
     """BibTeX of the found citations, sorted by key, special characters LaTeX-escaped.
 
     Each reference of ``unfetched`` (CURIEs without metadata) gets an explicit ``@misc``
-    entry with its identifier and ``status = {unfetched}``, after the others.
+    entry with its identifier and ``status = {unfetched}``, after the others. A paper
+    cited under several identifiers is written once (see :func:`one_per_paper`).
     """
     import bibtexparser
     from bibtexparser import middlewares, model
 
-    found = [c for c in citations if c.found]
+    found, unfetched = one_per_paper(citations, unfetched)
     keys = citation_keys(found)
     library = bibtexparser.Library()
     identifiers = {}
@@ -119,9 +169,10 @@ def to_csl(citations: Iterable[Citation], unfetched: Iterable[str] = ()) -> str:
     """CSL-JSON items of the found citations, with the BibTeX keys as ids.
 
     Each reference of ``unfetched`` gets an explicit item: its CURIE as ``id``, its
-    identifier, and ``"status": "unfetched"``.
+    identifier, and ``"status": "unfetched"``. A paper cited under several identifiers
+    is written once (see :func:`one_per_paper`).
     """
-    found = [c for c in citations if c.found]
+    found, unfetched = one_per_paper(citations, unfetched)
     keys = citation_keys(found)
     items = []
     for citation in sorted(found, key=lambda c: keys[c.id]):

@@ -514,7 +514,8 @@ def test_demo_runs_the_cycle(runner, tmp_path):
     assert "4 of 27 interactions without evidence" in result.output
     assert "Ropelle ER et al. 2010 PLoS Biol is retracted" in result.output
     assert "retracted 1, from cache 12, HTTP requests 0" in result.output
-    assert "audit: 5 error(s), 2 warning(s), 0 info; fails (fail on error)" in result.output
+    assert "audit: 5 error(s), 1 warning(s), 0 info; fails (fail on error)" in result.output
+    assert "2 interactions have references only in notes (re6, re24)" in result.output
     assert (
         "Audit again: clean\n$ crsmap audit\naudit: 0 error(s), 0 warning(s), 0 info; passes"
         in result.output
