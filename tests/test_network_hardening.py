@@ -235,10 +235,17 @@ def test_an_answer_above_the_size_cap_is_refused(crsmap, project, online, monkey
     assert cache_bytes(project) == b""
 
 
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child of a large pytest
+# process would report the parent's size; VmHWM belongs to the child's own memory.
 RSS_WRAPPER = """
-import atexit, resource, sys
-atexit.register(lambda: print(f"maxrss_kb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}",
-                              file=sys.stderr))
+import atexit, sys
+
+def _peak():
+    with open("/proc/self/status") as status:
+        kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
+    print(f"maxrss_kb={kb}", file=sys.stderr)
+
+atexit.register(_peak)
 sys.argv = ["crsmap", *sys.argv[1:]]
 from cli.main import main
 main()
