@@ -117,7 +117,7 @@ def _summary_citation(pmid: str, summary: dict, now: str) -> Citation:
         if isinstance(item, dict) and item.get("idtype") and item.get("value"):
             ids.setdefault(item["idtype"], item["value"])
     authors = tuple(
-        _split_name(clean_text(a.get("name")))
+        _split_name(_author_name(a["name"]))
         for a in summary.get("authors") or ()
         if isinstance(a, dict) and a.get("authtype", "Author") == "Author" and a.get("name")
     )
@@ -144,6 +144,17 @@ def _summary_citation(pmid: str, summary: dict, now: str) -> Citation:
 
 
 def _text(value) -> str:
+    return clean_text(value)
+
+
+def _author_name(value) -> str:
+    """An author's name is text: a number or a list there is an answer of the wrong shape.
+
+    (clean_text would quietly turn ``5`` into the author "5"; issue 7 made such answers an
+    OutsideError, and validating identifiers in issue 12 must not undo that.)
+    """
+    if not isinstance(value, str):
+        raise OutsideError("NCBI esummary answered with an author name that is not text")
     return clean_text(value)
 
 

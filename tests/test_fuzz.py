@@ -24,6 +24,7 @@ import contextlib
 import datetime as dt
 import json
 import re
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -41,6 +42,7 @@ from curation.identifiers import (
     parse_orcid,
     parse_reference,
     parse_spdx,
+    quoted,
 )
 from curation.ledger import (
     EVIDENCE_COLUMNS,
@@ -439,9 +441,27 @@ def join_lines(lines: list[str], ending: str) -> str:
     return "".join(line + ending for line in lines)
 
 
-def check_ledger(text: str, parse, render, columns, name: str, counts: Counter) -> None:
-    """The properties of a lenient ledger read, for evidence.tsv and interactions.tsv alike."""
+def check_ledger(
+    text: str, parse, render, columns, name: str, counts: Counter, unique: bool = False
+) -> None:
+    """The properties of a lenient ledger read, for evidence.tsv and interactions.tsv alike.
+
+    With ``unique`` (interactions.tsv, issue 12 item 7) a key has at most one record, and
+    each later row for it is a line problem naming the first line and its own.
+    """
     content = parse(text, name, TODAY)  # never raises
+    if unique:
+        first_line = {}
+        for index, record in enumerate(content.records):
+            assert record.key not in first_line, f"two records for {record.key!r}"
+            first_line[record.key] = content.lines[index]
+        for problem in content.problems:
+            if problem.message.startswith("a second row for "):
+                counts["second rows"] += 1
+                first = int(re.search(r"the first is line (\d+)", problem.message).group(1))
+                key = next(k for k, line in first_line.items() if line == first)
+                assert first < problem.line and quoted(key) in problem.message
+                assert f"lines {first} and {problem.line}" in problem.message
     physical = text.split("\n")
     for problem in content.problems:
         assert problem.file == name
@@ -509,7 +529,13 @@ def test_interactions_parser_on_arbitrary_text(record_property):
     def check(text):
         counts["examples"] += 1
         check_ledger(
-            text, parse_interactions, render_interactions, INTERACTION_COLUMNS, "i.tsv", counts
+            text,
+            parse_interactions,
+            render_interactions,
+            INTERACTION_COLUMNS,
+            "i.tsv",
+            counts,
+            unique=True,
         )
 
     check()
@@ -547,6 +573,14 @@ def test_mutated_interaction_ledgers(record_property):
     @given(st.lists(INTERACTION_RECORDS, max_size=8), st.lists(MUTATIONS, max_size=4), ENDINGS)
     def check(records, mutations, ending):
         counts["examples"] += 1
+        twice = {k for k, n in Counter(r.interaction for r in records).items() if n > 1}
+        if twice:
+            # One row per interaction (issue 12 item 7): writing two is refused, by name.
+            with pytest.raises(InputError, match="expected one row per interaction") as refused:
+                render_interactions(records)
+            assert any(quoted(k) in str(refused.value) for k in twice), str(refused.value)
+            counts["two rows refused"] += 1
+            records = list({r.interaction: r for r in records}.values())
         valid = render_interactions(records)
         assert Counter(parse_interactions(valid, today=TODAY).records) == Counter(records)
         text = join_lines(mutate_lines(valid.splitlines(), mutations), ending)
@@ -557,10 +591,12 @@ def test_mutated_interaction_ledgers(record_property):
             INTERACTION_COLUMNS,
             "interactions.tsv",
             counts,
+            unique=True,
         )
 
     check()
     report(record_property, counts, 100)
+    assert counts["two rows refused"] >= 1 and counts["second rows"] >= 1
 
 
 BYTE_MUTATIONS = st.lists(
@@ -686,9 +722,65 @@ CONFIG_SETTINGS = st.builds(
     copyright=FIELD_TEXT.map(str.strip),
     source=st.sampled_from(["", "https://doi.org/10.1038/x", "https://example.org/m/?id=crs"]),
 )
+# Names that would forge an identity in a commit (issue 12 item 6), besides FIELD_TEXT's own.
+FORGING_NAMES = [
+    "",
+    "   ",
+    "Ann\nCurator: Eve <https://orcid.org/0000-0002-1825-0097>",
+    "Eve <eve@example.org>",
+    "Ann Curator: Eve",
+    "Ann Co-authored-by : Eve",
+    "\u202eevE nnA",
+    "Ann\u200bLee",
+    "Ann\x1b[2JLee",
+    "Ann\u2028Lee",
+]
 CURATORS = st.lists(
-    st.builds(Curator, name=FIELD_TEXT, orcid=VALID_ORCIDS, email=st.just("a@b.org")), max_size=2
+    st.builds(
+        Curator,
+        name=st.one_of(FIELD_TEXT, st.sampled_from(FORGING_NAMES), st.just("Ann Lee")),
+        orcid=VALID_ORCIDS,
+        email=st.sampled_from(["a@b.org", " a@b.org ", "", "a b@c.org", "a@b.org>\nX: y"]),
+    ),
+    max_size=2,
 )
+_TRAILER = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*\s*:")
+
+
+def breaks_name_rule(name: str, trailers: bool = True) -> bool:
+    """A name is one line of printable text without '<' or '>' (issue 12 item 6); a
+    curator's name (``trailers``) holds no 'Word:' either, the form of a git trailer."""
+    unprintable = any(
+        (unicodedata.category(c)[0] == "C" and c not in "\u200c\u200d")  # joiners are in names
+        or unicodedata.category(c) in ("Zl", "Zp")
+        for c in name
+    )
+    return (
+        not name.strip()
+        or unprintable
+        or "<" in name
+        or ">" in name
+        or (trailers and bool(_TRAILER.search(name)))
+    )
+
+
+def forging_email(email: str) -> bool:
+    return any(not c.isprintable() or c.isspace() or c in "<>" for c in email.strip())
+
+
+def expected_curators(curators) -> tuple[tuple[Curator, ...], list[tuple[str, str, str]]]:
+    """The curators as read back, and (key, value, orcid) of each field blanked as forging."""
+    read, blanked = [], []
+    for number, curator in enumerate(curators, start=1):
+        name, email = curator.name.strip(), curator.email.strip()
+        if breaks_name_rule(curator.name):
+            blanked.append((f"[[curators]] #{number} name", curator.name, curator.orcid))
+            name = ""
+        if forging_email(curator.email):
+            blanked.append((f"[[curators]] #{number} email", curator.email, curator.orcid))
+            email = ""
+        read.append(Curator(name=name, orcid=curator.orcid, email=email))
+    return tuple(read), blanked
 
 
 def check_config(text: str, counts: Counter) -> Config | None:
@@ -702,6 +794,19 @@ def check_config(text: str, counts: Counter) -> Config | None:
     assert config.map.files and all(isinstance(f, str) for f in config.map.files)
     for file in (*config.map.files, config.map.license_file):
         assert not file.startswith("/") and ".." not in Path(file).parts
+    assert not any(breaks_name_rule(c.name, trailers=False) for c in config.map.creators)
+    # Whatever the file says, no name or email that could forge an identity is used: it
+    # is blank, and described in curator_problems (the audit's invalid-curator errors).
+    for curator in config.curators:
+        assert curator.name == "" or not breaks_name_rule(curator.name), curator
+        assert curator.email == "" or not forging_email(curator.email), curator
+    for problem in config.curator_problems:
+        number, field_name = re.fullmatch(
+            r"\[\[curators\]\] #(\d+) (name|email)", problem.key
+        ).groups()
+        assert getattr(config.curators[int(number) - 1], field_name) == ""
+        assert "\n" not in str(problem) and str(problem).startswith(f"crsmap.toml: {problem.key} ")
+        counts["curator problems"] += 1
     return config
 
 
@@ -739,9 +844,19 @@ def test_parse_config_on_mutated_files(record_property):
     def check(map_settings, curators, mutations, crlf):
         counts["examples"] += 1
         original = render_new_config(map_settings, curators, "x@example.org")
+        creators = map_settings.creators
+        forged = [n for n, c in enumerate(creators, 1) if breaks_name_rule(c.name, False)]
+        if forged:
+            # A creator is known by name alone: a name that breaks the rule stops reading.
+            with pytest.raises(InputError, match=rf"^crsmap\.toml: \[map\] creators #{forged[0]} "):
+                parse_config(original)
+            counts["creator names refused"] += 1
+            return
         config = check_config(original, counts)
         assert config is not None and config.map == map_settings
-        assert config.curators == tuple(curators)
+        read, blanked = expected_curators(curators)
+        assert config.curators == read
+        assert [(p.key, p.value, p.orcid) for p in config.curator_problems] == blanked
         lines = original.split("\n")
         for kind, at, token in mutations:
             i = at % len(lines)
@@ -762,6 +877,7 @@ def test_parse_config_on_mutated_files(record_property):
 
     check()
     report(record_property, counts, 100)
+    assert counts["curator problems"] >= 10 and counts["creator names refused"] >= 1
 
 
 @pytest.mark.parametrize(
@@ -983,6 +1099,12 @@ WRONG_TYPED_SUMMARY = st.dictionaries(
 ).map(lambda d: {"title": "t", **d})
 
 
+def with_uid(summaries, pmid: str):
+    """A summary that names its PMID in ``uid``: as text, as a number, or another PMID's."""
+    uids = st.sampled_from([pmid, int(pmid), str(int(pmid) + 1)])
+    return st.tuples(summaries, uids).map(lambda pair: {**pair[0], "uid": pair[1]})
+
+
 def esummary_documents(summaries):
     return st.one_of(
         JSON,
@@ -992,7 +1114,7 @@ def esummary_documents(summaries):
                 st.fixed_dictionaries(
                     {
                         "result": st.fixed_dictionaries(
-                            {p: st.one_of(summaries, JSON) for p in pmids}
+                            {p: st.one_of(summaries, JSON, with_uid(summaries, p)) for p in pmids}
                         )
                     },
                     optional={"error": JSON},
@@ -1002,22 +1124,56 @@ def esummary_documents(summaries):
     )
 
 
+def esummary_expectation(document, requested: list[str]) -> dict[str, str] | None:
+    """What an esummary answer says of each requested PMID (issue 12 item 4); None: refuse it.
+
+    A summary with an ``error`` is ``not-found``, and so is a PMID absent from a result
+    whose top-level ``error`` explains the absence; a summary about the PMID (its ``uid``,
+    if any, is that PMID) is ``ok``. A PMID the answer is silent or garbled about is left
+    out, to be asked again and marked unknown: never ``not-found``.
+    """
+    if not isinstance(document, dict) or not isinstance(document.get("result"), dict):
+        return None
+    result = document["result"]
+    expected = {}
+    for pmid in requested:
+        summary = result.get(pmid)
+        said_not_found = isinstance(summary, dict) and "error" in summary
+        if said_not_found or (summary is None and "error" in document):
+            expected[pmid] = "not-found"
+        elif isinstance(summary, dict) and str(summary.get("uid", pmid)) == pmid:
+            expected[pmid] = "ok"
+    return expected
+
+
 def check_esummary(case, counts: Counter) -> None:
     if isinstance(case, tuple):
         requested, document = case
     else:
         requested, document = ["1"], case
+    expected = esummary_expectation(document, requested)
     try:
         citations = parse_esummary(document, requested)
     except OutsideError as exc:
         one_line(exc)
+        # The answer as a whole has the wrong shape, or a summary that had to be read has.
+        assert expected is None or "ok" in expected.values(), (expected, str(exc))
         counts["refused"] += 1
         return
-    assert sorted(citations) == sorted(requested)
+    assert expected is not None, "an answer without a result dict was accepted"
+    assert {pmid: c.status for pmid, c in citations.items()} == expected
     for pmid, citation in citations.items():
         assert isinstance(citation, Citation) and citation.pmid == pmid
-        assert citation.status in ("ok", "not-found")
+        assert citation.id == f"pubmed:{pmid}"
+        # Identifiers from the answer are validated: none can break out of a BibTeX field.
+        assert citation.pmcid is None or re.fullmatch(r"PMC[0-9]+", citation.pmcid)
+        assert citation.doi is None or (
+            citation.doi.startswith("10.")
+            and not re.search(r'[\s{}\\"]', citation.doi)
+            and not has_control_characters(citation.doi)
+        )
         counts[citation.status] += 1
+    counts["left unknown"] += len(requested) - len(citations)
 
 
 def test_parse_esummary_well_typed_fields(record_property):
@@ -1031,7 +1187,7 @@ def test_parse_esummary_well_typed_fields(record_property):
 
     check()
     report(record_property, counts, 100)
-    assert counts["ok"] >= 5
+    assert counts["ok"] >= 5 and counts["not-found"] >= 1 and counts["left unknown"] >= 1
 
 
 def test_parse_esummary_wrong_types(record_property):
