@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import socket
 import subprocess
 from pathlib import Path
 
@@ -23,6 +24,38 @@ MAP_NAMES_FOR_TESTS = [p.name.split("__")[0] for p in SHARED_MAPS] or ["(shared 
 CARBERRY = DEMO_CURATOR[1]
 # A second, made-up curator; the check digit is right (ISO 7064 11,2).
 SECOND_ORCID = "0000-0002-9079-593X"
+# Every web service crsmap can be pointed at (tests/test_suite_hygiene.py checks the list
+# against the source), with the path the fake server serves it under.
+SERVICE_URL_SETTINGS = {
+    "CRSMAP_EUTILS_URL": "/entrez/eutils/",
+    "CRSMAP_IDCONV_URL": "/idconv/",
+    "CRSMAP_CROSSREF_URL": "/crossref/",
+}
+
+
+def _closed_port() -> int:
+    """A local port that was free a moment ago: connecting to it is refused at once."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def closed_port() -> int:
+    """The port every service URL points at unless a test sets its own."""
+    return _closed_port()
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch, closed_port):
+    """No test reaches NCBI or Crossref: every service URL is a refused local port.
+
+    A test that talks to the fake server sets its own URLs (``monkeypatch.setenv``),
+    which wins because this fixture runs first. Subprocesses started with
+    ``crash_helpers.crsmap_env`` inherit these settings too.
+    """
+    for name, path in SERVICE_URL_SETTINGS.items():
+        monkeypatch.setenv(name, f"http://127.0.0.1:{closed_port}{path}")
 
 
 @pytest.fixture(autouse=True)
@@ -108,3 +141,28 @@ def git_log(root: Path, fmt: str = "%an|%ae|%s") -> list[str]:
 
 
 TODAY = dt.date.today()
+
+
+def _skipped_for_shared_data(terminalreporter) -> int:
+    """How many tests skipped because a file under ../shared/data was missing."""
+    count = 0
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if "shared/data" in reason or str(SHARED_DATA) in reason:
+            count += 1
+    return count
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """One line at the end: how many tests the absent ../shared/data skipped, and why."""
+    count = _skipped_for_shared_data(terminalreporter)
+    if not count:
+        return
+    where = "absent" if not SHARED_DATA.is_dir() else "incomplete"
+    terminalreporter.write_line(
+        f"crsmap: {count} test(s) skipped because ../shared/data is {where} ({SHARED_DATA}): "
+        "they read the real maps, recorded NCBI/Crossref answers and schemas kept there; "
+        "everything else ran on fixtures the project writes itself",
+        yellow=True,
+        bold=True,
+    )

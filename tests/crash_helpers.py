@@ -15,6 +15,7 @@ Linux only: process groups are watched through /proc.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -23,6 +24,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -30,6 +32,8 @@ from curation.config import load_config
 from curation.ledger import read_evidence, read_interactions
 from curation.storage import TEMP_PREFIX
 from literature.cache import read_cache
+
+from .conftest import SERVICE_URL_SETTINGS
 
 CRSMAP = Path(sys.executable).parent / "crsmap"
 GROUP_EXIT_TIMEOUT = 15.0  # seconds for killed processes to disappear on a loaded machine
@@ -44,13 +48,16 @@ def crsmap_env(home: Path, pycache: Path | None = None, **extra: str) -> dict[st
     HOME and the global git config point into ``home``; no identity is set, so commits
     use the curator from crsmap.toml (or crsmap's fallback). Git speaks English, so
     that its messages can be checked. With ``pycache``, compiled modules are kept there
-    (outside the source tree), so that hundreds of short processes start faster.
+    (outside the source tree), so that hundreds of short processes start faster. The
+    service URLs are kept: conftest points them at a refused local port, so a child
+    cannot reach the internet either.
     """
     home.mkdir(parents=True, exist_ok=True)
     env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("CRSMAP_", "GIT_")) and k != "NCBI_API_KEY"
+        if (not k.startswith(("CRSMAP_", "GIT_")) and k != "NCBI_API_KEY")
+        or k in SERVICE_URL_SETTINGS
     }
     env.update(
         HOME=str(home),
@@ -121,6 +128,25 @@ def wait_group_gone(pgid: int, timeout: float = GROUP_EXIT_TIMEOUT) -> None:
         time.sleep(0.005)
 
 
+@contextlib.contextmanager
+def sigint_as_in_a_terminal() -> Iterator[None]:
+    """Children started meanwhile get SIGINT's default action, as a terminal's foreground job.
+
+    A shell that starts the test run in the background (``make test &``, CI runners,
+    ``nohup``) hands it SIGINT *ignored*, and an ignored signal stays ignored across
+    ``exec``: a Ctrl-C test would then interrupt nothing. A handler set here is reset
+    to the default in every child at ``exec``. Main thread only (``signal.signal``).
+    """
+    previous = signal.getsignal(signal.SIGINT)
+    if previous == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        if previous == signal.SIG_IGN:
+            signal.signal(signal.SIGINT, previous)
+
+
 def start(args, env, command=None) -> subprocess.Popen:
     """Start ``crsmap ARGS`` (or ``command``) in a new session, so its group can be killed."""
     return subprocess.Popen(
@@ -176,6 +202,10 @@ def run(args, env) -> Outcome:
 # first argument's name ends with ``match``). Everything else is the real command.
 _KILL_POINT_RUNNER = r"""
 import importlib, json, os, signal, sys, time
+# Ctrl-C as in a terminal's foreground job, however the test run was started: a shell
+# that starts pytest in the background hands it (and so us) SIGINT ignored, and an
+# "interrupt" point would then interrupt nothing (the flaky exit 0 of the parse test).
+signal.signal(signal.SIGINT, signal.default_int_handler)
 spec = json.loads(sys.argv[1])
 owner = importlib.import_module(spec["module"])
 for part in spec["attribute"].split(".")[:-1]:

@@ -43,6 +43,7 @@ from .crash_helpers import (
     run_and_kill,
     run_with_kill_point,
     says_lock_clearly,
+    sigint_as_in_a_terminal,
     start,
     wait_group_gone,
 )
@@ -53,6 +54,13 @@ pytestmark = pytest.mark.skipif(
 
 SEED = 20260105
 BUNDLE = "cytokine-release-syndrome-map-{}.zip"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sigint_reaches_children():
+    """Ctrl-C tests need crsmap to start with SIGINT not ignored, whoever started pytest."""
+    with sigint_as_in_a_terminal():
+        yield
 
 
 @pytest.fixture(scope="module")
