@@ -1,31 +1,14 @@
-"""The one exception family of crsmap; the CLI maps each class to an exit code."""
+"""The one exception family of crsmap; the CLI maps each class to an exit code.
+
+The root and the input and outside errors live in :mod:`literature.errors`, the lowest
+layer, so that a failure raised there is caught here by the same class.
+"""
 
 from __future__ import annotations
 
+from literature.errors import CrsmapError, InputError, OutsideError
 
-class CrsmapError(Exception):
-    """Base class of every error crsmap reports to a user as one line.
-
-    ``details`` are further lines (e.g. each problem a check found), printed after it.
-    """
-
-    exit_code = 2
-
-    def __init__(self, message: str = "", details: tuple[str, ...] | list[str] = ()):
-        super().__init__(message)
-        self.details = tuple(details)
-
-
-class InputError(CrsmapError):
-    """Bad input or usage: a value, file or argument the user can correct (exit 2)."""
-
-    exit_code = 2
-
-
-class OutsideError(CrsmapError):
-    """A failure outside crsmap's control, such as git or the network (exit 3)."""
-
-    exit_code = 3
+__all__ = ["CheckFailed", "CrsmapError", "InputError", "InternalError", "OutsideError"]
 
 
 class CheckFailed(CrsmapError):

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Generic, TypeVar
 
+from literature.errors import LineProblem  # one class for every file crsmap reads by line
+
 from .errors import InputError
 from .identifiers import has_control_characters, parse_eco, quoted
 from .storage import atomic_write_text, read_text
@@ -87,18 +89,6 @@ R = TypeVar("R")
 EVIDENCE_COLUMNS = tuple(f.name for f in fields(EvidenceRecord))
 INTERACTION_COLUMNS = tuple(f.name for f in fields(InteractionRecord))
 REJECTED_COLUMNS = tuple(f.name for f in fields(RejectionRecord))
-
-
-@dataclass(frozen=True)
-class LineProblem:
-    """A malformed ledger line, located by file name and 1-based line number."""
-
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}"
 
 
 @dataclass

@@ -8,11 +8,9 @@ from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from curation.errors import InputError
-from curation.identifiers import quoted
-from curation.ledger import LineProblem
-from curation.storage import atomic_write_text, read_text
-
+from .errors import InputError, LineProblem
+from .files import atomic_write_text, read_text
+from .identifiers import quoted
 from .model import NOTICE_TYPES, SOURCES, STATUSES, Citation
 
 CACHE_FILE = "literature.jsonl"

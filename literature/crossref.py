@@ -11,8 +11,7 @@ import json
 import re
 import urllib.parse
 
-from curation.errors import OutsideError
-
+from .errors import OutsideError
 from .http import HttpClient, limiter_for
 from .model import Author, Citation, Notice, clean_text, tolerant, utc_now, valid_doi
 

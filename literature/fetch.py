@@ -16,11 +16,10 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 
-from curation.errors import InputError
-from curation.identifiers import parse_reference
-
 from . import crossref, idconv, pubmed
 from .cache import Cache
+from .errors import InputError
+from .identifiers import parse_reference
 from .model import Citation, utc_now
 
 CROSSREF_WRITE_EVERY = 25

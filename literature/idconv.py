@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from curation.errors import OutsideError
-
+from .errors import OutsideError
 from .http import HttpClient, limiter_for
 from .model import tolerant, valid_doi, valid_pmcid, valid_pmid
 

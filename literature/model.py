@@ -12,7 +12,7 @@ import re
 from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
-from curation.errors import OutsideError
+from .errors import OutsideError
 
 NOTICE_TYPES = ("retraction", "erratum", "expression-of-concern")
 STATUSES = ("ok", "not-found")
