@@ -774,7 +774,11 @@ def fetch(state, refresh, offline, only, no_commit):
 
 
 @cli.command()
-@click.argument("fmt", type=click.Choice(["bibtex", "csl", "tsv"]), metavar="bibtex|csl|tsv")
+@click.argument(
+    "fmt",
+    type=click.Choice(["bibtex", "csl", "tsv", "minerva-overlay"]),
+    metavar="bibtex|csl|tsv|minerva-overlay",
+)
 @click.option(
     "-o",
     "--output",
@@ -785,8 +789,15 @@ def fetch(state, refresh, offline, only, no_commit):
 )
 @click.pass_obj
 def export(state, fmt, output):
-    """The ledger's references as BibTeX, CSL-JSON or a flat table."""
-    text = state.project.export(fmt)
+    """The ledger's references as BibTeX, CSL-JSON or a flat table, or a MINERVA overlay.
+
+    minerva-overlay: a data overlay colouring each reaction by its evidence status."""
+    if fmt == "minerva-overlay":
+        from curation.overlay import project_overlay
+
+        text = project_overlay(state.project)
+    else:
+        text = state.project.export(fmt)
     if output is None or output == "-":
         click.echo(text, nl=False)
         return

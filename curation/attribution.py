@@ -3,8 +3,8 @@
 The map's **creators** (``[map] creators``) are its authors and are credited as such;
 its **curators** (``[[curators]]``) are contributors who recorded evidence with crsmap.
 A release never presents curators as the map's creators or copyright holders: when the
-creators are not recorded, the files say so (CITATION.cff alone falls back to the
-curators, because CFF requires an author, and says why in a comment).
+creators are not recorded, the files say so (CITATION.cff and .zenodo.json alone fall
+back to the curators, because both require an author, and say why).
 
 ATTRIBUTION.md follows CC BY 4.0 section 3(a): (1)(A) creators, copyright notice,
 license notice, disclaimer notice and source URI; (1)(B) a statement of modifications;

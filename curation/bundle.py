@@ -29,12 +29,14 @@ from .ledger import EVIDENCE_COLUMNS, natural_key
 from .papers import one_per_paper
 from .provenance import Releases
 from .snapshot import Snapshot
+from .zenodo import ZENODO_FILE, zenodo_json
 
 MANIFEST = "manifest-sha256.txt"
 RO_CRATE = "ro-crate-metadata.json"
 REQUIRED = (
     "evidence.tsv", "interactions.tsv", "references.bib", "references.json", "CITATION.cff", "LICENSE",
-    "ATTRIBUTION.md", CHANGES_FILE, "CHANGELOG.md", RO_CRATE, "report.html", MANIFEST,
+    "ATTRIBUTION.md", CHANGES_FILE, "CHANGELOG.md", RO_CRATE, "report.html", "minerva-overlay.txt",
+    ZENODO_FILE, MANIFEST,
 )  # fmt: skip
 INTERACTION_COLUMNS = (
     "id", "type", "signature", "curator", "license", "derived_from", "status", "evidence", "references",
@@ -171,6 +173,12 @@ def build_files(
     files[CHANGES_FILE] = render_changes(list(changes or [])).encode()
     files["CHANGELOG.md"] = snapshot.changelog.encode()
     files["report.html"] = report.encode()
+    from .overlay import OVERLAY_FILE, snapshot_overlay
+
+    files[OVERLAY_FILE] = snapshot_overlay(snapshot, release.version).encode()
+    files[ZENODO_FILE] = zenodo_json(
+        snapshot, release.version, day, changes=list(changes or [])
+    ).encode()
     files[RO_CRATE] = ro_crate(snapshot, release.version, day, files, MANIFEST).encode()
     files[MANIFEST] = manifest(files).encode()
     return files

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING
 from .provenance import ReleaseState
 
 if TYPE_CHECKING:
+    from .celldesigner import Interaction
     from .project import Project
-    from .report import ReportInput
+    from .report import MapInput, ReportInput
     from .snapshot import Snapshot
 
 
@@ -75,19 +76,11 @@ def write_report(project: Project, path=None):
     return target
 
 
-def for_project(project: Project) -> ReportInput:
-    """The report of the working tree: the current map and ledgers, and every release so far."""
-    from . import audit, gitrepo
-    from .paths import contained
-    from .provenance import release_states, state_of
-    from .report import MapInput, ReportInput
+def working_snapshot(project: Project) -> Snapshot:
+    """The working tree as a snapshot: its maps, ledgers and cached citations (no map bytes)."""
     from .snapshot import Snapshot
 
-    states: list[ReleaseState] = []
-    repo = gitrepo.find_repo(project.root)
-    if repo is not None and repo.head.is_valid():
-        states = release_states(repo, project.root)
-    current = Snapshot(
+    return Snapshot(
         revision="working tree",
         config=project.config,
         map_bytes={},
@@ -98,6 +91,20 @@ def for_project(project: Project) -> ReportInput:
         changelog="",
         _citations=project.citations(),
     )
+
+
+def for_project(project: Project) -> ReportInput:
+    """The report of the working tree: the current map and ledgers, and every release so far."""
+    from . import audit, gitrepo
+    from .paths import contained
+    from .provenance import release_states, state_of
+    from .report import MapInput, ReportInput
+
+    states: list[ReleaseState] = []
+    repo = gitrepo.find_repo(project.root)
+    if repo is not None and repo.head.is_valid():
+        states = release_states(repo, project.root)
+    current = working_snapshot(project)
     today = project.today.isoformat()
     states.append(state_of("now", current, today))
     evidence, citations = one_reference_per_paper(current.evidence, current.citations)
@@ -145,3 +152,38 @@ def for_release(
         first_release=_first_releases(states),
         license=snapshot.config.map.license,
     )
+
+
+def for_statuses(snapshot: Snapshot, version: str | None = None) -> ReportInput:
+    """What the report colours interactions from, and nothing else: no audit, no history.
+
+    The statuses are those of :func:`for_project` (a working-tree snapshot) or
+    :func:`for_release` (a release commit's): same evidence, rows and citations.
+    """
+    from .report import MapInput, ReportInput
+
+    evidence, citations = one_reference_per_paper(snapshot.evidence, snapshot.citations)
+    return ReportInput(
+        title=snapshot.config.map.title,
+        version=version,
+        date="",
+        maps=tuple(
+            MapInput(relative, model, snapshot.map_bytes.get(relative, b""))
+            for relative, model in zip(snapshot.config.map.files, snapshot.maps, strict=True)
+        ),
+        evidence=evidence,
+        rows=tuple(snapshot.rows),
+        citations=citations,
+        findings=(),
+        releases=(),
+        curators={},
+        license=snapshot.config.map.license,
+    )
+
+
+def statuses(data: ReportInput) -> list[tuple[MapInput, list[tuple[Interaction, str]]]]:
+    """Per map file, its interactions (in the report's order) with the status the report
+    colours them by (a code of :data:`curation.report.STATUSES`)."""
+    from .report import _model  # the report's own grouping, so both always agree
+
+    return [(map_input, list(pairs)) for map_input, pairs in _model(data).items]

@@ -144,9 +144,9 @@ def test_release_commit_tag_changelog_and_bundle(released):
     names = zipfile.ZipFile(bundle).namelist()
     top = "cytokine-release-syndrome-map-1.0.0/"
     assert sorted(n[len(top):] for n in names) == sorted([
-        "ATTRIBUTION.md", "CHANGELOG.md", "CITATION.cff", "LICENSE", "changes.tsv", "evidence.tsv",
+        ".zenodo.json", "ATTRIBUTION.md", "CHANGELOG.md", "CITATION.cff", "LICENSE", "changes.tsv", "evidence.tsv",
         "interactions.tsv", "manifest-sha256.txt", "map/crs_sample.xml", "references.bib", "references.json",
-        "ro-crate-metadata.json", "report.html",
+        "ro-crate-metadata.json", "report.html", "minerva-overlay.txt",
     ])  # fmt: skip
 
 
