@@ -475,12 +475,49 @@ def _missing_creators(data: AuditData):
         )  # fmt: skip
 
 
+def _license_problem(value: str, checked: dict[str, str | None]) -> str | None:
+    """Why a license is not an SPDX id (each distinct value checked once), or None."""
+    if value not in checked:
+        from .identifiers import license_problem
+
+        checked[value] = license_problem(value)
+    return checked[value]
+
+
+@rule(
+    "invalid-license", "error",
+    "a license that is not an SPDX License List identifier (or LicenseRef-NAME)",
+    "crsmap interactions set ID --license SPDX (or correct [map] license in crsmap.toml)",
+)  # fmt: skip
+def _invalid_license(data: AuditData):
+    checked: dict[str, str | None] = {}
+    for key in ("license", "source_license"):
+        value = getattr(data.config.map, key)
+        problem = value and _license_problem(value, checked)
+        if problem:
+            yield _finding(
+                "invalid-license", None, None, f"crsmap.toml [map] {key}: {problem}",
+                f"correct [map] {key} in crsmap.toml", ("crsmap.toml", None),
+            )  # fmt: skip
+    for index, row in enumerate(data.rows):
+        problem = row.license and _license_problem(row.license, checked)
+        if problem:
+            yield _finding(
+                "invalid-license", row.interaction, None, f"{row.interaction}: {problem}",
+                f"crsmap interactions set {row.interaction} --license SPDX",
+                ("interactions.tsv", data.row_lines.get(index)),
+            )  # fmt: skip
+
+
 @rule("license-incompatible", "error", "an interaction's license cannot be redistributed under the map's license",
       "crsmap interactions set ID --license SPDX (or redraw the interaction)")  # fmt: skip
 def _license(data: AuditData):
     whole = data.config.map.license
     original = data.config.map.source_license
-    if original:
+    checked: dict[str, str | None] = {}
+    if _license_problem(whole, checked):
+        return  # invalid-license says so; nothing can be compared with an unknown license
+    if original and not _license_problem(original, checked):
         ok, why = compatible(original, whole)
         if not ok:
             yield _finding(
@@ -491,6 +528,8 @@ def _license(data: AuditData):
     for index, row in enumerate(data.rows):
         if not row.license or row.interaction not in data.interactions:
             continue
+        if _license_problem(row.license, checked):
+            continue  # reported by invalid-license
         ok, why = compatible(row.license, whole)
         if not ok:
             yield _finding(

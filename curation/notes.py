@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
 
+from .annotate import _tag_end  # one scanner of start tags, shared with the annotator
 from .errors import InputError
 
 _SBML = "http://www.sbml.org/sbml/level"
@@ -81,21 +82,6 @@ def _locate_notes(data: bytes, label: str) -> dict[str, _Notes]:
             f"{label}:{exc.lineno}:{exc.offset}: malformed XML: {expat.ErrorString(exc.code)}"
         ) from None
     return found
-
-
-def _tag_end(data: bytes, start: int) -> int:
-    """Offset just after the ``>`` of the tag starting at ``start`` (quotes respected)."""
-    quote = None
-    for index in range(start, len(data)):
-        char = data[index : index + 1]
-        if quote:
-            if char == quote:
-                quote = None
-        elif char in (b'"', b"'"):
-            quote = char
-        elif char == b">":
-            return index + 1
-    return len(data)
 
 
 def _text_runs(data: bytes, start: int, end: int) -> Iterator[tuple[int, int]]:

@@ -156,6 +156,9 @@ def _break_and_fix(rule_code, run, project):
         line = next(x for x in evidence.read_text().splitlines() if x.startswith("re1\t"))
         append(evidence, line)
         return lambda: evidence.write_text(evidence.read_text().replace(line + "\n", "", 1))
+    if rule_code == "invalid-license":
+        rows.write_text(rows.read_text().replace("\tCC-BY-4.0\t", "\tNonsense-1.0\t", 1))
+        return lambda: run("interactions", "set", "re1", "--license", "CC-BY-4.0")
     if rule_code == "missing-map-creators":
         config = project.root / "crsmap.toml"
         config.write_text(re.sub(r"(?ms)^creators = \[.*?\](.*?)\n", "", config.read_text()))
@@ -275,3 +278,13 @@ def test_missing_evidence_on_real_maps_names_exactly_the_reactions_without_refer
     reactions = tree.xpath("//*[local-name()='listOfReactions']/*[local-name()='reaction']")
     bare = {r.get("id") for r in reactions if not PLAIN_REFERENCE.search(etree.tostring(r))}
     assert flagged == bare
+
+
+def test_a_map_license_outside_the_spdx_list_is_one_finding(clean):
+    run, project = clean
+    config = project.root / "crsmap.toml"
+    config.write_text(config.read_text().replace('license = "CC-BY-4.0"', 'license = "CC-BY-4"'))
+    fired = findings(run)
+    assert [(f["rule"], f["interaction"]) for f in fired] == [("invalid-license", None)]
+    assert "crsmap.toml [map] license: invalid license 'CC-BY-4'" in fired[0]["message"]
+    assert "CC-BY-4.0" in fired[0]["message"]  # the closest SPDX id is suggested
