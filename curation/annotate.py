@@ -68,10 +68,26 @@ def _tag_end(data: bytes, start: int) -> int:
     raise InternalError("unterminated start tag in a document expat accepted")
 
 
+def expat_parser(namespace_separator: str | None = None):
+    """An expat parser for byte-offset scans of a map: no parameter entities."""
+    parser = expat.ParserCreate(namespace_separator=namespace_separator)
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    return parser
+
+
+def run_expat(parser, data: bytes, label: str) -> None:
+    """Feed the whole map to ``parser``; malformed XML is an InputError at line:column."""
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as exc:
+        raise InputError(
+            f"{label}:{exc.lineno}:{exc.offset}: malformed XML: {expat.ErrorString(exc.code)}"
+        ) from None
+
+
 def _locate_reactions(data: bytes, label: str) -> dict[str, _Element]:
     """The element tree of every SBML reaction, with byte offsets (other elements are skipped)."""
-    parser = expat.ParserCreate()
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser = expat_parser()
     scopes: list[dict[str, str]] = [{"xml": XML_NS}]
     stack: list[_Element | None] = []
     reactions: dict[str, _Element] = {}
@@ -127,12 +143,7 @@ def _locate_reactions(data: bytes, label: str) -> dict[str, _Element]:
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise InputError(
-            f"{label}:{exc.lineno}:{exc.offset}: malformed XML: {expat.ErrorString(exc.code)}"
-        ) from None
+    run_expat(parser, data, label)
     return reactions
 
 

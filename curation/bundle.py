@@ -63,12 +63,9 @@ def _tsv(columns, rows) -> bytes:
 
     The ledgers in the repository keep the raw text; only the released copy is neutralised.
     """
-    from literature.export import spreadsheet_safe
+    from literature.export import safe_table
 
-    lines = ["\t".join(columns)] + [
-        "\t".join(spreadsheet_safe(" ".join(str(v).split())) for v in row) for row in rows
-    ]
-    return ("\n".join(lines) + "\n").encode()
+    return safe_table(columns, rows).encode()
 
 
 @dataclass(frozen=True)

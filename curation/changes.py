@@ -224,14 +224,9 @@ def _records(snapshot: Snapshot, ident: _Identity) -> tuple[Counter, dict]:
 def render_changes(changes: list[ReleaseChange]) -> str:
     """``changes.tsv``: a header and one sorted line per change, every cell on one line and
     none that a spreadsheet would run as a formula (a citation comes from outside)."""
-    from literature.export import spreadsheet_safe
+    from literature.export import safe_table
 
-    lines = ["\t".join(COLUMNS)]
-    for change in changes:
-        lines.append(
-            "\t".join(spreadsheet_safe(" ".join(str(getattr(change, c)).split())) for c in COLUMNS)
-        )
-    return "\n".join(lines) + "\n"
+    return safe_table(COLUMNS, ([getattr(c, column) for column in COLUMNS] for c in changes))
 
 
 def counts(changes: list[ReleaseChange]) -> Counter:

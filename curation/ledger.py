@@ -176,9 +176,7 @@ def _split_rows(
 
 def read_evidence(path: Path, today: dt.date | None = None) -> LedgerContent[EvidenceRecord]:
     """Read ``evidence.tsv`` leniently; a missing file reads as an empty ledger."""
-    if not Path(path).exists():
-        return LedgerContent()
-    return parse_evidence(read_text(path, "ledger"), Path(path).name, today)
+    return _read(path, parse_evidence, today)
 
 
 def parse_evidence(
@@ -188,6 +186,13 @@ def parse_evidence(
     return _parse(
         text, name, EVIDENCE_COLUMNS, EvidenceRecord, lambda r: _evidence_problem(r, today)
     )
+
+
+def _read(path: Path, parse, today: dt.date | None) -> LedgerContent:
+    """A ledger file through its parser; a missing file reads as an empty ledger."""
+    if not Path(path).exists():
+        return LedgerContent()
+    return parse(read_text(path, "ledger"), Path(path).name, today)
 
 
 def _parse(
@@ -238,9 +243,7 @@ def _evidence_problem(record: EvidenceRecord, today: dt.date | None) -> str | No
 
 def read_interactions(path: Path, today: dt.date | None = None) -> LedgerContent[InteractionRecord]:
     """Read ``interactions.tsv`` leniently; a missing file reads as an empty ledger."""
-    if not Path(path).exists():
-        return LedgerContent()
-    return parse_interactions(read_text(path, "ledger"), Path(path).name, today)
+    return _read(path, parse_interactions, today)
 
 
 def parse_interactions(
@@ -271,9 +274,7 @@ def _row_problem(record: InteractionRecord, today: dt.date | None) -> str | None
 
 def read_rejected(path: Path, today: dt.date | None = None) -> LedgerContent[RejectionRecord]:
     """Read ``rejected.tsv`` leniently; a missing file (nothing rejected yet) reads as empty."""
-    if not Path(path).exists():
-        return LedgerContent()
-    return parse_rejected(read_text(path, "ledger"), Path(path).name, today)
+    return _read(path, parse_rejected, today)
 
 
 def parse_rejected(

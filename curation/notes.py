@@ -14,10 +14,8 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from xml.parsers import expat
 
-from .annotate import _tag_end  # one scanner of start tags, shared with the annotator
-from .errors import InputError
+from .annotate import _tag_end, expat_parser, run_expat  # the annotator's byte scanners
 
 _SBML = "http://www.sbml.org/sbml/level"
 _SEPARATOR_AFTER = re.compile(rb"[ \t]*[,;][ \t]*")
@@ -48,8 +46,7 @@ class _Notes:
 
 def _locate_notes(data: bytes, label: str) -> dict[str, _Notes]:
     """Each SBML reaction's ``<notes>`` content byte range (empty when none), by reaction id."""
-    parser = expat.ParserCreate(namespace_separator=" ")
-    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser = expat_parser(namespace_separator=" ")
     stack: list[tuple[str, str]] = []  # (namespace, local name) of the open elements
     found: dict[str, _Notes] = {}
     current: list[str] = []  # the reaction being read
@@ -75,12 +72,7 @@ def _locate_notes(data: bytes, label: str) -> dict[str, _Notes]:
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    try:
-        parser.Parse(data, True)
-    except expat.ExpatError as exc:
-        raise InputError(
-            f"{label}:{exc.lineno}:{exc.offset}: malformed XML: {expat.ErrorString(exc.code)}"
-        ) from None
+    run_expat(parser, data, label)
     return found
 
 

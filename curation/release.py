@@ -59,6 +59,7 @@ class ReleasePlan:
     audit: AuditReport
     snapshot: Snapshot  # HEAD, parsed once for both the section and the bundle
     unfetched: tuple[str, ...] = ()  # references released without metadata (--allow-unfetched)
+    changes: tuple = ()  # changes.tsv's lines, computed once for the section and the bundle
 
 
 def _repo(project):
@@ -159,7 +160,9 @@ def plan(
     section = changelog_section(
         repo, project, version, project.today, current, before, last and last[0], report, changes
     )
-    return ReleasePlan(version, previous, section, report, current, tuple(unfetched))
+    return ReleasePlan(
+        version, previous, section, report, current, tuple(unfetched), tuple(changes)
+    )
 
 
 def previous_release(repo, commit, key: tuple[int, ...]):
@@ -322,7 +325,9 @@ def release(
             snapshot = replace(snapshot, changelog=text)
         head = sha or parent
         try:
-            data, folder = bundle_bytes(project, repo, head, chosen.version, snapshot)
+            data, folder = bundle_bytes(
+                project, repo, head, chosen.version, snapshot, list(chosen.changes)
+            )
             checked = inspect_bytes(data)
         except BaseException:
             if sha is not None:
@@ -369,11 +374,13 @@ def _tag(repo, sha: str, version: str, title: str, author) -> None:
 
 
 def bundle_bytes(
-    project, repo, sha: str, version: str, snapshot: Snapshot | None = None
-) -> tuple[bytes, str]:
+    project, repo, sha: str, version: str, snapshot: Snapshot | None = None,
+    changes: list | None = None,
+) -> tuple[bytes, str]:  # fmt: skip
     """The zip of release ``version`` built from commit ``sha`` (tags before it give history).
 
-    ``snapshot`` is that commit's content when the caller has already read it.
+    ``snapshot`` is that commit's content and ``changes`` its change record when the
+    caller (``release``, whose plan compared the same two releases) already has them.
     """
     if snapshot is None:
         snapshot = at_revision(repo, project.root, sha)
@@ -387,7 +394,6 @@ def bundle_bytes(
             before = (v, tag.commit, at_revision(repo, project.root, tag.commit.hexsha))
             states.append(state_of(v, before[2], _day(tag.commit)))
     states.append(state_of(version, snapshot, stamp.date().isoformat()))
-    # The same previous release as the CHANGELOG section's (see previous_release).
     info = Release(version, stamp.date(), snapshot.config.map.short_name)
     legal = ""
     if snapshot.config.map.license_file:
@@ -405,7 +411,8 @@ def bundle_bytes(
     from .report import render_report
     from .report_data import for_release
 
-    changes = release_changes(repo, project.root, snapshot, sha, before)
+    if changes is None:  # the previous release is the one previous_release finds
+        changes = release_changes(repo, project.root, snapshot, sha, before)
     originals = original_maps(repo, project.root, snapshot, sha)
     report = render_report(for_release(snapshot, version, stamp.date(), states))
     files = build_files(snapshot, info, releases(states), legal, report, changes, originals)

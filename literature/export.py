@@ -226,7 +226,7 @@ def to_tsv(citations: Iterable[Citation]) -> str:
     """
     ordered = sorted(citations, key=lambda c: c.id)
     keys = citation_keys([c for c in ordered if c.found])
-    lines = ["\t".join(TSV_COLUMNS)]
+    rows = []
     for c in ordered:
         row = {
             "id": c.id, "key": keys.get(c.id, ""), "status": c.status, "pmid": c.pmid or "",
@@ -236,5 +236,14 @@ def to_tsv(citations: Iterable[Citation]) -> str:
             "title": c.title, "pubtypes": "; ".join(c.pubtypes), "retracted": "yes" if c.retracted else "no",
             "notices": "; ".join(f"{n.type} {n.id}" for n in c.notices),
         }  # fmt: skip
-        lines.append("\t".join(spreadsheet_safe(" ".join(row[k].split())) for k in TSV_COLUMNS))
+        rows.append([row[k] for k in TSV_COLUMNS])
+    return safe_table(TSV_COLUMNS, rows)
+
+
+def safe_table(columns: Iterable[str], rows: Iterable[Iterable]) -> str:
+    """Tab-separated text: a header, then one line per row, each cell on one line (whitespace
+    collapsed) and none that a spreadsheet would run as a formula (:func:`spreadsheet_safe`)."""
+    lines = ["\t".join(columns)] + [
+        "\t".join(spreadsheet_safe(" ".join(str(cell).split())) for cell in row) for row in rows
+    ]
     return "\n".join(lines) + "\n"
