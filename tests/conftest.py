@@ -166,3 +166,28 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         yellow=True,
         bold=True,
     )
+
+
+@pytest.fixture
+def online(monkeypatch, literature_server):  # noqa: F811  (the fixture, by name)
+    """crsmap pointed at the fake NCBI/Crossref server, with quick retries."""
+    import literature.http
+
+    monkeypatch.setenv("CRSMAP_EUTILS_URL", literature_server.eutils_url)
+    monkeypatch.setenv("CRSMAP_IDCONV_URL", literature_server.idconv_url)
+    monkeypatch.setenv("CRSMAP_CROSSREF_URL", literature_server.crossref_url)
+    monkeypatch.setattr(literature.http, "BACKOFF_FACTOR", 0.05)
+    return literature_server
+
+
+def add_evidence_rows(project, references, interaction="re12"):
+    """Write many evidence records straight into the ledger and commit them (faster than one
+    command each)."""
+    ledger = project.root / "evidence.tsv"
+    rows = [
+        f"{interaction}\t{ref}\tECO:0000269\t{CARBERRY}\t2026-01-05\tmanual\t" for ref in references
+    ]
+    ledger.write_text(ledger.read_text() + "\n".join(rows) + "\n")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin", "HOME": str(project.root)}  # fmt: skip
+    subprocess.run(["git", "commit", "-qam", "evidence"], cwd=project.root, check=True, env=env)

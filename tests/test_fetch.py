@@ -9,31 +9,9 @@ import literature.http
 from curation.citations import CACHE_FILE
 from literature.cache import read_cache
 
-from .conftest import CARBERRY
+from .conftest import add_evidence_rows
 
 API_KEY = "SECRET-NCBI-KEY-0123456789"
-
-
-@pytest.fixture
-def online(monkeypatch, literature_server):
-    """Point crsmap at the fake server; keep retries quick."""
-    monkeypatch.setenv("CRSMAP_EUTILS_URL", literature_server.eutils_url)
-    monkeypatch.setenv("CRSMAP_IDCONV_URL", literature_server.idconv_url)
-    monkeypatch.setenv("CRSMAP_CROSSREF_URL", literature_server.crossref_url)
-    monkeypatch.setattr(literature.http, "BACKOFF_FACTOR", 0.05)
-    return literature_server
-
-
-def add_evidence_rows(project, references, interaction="re12"):
-    """Write many evidence records at once (faster than one command each)."""
-    ledger = project.root / "evidence.tsv"
-    rows = [
-        f"{interaction}\t{ref}\tECO:0000269\t{CARBERRY}\t2026-01-05\tmanual\t" for ref in references
-    ]
-    ledger.write_text(ledger.read_text() + "\n".join(rows) + "\n")
-    subprocess.run(["git", "commit", "-qam", "bulk evidence"], cwd=project.root, check=True,
-                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-                        "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin", "HOME": str(project.root)})  # fmt: skip
 
 
 def test_450_pmids_take_3_esummary_requests_within_the_rate_limit(crsmap, project, online):

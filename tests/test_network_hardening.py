@@ -8,12 +8,8 @@ carried the NCBI API key to another host, answers that never end or never stop, 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -25,21 +21,11 @@ from literature.http import parse_retry_after
 from literature.idconv import parse_idconv, parse_idconv_answer
 from literature.pubmed import parse_efetch, parse_esummary
 
-from .conftest import CARBERRY
+from .conftest import add_evidence_rows
 from .fakeserver import FakeLiteratureServer
+from .processes import REPO, crsmap_process
 
 API_KEY = "SECRET-NCBI-KEY-0123456789"
-REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def online(monkeypatch, literature_server):
-    """Point crsmap at the fake server; keep retries quick."""
-    monkeypatch.setenv("CRSMAP_EUTILS_URL", literature_server.eutils_url)
-    monkeypatch.setenv("CRSMAP_IDCONV_URL", literature_server.idconv_url)
-    monkeypatch.setenv("CRSMAP_CROSSREF_URL", literature_server.crossref_url)
-    monkeypatch.setattr(literature.http, "BACKOFF_FACTOR", 0.05)
-    return literature_server
 
 
 @pytest.fixture
@@ -47,18 +33,6 @@ def elsewhere():
     """A second server: "another host" (another origin) to redirect to."""
     with FakeLiteratureServer() as other:
         yield other
-
-
-def add_evidence_rows(project, references, interaction="re12"):
-    """Write evidence records straight into the ledger and commit them."""
-    ledger = project.root / "evidence.tsv"
-    rows = [
-        f"{interaction}\t{ref}\tECO:0000269\t{CARBERRY}\t2026-01-05\tmanual\t" for ref in references
-    ]
-    ledger.write_text(ledger.read_text() + "\n".join(rows) + "\n")
-    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
-           "GIT_COMMITTER_EMAIL": "t@t", "PATH": "/usr/bin:/bin", "HOME": str(project.root)}  # fmt: skip
-    subprocess.run(["git", "commit", "-qam", "evidence"], cwd=project.root, check=True, env=env)
 
 
 def cache_bytes(project) -> bytes:
@@ -235,36 +209,14 @@ def test_an_answer_above_the_size_cap_is_refused(crsmap, project, online, monkey
     assert cache_bytes(project) == b""
 
 
-# VmHWM, not ru_maxrss: Linux carries ru_maxrss across exec, so a child of a large pytest
-# process would report the parent's size; VmHWM belongs to the child's own memory.
-RSS_WRAPPER = """
-import atexit, sys
-
-def _peak():
-    with open("/proc/self/status") as status:
-        kb = next(int(line.split()[1]) for line in status if line.startswith("VmHWM:"))
-    print(f"maxrss_kb={kb}", file=sys.stderr)
-
-atexit.register(_peak)
-sys.argv = ["crsmap", *sys.argv[1:]]
-from cli.main import main
-main()
-"""
-
-
 def test_a_400_MB_answer_keeps_peak_memory_under_200_MB(project, online):
     pmids = online.add_many_pubmed(2)
     add_evidence_rows(project, [f"pubmed:{p}" for p in pmids])
     online.inject("esummary", "huge-unannounced", size=400 << 20)
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    completed = subprocess.run(
-        [sys.executable, "-c", RSS_WRAPPER, "--project", str(project.root), "fetch"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert completed.returncode == 3, completed.stderr
-    assert f"the answer from {host_of(online)} is larger than 64 MB" in completed.stderr
-    peak_kb = int(completed.stderr.rsplit("maxrss_kb=", 1)[1].split()[0])
-    assert peak_kb < 200 * 1024, f"peak RSS {peak_kb // 1024} MB"
+    run = crsmap_process(["--project", str(project.root), "fetch"], REPO, timeout=120)
+    assert run.code == 3, run
+    assert f"the answer from {host_of(online)} is larger than 64 MB" in run.stderr
+    assert run.peak_bytes < 200 * 2**20, run
     assert cache_bytes(project) == b""
 
 

@@ -2,7 +2,7 @@
 
 import socket
 
-from .test_fetch import add_evidence_rows
+from .conftest import add_evidence_rows
 
 HOST = "eutils.example.invalid"  # never looked up: getaddrinfo is replaced below
 

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-import literature.http
 from cli.main import cli
 from curation.config import Creator, Curator
 from curation.ledger import REJECTED_COLUMNS
@@ -22,16 +21,6 @@ from .mapfactory import document, rdf_block, reaction, species
 
 RETRACTED = "9244310"
 OTHER = "29808005"
-
-
-@pytest.fixture
-def online(monkeypatch, literature_server):
-    """crsmap pointed at the fake NCBI/Crossref server, with quick retries."""
-    monkeypatch.setenv("CRSMAP_EUTILS_URL", literature_server.eutils_url)
-    monkeypatch.setenv("CRSMAP_IDCONV_URL", literature_server.idconv_url)
-    monkeypatch.setenv("CRSMAP_CROSSREF_URL", literature_server.crossref_url)
-    monkeypatch.setattr(literature.http, "BACKOFF_FACTOR", 0.05)
-    return literature_server
 
 
 def make_project(tmp_path, runner, reactions_xml: str, name: str = "mini"):

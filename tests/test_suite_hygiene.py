@@ -12,8 +12,8 @@ import pytest
 import literature.http
 
 from . import conftest
+from .conftest import add_evidence_rows
 from .crash_helpers import crsmap_env
-from .test_fetch import add_evidence_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 

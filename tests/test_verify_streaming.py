@@ -12,17 +12,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import random
 import struct
-import subprocess
-import sys
-import tempfile
 import time
 import tracemalloc
 import warnings
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -37,8 +32,9 @@ from curation.verify import inspect, inspect_bytes, json_array_items, map_refere
 
 from . import mapfactory as mf
 from .conftest import MAP_NAMES_FOR_TESTS, shared_map
+from .processes import Run
+from .processes import crsmap_process as run_crsmap
 
-REPO = Path(__file__).resolve().parents[1]
 TOP = "b-1.0.0"
 PEAK_BOUND = 200 * 2**20  # the issue: "well under 200 MB" for a bundle of ~100 MB of files
 HANG_SECONDS = 300  # a hang detector only
@@ -254,69 +250,9 @@ def many_entries_zip(path: Path, count: int, declared: int) -> Path:
     return path
 
 
-@dataclass
-class Run:
-    """One crsmap child process: exit code, output, wall time and peak resident memory."""
-
-    code: int
-    stdout: str
-    stderr: str
-    seconds: float
-    peak_bytes: int
-
-    def __str__(self) -> str:
-        return (
-            f"exit {self.code} in {self.seconds:.1f} s, peak {self.peak_bytes / 2**20:.0f} MiB; "
-            f"stdout: {self.stdout[-500:]!r}; stderr: {self.stderr[-500:]!r}"
-        )
-
-
-# The child reports its own peak (VmHWM): a child's ru_maxrss would carry the parent's.
-_CHILD = """
-import atexit, os, resource, sys
-
-def _report_peak():
-    peak = 0
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    peak = int(line.split()[1]) * 1024
-    except OSError:  # no /proc: ru_maxrss, an upper bound (bytes on macOS, else kB)
-        usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        peak = usage if sys.platform == "darwin" else usage * 1024
-    with open(os.environ["CRSMAP_TEST_PEAK_FILE"], "w") as out:
-        out.write(str(peak))
-
-atexit.register(_report_peak)
-from cli.main import main
-main()
-"""
-
-
 def crsmap_process(args: list[str], cwd: Path) -> Run:
-    with tempfile.TemporaryDirectory() as scratch:
-        peak_file = Path(scratch) / "peak"
-        path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-        env = {**os.environ, "CRSMAP_TEST_PEAK_FILE": str(peak_file), "PYTHONPATH": path}
-        start = time.monotonic()
-        done = subprocess.run(
-            [sys.executable, "-c", _CHILD, *args],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            stdin=subprocess.DEVNULL,
-            timeout=HANG_SECONDS,
-        )
-        seconds = time.monotonic() - start
-        peak = int(peak_file.read_text()) if peak_file.exists() else 0
-    return Run(
-        done.returncode,
-        done.stdout.decode("utf-8", "replace"),
-        done.stderr.decode("utf-8", "replace"),
-        seconds,
-        peak,
-    )
+    """crsmap in a child that reports its own peak memory (see tests/processes.py)."""
+    return run_crsmap(args, cwd, timeout=HANG_SECONDS)
 
 
 @pytest.mark.parametrize(
