@@ -180,7 +180,7 @@ class AuditData:
             citations=snapshot.citations,
             today=today,
             # Revisions read before rejected.tsv existed have no rejections.
-            rejections=list(getattr(snapshot, "rejected", ()) or ()),
+            rejections=list(snapshot.rejected),
         )
 
     def evidence_at(self, index: int) -> tuple[str, int | None]:
