@@ -29,6 +29,7 @@ from pathlib import Path
 
 import audit_bench  # bench/ is sys.path[0] when run as a script
 import fetch_bench
+import large_map_bench
 import release_bench
 from generate_map import generate_map
 
@@ -57,7 +58,7 @@ RUNS_BUNDLE = 5
 RUNS_ARCHIVE = 5
 
 LIBSBML_MISSING = "python-libsbml is not installed (.venv/bin/pip install python-libsbml)"
-SECTIONS = ("real-map", "help", "growth", "audit", "fetch", "release")
+SECTIONS = ("real-map", "help", "growth", "audit", "fetch", "release", "large-map")
 STEPS = len(SECTIONS)
 
 
@@ -609,6 +610,53 @@ def bench_release(workdir: Path, notes: list[str]) -> list[Row]:
     ]
 
 
+# --- 7. a 100 MB map through init and interactions list, with peak memory ----------------
+
+
+def bench_large_map(workdir: Path) -> list[Row]:
+    folder = workdir / "large_map"
+    folder.mkdir()
+    measured = large_map_bench.run(
+        folder, subprocess_env(), lambda message: progress(f"7/{STEPS} {message}")
+    )
+    shutil.rmtree(folder)  # the map, its copy in the project and its git object: ~300 MB
+    lxml = measured.lxml
+    baseline = "python -c 'lxml.etree.parse(MAP)' (subprocess)"
+    rows = [
+        Row(
+            f"large map: {measured.size / 1e6:.0f} MB, {measured.reactions:,} reactions, one run "
+            "each",
+            "",
+            "",
+        )
+    ]
+    for label, run in (
+        ("crsmap init, committed", measured.init),
+        ("crsmap interactions list --format tsv", measured.listing),
+    ):
+        rows.append(
+            Row(
+                f"  {label} (subprocess), time",
+                fmt_time(run.seconds),
+                baseline,
+                fmt_time(lxml.seconds),
+                run.seconds / lxml.seconds,
+                "info",
+            )
+        )
+        rows.append(
+            Row(
+                f"  {label}, peak memory",
+                f"{run.peak_bytes / 2**20:,.0f} MiB",
+                baseline,
+                f"{lxml.peak_bytes / 2**20:,.0f} MiB",
+                run.peak_bytes / lxml.peak_bytes,
+                "info",
+            )
+        )
+    return rows
+
+
 # --- the table ---------------------------------------------------------------------------
 
 
@@ -641,8 +689,8 @@ def print_table(rows: list[Row], notes: list[str]) -> None:
     print()
     print(
         "ratio = crsmap / baseline, lower is better (fetch request rows: baseline / crsmap); "
-        "best of N runs each except the fetch rows (one run) and the audit sizes a note "
-        "names; targets are not asserted."
+        "best of N runs each except the fetch and large-map rows (one run) and the audit "
+        "sizes a note names; targets are not asserted."
     )
     for note in notes:
         print(f"note: {note}")
@@ -704,6 +752,11 @@ def main(argv: list[str] | None = None) -> None:
             except (subprocess.CalledProcessError, RuntimeError) as exc:
                 detail = getattr(exc, "stderr", None) or exc
                 notes.append(f"release benchmark failed: {str(detail).strip()}")
+        if "large-map" in chosen:
+            try:
+                rows += bench_large_map(workdir)
+            except RuntimeError as exc:
+                notes.append(f"large-map benchmark failed: {exc}")
     print(f"crsmap benchmarks ({environment()})")
     print()
     print_table(rows, notes)

@@ -45,11 +45,14 @@ def as_json(report) -> str:
 
 
 def as_tsv(report) -> str:
-    rows = ["\t".join(AUDIT_COLUMNS)]
+    """The findings as a spreadsheet-safe table (without the final line break)."""
+    from literature.tsv import safe_table
+
+    rows = []
     for f in report.findings:
         values = f.to_json()
-        rows.append("\t".join(" ".join(str(values[c] or "").split()) for c in AUDIT_COLUMNS))
-    return "\n".join(rows)
+        rows.append([values[c] or "" for c in AUDIT_COLUMNS])
+    return safe_table(AUDIT_COLUMNS, rows).removesuffix("\n")
 
 
 def _escape_data(text: str) -> str:

@@ -1,4 +1,5 @@
-"""Options shared by several commands, defined once, with their checks and shell completion."""
+"""Options shared by several commands, defined once, with their checks and shell completion,
+and the command classes that give every command ``-q``."""
 
 from __future__ import annotations
 
@@ -30,6 +31,10 @@ def resolve_format(fmt: str | None) -> str:
 
 no_commit = click.option(
     "--no-commit", is_flag=True, help="Write the files but do not commit them to git."
+)
+
+bundle_output = click.option(
+    "--output", default=None, metavar="DIR", help="Where the bundle goes (default: dist/)."
 )
 
 
@@ -74,6 +79,25 @@ def quiet_anywhere() -> click.Option:
 def is_quiet(ctx: click.Context) -> bool:
     """Whether ``-q`` was given so far on the command line."""
     return bool(ctx.meta.get(QUIET))
+
+
+class Command(click.Command):
+    """A crsmap command: it also takes ``-q/--quiet``, wherever it stands on the line."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params.append(quiet_anywhere())
+
+
+class Subgroup(click.Group):
+    """A group of commands (``crsmap evidence ...``); it and its commands take ``-q`` too."""
+
+    command_class = Command
+    group_class = type
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.params.append(quiet_anywhere())
 
 
 # --- checks that run while the command line is parsed ---------------------------------------------
@@ -205,7 +229,9 @@ def complete_license(ctx: click.Context, param: click.Parameter, incomplete: str
     return [CompletionItem(i) for i in spdx_license_ids() if i.casefold().startswith(folded)]
 
 
-# --- options that complete ----------------------------------------------------------------------
+# --- options and arguments that complete ----------------------------------------------------------
+
+interaction_id = click.argument("interaction_id", metavar="ID", shell_complete=complete_interaction)
 
 curator = click.option(
     "--curator",

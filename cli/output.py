@@ -36,10 +36,12 @@ def emit_rows(
     if fmt == "json":
         click.echo(to_json(list(rows)))
         return
-    if fmt == "tsv":
-        lines = ["\t".join(columns)]
-        lines += ["\t".join(_cell(row.get(c)) for c in columns) for row in rows]
-        click.echo("\n".join(lines))
+    if fmt == "tsv":  # for spreadsheets too: cells on one line, no formulas
+        from literature.tsv import safe_table
+
+        click.echo(
+            safe_table(columns, ([_cell(row.get(c)) for c in columns] for row in rows)), nl=False
+        )
         return
     from rich.console import Console
     from rich.table import Table

@@ -8,15 +8,14 @@ malformed ledger line is a finding (``invalid-record``), never a stop.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .collector import collector_paused
 from .errors import InputError
 from .identifiers import parse_orcid, parse_reference
 from .ledger import EvidenceRecord, InteractionRecord, LineProblem, RejectionRecord, natural_key
@@ -35,14 +34,20 @@ _RANK = {"error": 0, "warning": 1, "info": 2}
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem: the JSON keys of SPEC 3, plus where it is (for annotations)."""
+    """One problem: the keys of ``crsmap audit --format json`` (docs/rules.md), and where it is."""
 
     rule: str
+    """The rule's code."""
     severity: str
+    """``error``, ``warning`` or ``info``: the rule's, or as ``[audit.severity]`` sets it."""
     interaction: str | None
+    """The interaction it concerns, or null."""
     reference: str | None
+    """The reference it concerns, or null."""
     message: str
+    """What is wrong, in one line."""
     hint: str | None
+    """The command (or edit) that fixes it, or null."""
     file: str | None = None
     line: int | None = None
 
@@ -132,12 +137,13 @@ class AuditData:
     @classmethod
     def load(cls, project: Project) -> AuditData:
         """Read the map, the ledgers and the cache; broken lines become problems."""
-        from . import citations
-        from .ledger import REJECTED_FILE, read_rejected
+        from literature.cache import CACHE_FILE, read_cache
+
+        from .ledger import EVIDENCE_FILE, INTERACTIONS_FILE, REJECTED_FILE, read_rejected
 
         problems: list[LineProblem] = []
-        evidence = _lenient(project.evidence, "evidence.tsv", problems)
-        rows = _lenient(project.interaction_records, "interactions.tsv", problems)
+        evidence = _lenient(project.evidence, EVIDENCE_FILE, problems)
+        rows = _lenient(project.interaction_records, INTERACTIONS_FILE, problems)
         rejected = _lenient(
             lambda: read_rejected(project.root / REJECTED_FILE, project.today),
             REJECTED_FILE,
@@ -145,11 +151,9 @@ class AuditData:
         )
         problems += list(evidence.problems) + list(rows.problems) + list(rejected.problems)
         try:
-            from literature.cache import read_cache
-
-            cache = read_cache(project.root / citations.CACHE_FILE, problems)
+            cache = read_cache(project.root / CACHE_FILE, problems)
         except InputError as exc:  # unreadable as a whole (e.g. not UTF-8)
-            problems.append(LineProblem(citations.CACHE_FILE, 1, str(exc)))
+            problems.append(LineProblem(CACHE_FILE, 1, str(exc)))
             cache = {}
         return cls(
             config=project.config,
@@ -312,7 +316,7 @@ def _not_found(data: AuditData):
 def _retracted(data: AuditData):
     in_notes: set[str] | None = None
     for index, record, curie, citation in _cited(data):
-        if citation.retracted:
+        if citation.is_retracted:  # the report's notion too (a not-found one is not)
             if in_notes is None:  # only a map with a retracted reference pays for this
                 in_notes = {
                     c
@@ -678,14 +682,14 @@ def _known(code: str, where: str) -> None:
 def run(project: Project, fail_on: str | None = None, rules: Sequence[str] = ()) -> AuditReport:
     """Audit the project; nothing is written."""
     chosen, codes = settings(project.config, fail_on, rules)
-    with _collector_paused():
+    with collector_paused():
         return evaluate(AuditData.load(project), chosen, codes)
 
 
 def run_on_snapshot(snapshot, today: dt.date) -> AuditReport:
     """Audit a committed revision with its own [audit] settings."""
     chosen, codes = settings(snapshot.config)
-    with _collector_paused():
+    with collector_paused():
         return evaluate(AuditData.from_snapshot(snapshot, today), chosen, codes)
 
 
@@ -698,19 +702,6 @@ def evaluate(data: AuditData, chosen: AuditSettings, codes: Sequence[str]) -> Au
             findings.append(finding if severity is None else _with_severity(finding, severity))
     findings.sort(key=lambda f: f.sort_key)
     return AuditReport(findings, chosen.fail_on)
-
-
-@contextlib.contextmanager
-def _collector_paused():
-    # Like the map model, the audit builds many small objects and no cycles: pausing the
-    # cyclic collector keeps its cost linear in the number of records.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def _with_severity(finding: Finding, severity: str) -> Finding:

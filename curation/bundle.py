@@ -1,4 +1,4 @@
-"""Release bundles: the files of SPEC 6, built from a tagged commit, zipped reproducibly.
+"""Release bundles: the files of docs/bundle.md, built from a tagged commit, zipped reproducibly.
 
 Everything in a bundle is a function of the tagged commit and the tags before it: no
 clock, no user or machine name, no absolute path, no API key. Building the same tag
@@ -14,6 +14,8 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from literature.tsv import safe_table
+
 from .annotate import annotate_bytes, verify_annotated
 from .attribution import (
     Credits,
@@ -25,23 +27,52 @@ from .attribution import (
 )
 from .changes import CHANGES_FILE, render_changes
 from .identifiers import reference_key
-from .ledger import EVIDENCE_COLUMNS, natural_key
+from .ledger import EVIDENCE_COLUMNS, EVIDENCE_FILE, INTERACTIONS_FILE, natural_key
 from .papers import one_per_paper
 from .provenance import Releases
-from .snapshot import Snapshot
+from .snapshot import CHANGELOG_FILE, Snapshot
 from .zenodo import ZENODO_FILE, zenodo_json
 
 MANIFEST = "manifest-sha256.txt"
 RO_CRATE = "ro-crate-metadata.json"
-REQUIRED = (
-    "evidence.tsv", "interactions.tsv", "references.bib", "references.json", "CITATION.cff", "LICENSE",
-    "ATTRIBUTION.md", CHANGES_FILE, "CHANGELOG.md", RO_CRATE, "report.html", "minerva-overlay.txt",
-    ZENODO_FILE, MANIFEST,
-)  # fmt: skip
-INTERACTION_COLUMNS = (
-    "id", "type", "signature", "curator", "license", "derived_from", "status", "evidence", "references",
-    "first_release", "last_changed",
-)  # fmt: skip
+MAP_FILES = "map/*.xml"
+# Every file of a bundle, with what it holds; docs/bundle.md is generated from this.
+CONTENTS = {
+    MAP_FILES: "the map file(s), with every ledger reference written as a MIRIAM annotation",
+    EVIDENCE_FILE: "the evidence ledger as released, plus `first_release` per record",
+    INTERACTIONS_FILE: "one row per interaction of the map (see its columns below)",
+    "references.bib": "BibTeX of every cited reference (unfetched ones as `@misc`, marked so)",
+    "references.json": "CSL-JSON of every cited reference (unfetched ones with `\"status\": \"unfetched\"`)",
+    "CITATION.cff": "CFF 1.2.0, `type: dataset`: title, version, date, the map's creators as authors, license, URL",
+    "LICENSE": "the copyright notice, the map's license by name with the URI of its legal code, then the text of `[map] license_file` if set",
+    "ATTRIBUTION.md": "what CC BY 4.0 section 3(a) asks for: creators, copyright, license, disclaimer, source; the curators as contributors; third-party interactions; funding; the statement of modifications",
+    CHANGES_FILE: "every change since the previous release, complete and sorted",
+    CHANGELOG_FILE: "the map's full changelog",
+    RO_CRATE: "RO-Crate 1.1 description of the bundle: `author` = creators, `contributor` = curators",
+    "report.html": "the evidence report of this release",
+    "minerva-overlay.txt": "a MINERVA data overlay colouring each reaction by its evidence status",
+    ZENODO_FILE: "Zenodo deposit metadata",
+    MANIFEST: "sha256 of every other file",
+}  # fmt: skip
+# What verify requires by name (the map files it requires by their folder).
+REQUIRED = tuple(name for name in CONTENTS if name != MAP_FILES)
+RELEASED_EVIDENCE_COLUMNS = (*EVIDENCE_COLUMNS, "first_release")
+# The released interactions.tsv, by column: one row per interaction of the map, whether or
+# not the ledger has a row for it (not the ledger's interactions.tsv, whose columns differ).
+RELEASED_INTERACTIONS = {
+    "id": "the interaction ID",
+    "type": "the CellDesigner reaction type",
+    "signature": "the canonical one-line signature",
+    "curator": "ORCID of the responsible curator",
+    "license": "SPDX id of the interaction (the map's license when the ledger names none)",
+    "derived_from": "where the interaction was adapted from (a URL or a CURIE)",
+    "status": "`draft` or `reviewed`",
+    "evidence": "how many papers support it (one per paper)",
+    "references": "those papers, comma-separated CURIEs",
+    "first_release": "the release that first held the interaction",
+    "last_changed": "the release that last changed its signature, references or provenance",
+}
+RELEASED_INTERACTION_COLUMNS = tuple(RELEASED_INTERACTIONS)
 ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 
 
@@ -63,8 +94,6 @@ def _tsv(columns, rows) -> bytes:
 
     The ledgers in the repository keep the raw text; only the released copy is neutralised.
     """
-    from literature.export import safe_table
-
     return safe_table(columns, rows).encode()
 
 
@@ -132,8 +161,8 @@ def build_files(
             )
         )
 
-    files["evidence.tsv"] = _tsv(
-        (*EVIDENCE_COLUMNS, "first_release"),
+    files[EVIDENCE_FILE] = _tsv(
+        RELEASED_EVIDENCE_COLUMNS,
         (
             (*(getattr(r, c) for c in EVIDENCE_COLUMNS),
              history.first_evidence.get((r.interaction, reference_key(r.reference)), release.version))
@@ -154,7 +183,7 @@ def build_files(
             history.first_interaction.get(interaction.id, release.version),
             history.last_changed.get(interaction.id, release.version),
         ))  # fmt: skip
-    files["interactions.tsv"] = _tsv(INTERACTION_COLUMNS, table)
+    files[INTERACTIONS_FILE] = _tsv(RELEASED_INTERACTION_COLUMNS, table)
 
     cited = {ref for refs in wanted.values() for ref in refs}
     citations = [c for ref, c in sorted(snapshot.citations.items()) if ref in cited]
@@ -168,7 +197,7 @@ def build_files(
     credits = Credits(release.version, day, list(changes or []), modifications)
     files["ATTRIBUTION.md"] = attribution(snapshot, credits).encode()
     files[CHANGES_FILE] = render_changes(list(changes or [])).encode()
-    files["CHANGELOG.md"] = snapshot.changelog.encode()
+    files[CHANGELOG_FILE] = snapshot.changelog.encode()
     files["report.html"] = report.encode()
     from .overlay import OVERLAY_FILE, snapshot_overlay
 

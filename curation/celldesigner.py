@@ -12,14 +12,14 @@ same model; :func:`map_from_tree` decides which reader a document needs.
 
 from __future__ import annotations
 
-import gc
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+from .collector import collector_paused
 from .errors import InputError
-from .identifiers import PUBMED, Reference, parse_reference
+from .identifiers import Reference, names_reference, parse_reference, references_in_text
 from .ledger import natural_key
 from .xmlsafe import parse_xml_file
 
@@ -187,73 +187,12 @@ def display_name(raw: str) -> str:
     return " ".join(decoded.split())
 
 
-# --- reference extraction --------------------------------------------------------------
-
-_TEXT_PATTERNS = (
-    # PMID:123, PMID 123, PMID??:123, PMIDs: 123, 456
-    (re.compile(r"\bPMIDs?\W{0,4}?(\d{1,9})((?:\s*[,;]\s*\d{5,9}\b)*)", re.I), PUBMED),
-    (re.compile(r"pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,9})", re.I), PUBMED),
-    (
-        re.compile(
-            r"ncbi\.nlm\.nih\.gov/(?:entrez/query\.fcgi\?[^\s\"<>]{0,300}?list_uids=|pubmed/)(\d{1,9})",
-            re.I,
-        ),
-        PUBMED,
-    ),
-    (re.compile(r"(?:identifiers\.org/pubmed[:/]|urn:miriam:pubmed:)(\d{1,9})", re.I), PUBMED),
-    (
-        re.compile(
-            r"\b(?:doi\s*:\s*|https?://(?:dx\.)?doi\.org/|urn:miriam:doi:)(10\.\d{4,9}/[^\s\"<>]+)",
-            re.I,
-        ),
-        "doi",
-    ),
-    (re.compile(r"\bPMC\d{3,9}\b"), "pmc"),
-)
-_TRAILING_PUNCTUATION = ".,;:)]}'"
-
-
-def references_in_text(text: str) -> list[Reference]:
-    """Every pubmed/doi/pmc reference written as text (notes, reaction names)."""
-    found: list[Reference] = []
-    if not text:
-        return found
-    for pattern, prefix in _TEXT_PATTERNS:
-        for match in pattern.finditer(text):
-            if prefix == PUBMED:
-                ids = [match.group(1)]
-                if match.lastindex and match.lastindex >= 2 and match.group(2):
-                    ids += re.findall(r"\d+", match.group(2))
-                candidates = [f"pubmed:{i}" for i in ids]
-            elif prefix == "doi":
-                candidates = ["doi:" + match.group(1).rstrip(_TRAILING_PUNCTUATION)]
-            else:
-                candidates = ["pmc:" + match.group(0)]
-            for candidate in candidates:
-                try:
-                    found.append(parse_reference(candidate))
-                except InputError:
-                    continue  # a PMID of 0 or a DOI fragment is no reference
-    return found
+# --- references in RDF (every spelling is literature.identifiers.SPELLINGS') -------------
 
 
 def _resource_reference(resource: str) -> tuple[Reference | None, bool]:
     """Map an RDF resource to a reference; the flag says it named pubmed/doi/pmc but was bad."""
-    lowered = resource.strip().lower()
-    literature = any(
-        marker in lowered
-        for marker in (
-            "miriam:pubmed:",
-            "miriam:doi:",
-            "miriam:pmc:",
-            "identifiers.org/pubmed",
-            "identifiers.org/doi",
-            "identifiers.org/pmc",
-            "doi.org/",
-            "pubmed.ncbi",
-        )
-    )
-    if not literature:
+    if not names_reference(resource):
         return None, False
     try:
         return parse_reference(resource.strip()), False
@@ -357,17 +296,9 @@ def read_map(path: Path, qualify: bool = False, label: str | None = None) -> Cel
     """
     path = Path(path)
     label = label or str(path)
-    # The model is thousands of small immutable objects that hold no cycles; pausing the
-    # cyclic collector while building them keeps loading linear in the size of the map
-    # (bench/run.py shows the per-reaction cost growing by a quarter at 50,000 otherwise).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
+    with collector_paused():  # thousands of small immutable objects, and no cycles
         tree, _ = parse_xml_file(path, label)
         return map_from_tree(tree, path, qualify, label)
-    finally:
-        if collecting:
-            gc.enable()
 
 
 def map_from_tree(

@@ -11,6 +11,8 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
+from literature.tsv import ledger_row, safe_table
+
 from .identifiers import reference_key
 from .ledger import EVIDENCE_COLUMNS, EVIDENCE_FILE, natural_key
 from .snapshot import Snapshot, prefix_in_repo
@@ -39,10 +41,19 @@ class ReleaseChange:
     """
 
     kind: str
+    """What changed, one of the kinds below; the file is sorted by kind in that order."""
     interaction: str = ""
+    """The interaction it concerns; empty for a reference or curator added."""
     reference: str = ""
+    """The reference it concerns, as a CURIE; may be empty."""
     curator: str = ""
+    """The ORCID it is credited to: the record's curator for evidence added, the curator
+    whose crsmap commit removed a record, an interaction's responsible curator, the new
+    curator."""
     detail: str = ""
+    """In words: an added or removed interaction's signature, what changed
+    (``status: draft -> reviewed``), evidence's ECO term and note, a removal's commit and
+    reason, a new reference's short citation, a new curator's name."""
     source: str = ""
     signatures: tuple[str, ...] = ()  # (before, after) when the map's signature changed
 
@@ -87,7 +98,7 @@ class _Identity:
 
 def row_text(record) -> str:
     """An evidence record as its ledger line (what git diffs show)."""
-    return "\t".join(getattr(record, column) for column in EVIDENCE_COLUMNS)
+    return ledger_row(getattr(record, column) for column in EVIDENCE_COLUMNS)
 
 
 def changes_between(
@@ -224,8 +235,6 @@ def _records(snapshot: Snapshot, ident: _Identity) -> tuple[Counter, dict]:
 def render_changes(changes: list[ReleaseChange]) -> str:
     """``changes.tsv``: a header and one sorted line per change, every cell on one line and
     none that a spreadsheet would run as a formula (a citation comes from outside)."""
-    from literature.export import safe_table
-
     return safe_table(COLUMNS, ([getattr(c, column) for column in COLUMNS] for c in changes))
 
 

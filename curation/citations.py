@@ -7,13 +7,16 @@ when one of these functions runs.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
+
+from literature.cache import CACHE_FILE
 
 from . import gitrepo
 from .change import Change
 from .errors import CheckFailed, InputError, OutsideError
 from .identifiers import parse_reference, reference_key
-from .storage import atomic_write_text, project_lock
+from .storage import project_lock
 
 if TYPE_CHECKING:
     from literature.fetch import FetchReport
@@ -21,7 +24,6 @@ if TYPE_CHECKING:
 
     from .project import Project
 
-CACHE_FILE = "literature.jsonl"
 EXPORT_FORMATS = ("bibtex", "csl", "tsv")
 
 
@@ -81,7 +83,12 @@ def fetch(
 
     references = ledger_references(project, only)
     settings = Settings.from_environment(project.config.literature_email)
-    repo = gitrepo.require_repo(project.root) if commit and not offline else None
+    commit = commit and not offline
+    # Decided before the network is used: a wrong --curator or missing repository stops
+    # the command at once. A fetch run by CI need not name a curator.
+    author = project.acting_curator(required=False) if commit else None
+    if commit:
+        gitrepo.require_repo(project.root)
     cache = open_cache(project)
     before = (
         (project.root / CACHE_FILE).read_bytes() if (project.root / CACHE_FILE).exists() else b""
@@ -101,29 +108,20 @@ def fetch(
     after = (
         (project.root / CACHE_FILE).read_bytes() if (project.root / CACHE_FILE).exists() else b""
     )
-    sha = None
-    if repo is not None and (project.root / CACHE_FILE).exists():
-        try:
-            author = project.acting_curator()
-        except InputError:
-            author = None  # a fetch in CI need not name a curator
+    sha, leftovers = None, None
+    if commit and (project.root / CACHE_FILE).exists():
         count = after.count(b"\n")
-        # Also commits a cache an interrupted fetch wrote but did not commit; under the
-        # lock, so it never races another crsmap's commit for git's index.
-        with project_lock(project.root):
-            sha = gitrepo.commit_paths(
-                repo,
-                [project.root / CACHE_FILE],
-                f"Fetch citation metadata ({count} references cached)",
-                author,
-            )
+        # Also commits a cache an interrupted fetch wrote but did not commit.
+        with project.transaction(author, required=False) as txn:
+            sha = txn.commit([CACHE_FILE], f"Fetch citation metadata ({count} references cached)")
+            leftovers = txn.leftovers
     if failure is not None:
         kept = after.count(b"\n") - before.count(b"\n")
         raise OutsideError(
             f"{failure}; kept {max(kept, 0)} newly fetched reference(s) in {CACHE_FILE}"
         )
     change = Change(report.summary(), (CACHE_FILE,) if after != before else (), sha)
-    return report, change
+    return report, (leftovers.into(change) if leftovers is not None else change)
 
 
 def export(project: Project, fmt: str) -> str:
@@ -151,4 +149,6 @@ def export(project: Project, fmt: str) -> str:
 
 def write_export(text: str, path) -> None:
     """Write an export file atomically."""
-    atomic_write_text(path, text)
+    from .transaction import write_file
+
+    write_file(Path(path), text)

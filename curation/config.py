@@ -25,7 +25,7 @@ from .identifiers import (
     parse_uri,
     quoted,
 )
-from .storage import atomic_write_text, read_text
+from .storage import read_text
 
 CONFIG_FILE = "crsmap.toml"
 DEFAULT_ECO = "ECO:0000269"
@@ -34,12 +34,20 @@ DEFAULT_LICENSE = "CC-BY-4.0"
 
 @dataclass(frozen=True)
 class Curator:
-    """A person who curates the map, identified by ORCID."""
+    """A person who curates the map, identified by ORCID (a ``[[curators]]`` entry).
+
+    The field docstrings here and below are the key reference of docs/formats.md.
+    """
 
     name: str
+    """The curator's name: the git author of their commits."""
     orcid: str
+    """Their ORCID: how the ledgers and the ``Curator:`` commit trailers name them."""
     email: str = ""
+    """Their email: the git author's; a match with git's ``user.email`` makes them the
+    acting curator."""
     affiliation: str = ""
+    """Their institution; optional."""
 
 
 @dataclass(frozen=True)
@@ -51,9 +59,13 @@ class Creator:
     """
 
     name: str
+    """As the creator wants to be cited; "Family, Given" splits a person's name exactly."""
     orcid: str = ""
+    """Their ORCID; optional."""
     affiliation: str = ""
+    """Their institution; optional."""
     kind: str = "person"
+    """``person`` or ``organization`` (credited as written)."""
 
 
 def parse_creator(text: str) -> Creator:
@@ -82,18 +94,34 @@ class MapSettings:
     """The ``[map]`` table: what the map is and which files hold it."""
 
     title: str
+    """The map's title, as it should be cited."""
     short_name: str
+    """Names the bundles and their folder: ``[a-z0-9][a-z0-9._-]{0,63}`` (default: from the
+    title)."""
     files: tuple[str, ...]
+    """The map file(s), as paths inside the project, e.g. ``["maps/crs.xml"]``."""
     description: str = ""
+    """What the map is, in a sentence or two (CITATION.cff, Zenodo, RO-Crate)."""
     homepage: str = ""
+    """Where the map is published, e.g. its MINERVA project URL."""
     license: str = DEFAULT_LICENSE
+    """SPDX id of the map as a whole."""
     license_file: str = ""
+    """A file in the project whose text the bundle's LICENSE carries; optional."""
     funding: tuple[str, ...] = ()
+    """Funding statements, credited in ATTRIBUTION.md."""
     keywords: tuple[str, ...] = ()
+    """Keywords (CITATION.cff, Zenodo, RO-Crate)."""
     creators: tuple[Creator, ...] = ()
+    """The map's own authors (not its curators): ``{ name, orcid, affiliation, kind }``
+    tables, as below."""
     copyright: str = ""
+    """The original's copyright notice, as it states it."""
     source: str = ""
+    """The original map: a URL or a DOI (stored as its ``https://doi.org/`` URL)."""
     source_license: str = ""
+    """The original's SPDX license when it is not ``license``; the audit checks that it
+    allows ``license``."""
 
 
 @dataclass(frozen=True)
@@ -123,11 +151,18 @@ class Config:
     """
 
     map: MapSettings
+    """``[map]``: what the map is and which files hold it."""
     curators: tuple[Curator, ...] = ()
+    """``[[curators]]``: who curates it."""
     literature_email: str = ""
+    """``[literature] email``: sent to NCBI as ``email`` and to Crossref as ``mailto``."""
     default_eco: str = DEFAULT_ECO
+    """``[evidence] default_eco``: the ECO term ``evidence add`` records without ``--eco``."""
     audit: dict = field(default_factory=dict)
+    """``[audit]``: ``fail_on`` (error, warning or never), ``ignore`` (rule codes not to run)
+    and ``[audit.severity]`` (a rule code = error, warning or info)."""
     curator_problems: tuple[CuratorProblem, ...] = ()
+    """Not a key: the curators' names or emails crsmap will not use (the audit reports them)."""
 
     def curator(self, orcid: str) -> Curator | None:
         """The registered curator with this ORCID, or None."""
@@ -405,8 +440,8 @@ def _curator_table(curator: Curator):
     return table
 
 
-def add_curator_to_file(path: Path, curator: Curator) -> None:
-    """Append a ``[[curators]]`` entry to ``crsmap.toml``, keeping the rest of the file."""
+def with_curator(path: Path, curator: Curator) -> str:
+    """``crsmap.toml`` with a ``[[curators]]`` entry appended, the rest of the file kept."""
     import tomlkit
 
     def add(doc) -> None:
@@ -420,11 +455,11 @@ def add_curator_to_file(path: Path, curator: Curator) -> None:
         else:
             entries.append(_curator_table(curator))
 
-    _edit(path, add, "a curator")
+    return _edit(path, add, "a curator")
 
 
-def add_creator_to_file(path: Path, creator: Creator) -> None:
-    """Append an entry to ``[map] creators`` in ``crsmap.toml``, keeping the rest of the file."""
+def with_creator(path: Path, creator: Creator) -> str:
+    """``crsmap.toml`` with an entry appended to ``[map] creators``, the rest of the file kept."""
     import tomlkit
 
     def add(doc) -> None:
@@ -442,11 +477,11 @@ def add_creator_to_file(path: Path, creator: Creator) -> None:
         entries.append(inline)
         entries.multiline(True)
 
-    _edit(path, add, "a creator")
+    return _edit(path, add, "a creator")
 
 
-def _edit(path: Path, change, what: str) -> None:
-    """Change ``crsmap.toml`` through tomlkit, keeping comments and line endings."""
+def _edit(path: Path, change, what: str) -> str:
+    """``crsmap.toml`` changed through tomlkit, keeping comments and line endings."""
     import tomlkit
 
     original = read_text(path, "project file")
@@ -461,4 +496,4 @@ def _edit(path: Path, change, what: str) -> None:
         raise InputError(
             f"{CONFIG_FILE}: cannot add {what} to this file ({exc}); add it by hand"
         ) from None
-    atomic_write_text(path, text)
+    return text

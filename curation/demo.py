@@ -28,18 +28,18 @@ def install_literature_snapshot(project_root: Path) -> Path:
 
     The snapshot was built from verified bibliographic facts, so the demo runs offline.
     """
+    from literature.cache import CACHE_FILE
+
     from . import gitrepo
     from .project import Project
 
     project = Project.open(project_root)
-    target = project.root / "literature.jsonl"
-    with resources.as_file(resources.files("curation") / "data" / LITERATURE_SNAPSHOT) as source:
-        shutil.copyfile(source, target)
-    repo = gitrepo.find_repo(project.root)
-    if repo is not None:
-        message = "Add the demo's citation snapshot (what `crsmap fetch` would download)"
-        gitrepo.commit_paths(repo, [target], message, project.acting_curator())
-    return target
+    data = (resources.files("curation") / "data" / LITERATURE_SNAPSHOT).read_bytes()
+    commit = gitrepo.find_repo(project.root) is not None
+    with project.transaction(commit=commit) as txn:
+        written = txn.write({CACHE_FILE: data})
+        txn.commit(written, "Add the demo's citation snapshot (what `crsmap fetch` would download)")
+    return project.root / CACHE_FILE
 
 
 def demo_folder(directory: str | None) -> Path:

@@ -6,6 +6,7 @@ trailer, so that ``git log`` is the provenance record of the map.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -44,7 +45,7 @@ def init_repo(path: Path):
     try:
         return git.Repo.init(path, initial_branch="main")
     except git.GitCommandError as exc:
-        raise OutsideError(f"git init failed in {path}: {_git_message(exc)}") from None
+        raise OutsideError(f"git init failed in {path}: {git_message(exc)}") from None
 
 
 def configured_email(path: Path) -> str:
@@ -91,7 +92,7 @@ def commit_paths(repo, paths: Iterable[Path], message: str, author: Curator | No
         return repo.head.commit.hexsha
     except git.GitCommandError as exc:
         raise OutsideError(
-            f"git commit failed: {_git_message(exc)}; the files were written"
+            f"git commit failed: {git_message(exc)}; the files were written"
         ) from None
 
 
@@ -143,7 +144,18 @@ def identity_env(repo, author: Curator | None) -> dict[str, str]:
     return env
 
 
-def _git_message(exc) -> str:
+def git_message(exc: Exception) -> str:
+    """Git's own words for a failed command, on one line (gitpython's framing taken off)."""
     text = (getattr(exc, "stderr", "") or str(exc)).strip()
     text = text.replace("stderr:", "").strip().strip("'").strip()
     return " ".join(text.split()) or str(exc)
+
+
+def git_failure(exc: Exception, what: str) -> OutsideError:
+    """A failed git command as an exit-3 error in git's own words: ``git WHAT failed: ...``."""
+    return OutsideError(f"git {what} failed: {git_message(exc)}")
+
+
+def commit_day(commit) -> str:
+    """The UTC day (``YYYY-MM-DD``) a commit was made: a release's date is its commit's."""
+    return commit.committed_datetime.astimezone(dt.UTC).date().isoformat()

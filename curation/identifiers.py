@@ -16,16 +16,21 @@ import urllib.parse
 # Re-exported: curation and its callers read every identifier rule from this module.
 from literature.identifiers import (  # noqa: F401
     DOI,
+    DOI_LABEL,
     DOI_PATTERN,
     EXPECTED_REFERENCE,
     PMC,
+    PMID_IN_TEXT,
     PUBMED,
     Reference,
     has_control_characters,
+    link_forms,
+    names_reference,
     normalise_reference,
     parse_reference,
     quoted,
     reference_key,
+    references_in_text,
     split_references,
 )
 

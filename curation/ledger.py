@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 from literature.errors import LineProblem  # one class for every file crsmap reads by line
+from literature.tsv import ledger_table
 
 from .errors import InputError
 from .identifiers import has_control_characters, parse_eco, quoted
-from .storage import atomic_write_text, read_text
+from .storage import read_text
 
 EVIDENCE_FILE = "evidence.tsv"
 INTERACTIONS_FILE = "interactions.tsv"
@@ -33,15 +34,27 @@ STATUSES = ("draft", "reviewed")
 
 @dataclass(frozen=True)
 class EvidenceRecord:
-    """One (interaction, reference) evidence record of ``evidence.tsv``."""
+    """One (interaction, reference) evidence record of ``evidence.tsv``.
+
+    The field docstrings are the column reference of docs/formats.md.
+    """
 
     interaction: str
+    """The interaction: its SBML reaction id, qualified by the map file's stem
+    (``il6_signalling:re12``) when the project has several maps."""
     reference: str
+    """The paper, as a CURIE: ``pubmed:29808005``, ``doi:10.1038/...`` or ``pmc:PMC8127450``."""
     evidence: str
+    """An Evidence and Conclusion Ontology term, ``ECO:`` and 7 digits (``crsmap evidence add
+    --eco``; by default ``[evidence] default_eco``)."""
     curator: str
+    """ORCID of the curator who recorded it."""
     date: str
+    """The day it was recorded, ``YYYY-MM-DD``."""
     source: str
+    """``manual`` (``crsmap evidence add``) or ``map`` (``crsmap import``: the map cited it)."""
     note: str = ""
+    """Free text on one line; may be empty."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -53,12 +66,21 @@ class InteractionRecord:
     """Curation provenance of one interaction: one row of ``interactions.tsv``."""
 
     interaction: str
+    """The interaction, as in ``evidence.tsv``; one row per interaction."""
     curator: str = ""
+    """ORCID of the curator responsible for the interaction; may be empty."""
     license: str = ""
+    """SPDX id of the interaction when it is not the map's ``[map] license`` (empty: the map's)."""
     derived_from: str = ""
+    """Where the interaction was adapted from: an ``http(s)://`` URL or a CURIE such as
+    ``reactome:R-HSA-6785807``; empty for original work."""
     status: str = "draft"
+    """``draft`` or ``reviewed``."""
     signature: str = ""
+    """The interaction's signature when it was imported or last reviewed; the audit's
+    ``interaction-changed`` compares it with the map's."""
     updated: str = ""
+    """The day the row last changed, ``YYYY-MM-DD``; may be empty."""
 
     @property
     def key(self) -> str:
@@ -74,10 +96,15 @@ class RejectionRecord:
     """
 
     interaction: str
+    """The interaction, as in ``evidence.tsv``."""
     reference: str
+    """The reference removed from it, as a CURIE."""
     curator: str
+    """ORCID of the curator who removed it."""
     date: str
+    """The day it was removed, ``YYYY-MM-DD``."""
     reason: str = ""
+    """Why, as given with ``crsmap evidence remove --reason``; may be empty."""
 
     @property
     def key(self) -> tuple[str, str]:
@@ -299,23 +326,10 @@ def _rejection_problem(record: RejectionRecord, today: dt.date | None) -> str | 
     return _check_date(record.date, today)
 
 
-def _render(columns: tuple[str, ...], rows: Iterable[tuple[str, ...]]) -> str:
-    out = ["\t".join(columns)]
-    for row in rows:
-        for value in row:
-            if has_control_characters(value):
-                raise InputError(
-                    f"value {quoted(value)} contains a tab, line break or control character; "
-                    "ledgers hold one line per record"
-                )
-        out.append("\t".join(row))
-    return "\n".join(out) + "\n"
-
-
 def render_evidence(records: Iterable[EvidenceRecord]) -> str:
     """The bytes of ``evidence.tsv`` for these records, sorted by (interaction, reference)."""
     ordered = sorted(records, key=evidence_sort_key)
-    return _render(
+    return ledger_table(
         EVIDENCE_COLUMNS, (tuple(getattr(r, c) for c in EVIDENCE_COLUMNS) for r in ordered)
     )
 
@@ -332,7 +346,7 @@ def render_interactions(records: Iterable[InteractionRecord]) -> str:
                 f"two {INTERACTIONS_FILE} rows for {quoted(after.interaction)}; "
                 "expected one row per interaction"
             )
-    return _render(
+    return ledger_table(
         INTERACTION_COLUMNS, (tuple(getattr(r, c) for c in INTERACTION_COLUMNS) for r in ordered)
     )
 
@@ -346,16 +360,6 @@ def render_rejected(records: Iterable[RejectionRecord]) -> str:
                 f"two {REJECTED_FILE} rows for {quoted(' '.join(after.key))}; "
                 "expected one row per (interaction, reference)"
             )
-    return _render(
+    return ledger_table(
         REJECTED_COLUMNS, (tuple(getattr(r, c) for c in REJECTED_COLUMNS) for r in ordered)
     )
-
-
-def write_evidence(path: Path, records: Iterable[EvidenceRecord]) -> None:
-    """Write ``evidence.tsv`` atomically."""
-    atomic_write_text(path, render_evidence(records))
-
-
-def write_interactions(path: Path, records: Iterable[InteractionRecord]) -> None:
-    """Write ``interactions.tsv`` atomically."""
-    atomic_write_text(path, render_interactions(records))

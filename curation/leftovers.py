@@ -20,15 +20,15 @@ from .paths import contained
 class Leftovers:
     """Map files that an interrupted crsmap command wrote but did not commit.
 
-    Found under the project lock when a writing command starts (see
-    :meth:`Project.find_interrupted_annotations`) and committed, in a commit of their own,
-    just before the command's first write or commit: a command that stops with exit 2
-    therefore still changes nothing. ``foreign`` are map files with uncommitted edits that
+    Found under the project lock when a transaction opens (see
+    :mod:`curation.transaction`) and committed, in a commit of their own, just before the
+    transaction's first write or commit: a command that stops with exit 2 therefore
+    still changes nothing. ``foreign`` are map files with uncommitted edits that
     crsmap did not make; they are only reported.
     """
 
-    def __init__(self, project=None, repo=None, actor=None, files=(), foreign=(), message=""):
-        self._project, self._repo, self._actor = project, repo, actor
+    def __init__(self, root=None, repo=None, actor=None, files=(), foreign=(), message=""):
+        self._root, self._repo, self._actor = root, repo, actor
         self.files: tuple[str, ...] = tuple(files)
         self.foreign: tuple[str, ...] = tuple(foreign)
         self.message = message
@@ -39,8 +39,10 @@ class Leftovers:
         """Commit the files, once; a no-op when there are none."""
         if self.files and not self._settled:
             self._settled = True
-            self.commit = self._project._commit(
-                self._repo, list(self.files), self.message, self._actor
+            from .transaction import commit_files
+
+            self.commit = commit_files(
+                self._root, self._repo, list(self.files), self.message, self._actor
             )
 
     @property
@@ -100,7 +102,7 @@ def find(project, repo, actor: Curator | None = None) -> Leftovers:
         f"{subject}\n\nWritten by a crsmap command that was interrupted before it "
         "committed; committed by the next one."
     )
-    return Leftovers(project, repo, actor, tuple(pending), tuple(foreign), message)
+    return Leftovers(project.root, repo, actor, tuple(pending), tuple(foreign), message)
 
 
 def _uncommitted_maps(project, repo) -> list[str]:

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from literature.cache import CACHE_FILE
+
 from .identifiers import reference_key
 from .ledger import (
     EVIDENCE_COLUMNS,
@@ -29,7 +31,6 @@ from .ledger import (
     natural_key,
 )
 
-CACHE_FILE = "literature.jsonl"
 DRIVER_NAME = "crsmap"
 MERGED_FILES = (EVIDENCE_FILE, INTERACTIONS_FILE, REJECTED_FILE, CACHE_FILE)
 

@@ -16,22 +16,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .annotate import _tag_end, expat_parser, run_expat  # the annotator's byte scanners
+from .identifiers import DOI, DOI_LABEL, PMC, PMID_IN_TEXT, PUBMED, link_forms
 
 _SBML = "http://www.sbml.org/sbml/level"
 _SEPARATOR_AFTER = re.compile(rb"[ \t]*[,;][ \t]*")
 _SEPARATOR_BEFORE = re.compile(rb"[ \t]*[,;][ \t]*$")
 _OPEN_BRACKET = re.compile(rb"[ \t]*[(\[][ \t]*$")
 _CLOSE_BRACKET = re.compile(rb"[ \t]*[)\]]")
-# PMID:1, PMID 1, PMID??:1, PMIDs: 1, 2 (the reader's list form)
-_PMID_LIST = re.compile(rb"\bPMIDs?\W{0,4}?(\d{1,9})((?:\s*[,;]\s*\d{5,9}\b)*)", re.I)
-_PUBMED_URLS = (
-    rb"(?:https?://)?(?:www\.)?pubmed\.ncbi\.nlm\.nih\.gov/(\d{1,9})/?",
-    rb"(?:https?://)?(?:www\.)?ncbi\.nlm\.nih\.gov/pubmed/(\d{1,9})/?",
-    rb"(?:https?://)?(?:www\.)?ncbi\.nlm\.nih\.gov/entrez/query\.fcgi\?[^\s\"<>]{0,300}?"
-    rb"list_uids=(\d{1,9})[^\s\"<>]*",
-    rb"(?:https?://)?identifiers\.org/pubmed[:/](\d{1,9})/?",
-    rb"urn:miriam:pubmed:(\d{1,9})",
-)
+# The reader's spellings (literature.identifiers), as bytes: PMID:1, PMIDs: 1, 2 and links.
+_PMID_LIST = re.compile(PMID_IN_TEXT.encode(), re.I)
+_PUBMED_LINKS = [
+    re.compile((before + r"(\d{1,9})" + after).encode(), re.I)
+    for before, after in link_forms(PUBMED)
+]
+_DOI_LEADS = [DOI_LABEL.encode()] + [before.encode() for before, _ in link_forms(DOI)]
+_PMC_LEADS = [(before.encode(), after.encode()) for before, after in link_forms(PMC)]
 _DOI_END = rb"(?=[.,;:)\]}']*(?:[\s\"<>]|$))"
 
 
@@ -99,7 +98,7 @@ def _spans(run: bytes, curie: str) -> list[tuple[int, int, bool]]:
     """(start, end, whole citation) of each place ``run`` writes ``curie``."""
     prefix, _, local = curie.partition(":")
     spans: list[tuple[int, int, bool]] = []
-    if prefix == "pubmed":
+    if prefix == PUBMED:
         for match in _PMID_LIST.finditer(run):
             tokens = [(match.start(1), match.end(1))]
             offset = match.start(2)
@@ -115,29 +114,21 @@ def _spans(run: bytes, curie: str) -> list[tuple[int, int, bool]]:
                     spans.append((a, tokens[1][0], False))
                 else:
                     spans.append((tokens[position - 1][1], b, False))
-        for pattern in _PUBMED_URLS:
-            for match in re.finditer(pattern, run, re.I):
+        for pattern in _PUBMED_LINKS:
+            for match in pattern.finditer(run):
                 if match.group(1).decode() == local:
                     spans.append((match.start(), match.end(), True))
-    elif prefix == "doi":
+    elif prefix == DOI:
         doi = re.escape(local.encode())
-        for pattern in (
-            rb"\bdoi\s*:\s*" + doi,
-            rb"(?:https?://)?(?:dx\.)?doi\.org/" + doi,
-            rb"(?:https?://)?identifiers\.org/doi[:/]" + doi,
-            rb"urn:miriam:doi:" + doi,
-        ):
+        for lead in _DOI_LEADS:
             spans += [
-                (m.start(), m.end(), True) for m in re.finditer(pattern + _DOI_END, run, re.I)
+                (m.start(), m.end(), True) for m in re.finditer(lead + doi + _DOI_END, run, re.I)
             ]
-    elif prefix == "pmc":
-        pmc = re.escape(local.encode())
-        for pattern in (
-            rb"(?:https?://)?(?:www\.)?(?:ncbi\.nlm\.nih\.gov/pmc/articles/|pmc\.ncbi\.nlm\.nih\.gov/articles/)"
-            + pmc
-            + rb"/?",
-            rb"(?:\bPMCID\s*:?\s*)?\b" + pmc + rb"\b",
-        ):
+    elif prefix == PMC:
+        digits = re.escape(local.removeprefix("PMC").encode())
+        patterns = [before + rb"(?:PMC)?" + digits + rb"\b" + after for before, after in _PMC_LEADS]
+        patterns.append(rb"(?:\bPMCID\s*:?\s*)?\bPMC" + digits + rb"\b")
+        for pattern in patterns:
             spans += [(m.start(), m.end(), True) for m in re.finditer(pattern, run, re.I)]
     return _outermost(spans)
 

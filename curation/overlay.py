@@ -6,8 +6,10 @@ coloured object. A row with ``reactionIdentifier`` (the reaction's id in the upl
 file, e.g. ``re12``) and ``color`` (``#RRGGBB``) colours that reaction's line;
 ``map_name`` says which (sub)map it is on when a project has several. The statuses and
 colours are the report's (:data:`curation.report.STATUSES`, worst first), so the map in
-MINERVA and ``report.html`` agree; the legend goes in the description, since a generic
-overlay has no legend of its own. The same input gives the same bytes.
+MINERVA and ``report.html`` agree; the worst, ``retracted-or-not-found``, is a reference
+the audit calls retracted or one PubMed/Crossref do not know. The legend goes in the
+description, since a generic overlay has no legend of its own. The same input gives the
+same bytes.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
 
-from .report import STATUSES
+from .report import STATUSES, statuses
 
 if TYPE_CHECKING:
     from .project import Project
@@ -47,8 +49,6 @@ def render_overlay(data: ReportInput, model_names: Mapping[str, str] | None = No
     MINERVA; by default the file name without extension, as MINERVA names the maps of
     a zip upload. The ``map_name`` column is written only when there are several maps.
     """
-    from .report_data import statuses
-
     colours = {s.code: s.colour for s in STATUSES}
     per_map = statuses(data)
     several = len(per_map) > 1
@@ -77,13 +77,13 @@ def render_overlay(data: ReportInput, model_names: Mapping[str, str] | None = No
 
 def snapshot_overlay(snapshot: Snapshot, version: str | None = None) -> str:
     """The overlay of a snapshot (a release commit's, for the bundle)."""
-    from .report_data import for_statuses
+    from .report import for_statuses
 
     return render_overlay(for_statuses(snapshot, version))
 
 
 def project_overlay(project: Project) -> str:
     """The overlay of the working tree: the statuses ``crsmap report`` shows now."""
-    from .report_data import working_snapshot
+    from .report import working_snapshot
 
     return snapshot_overlay(working_snapshot(project))

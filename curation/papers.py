@@ -52,9 +52,8 @@ def one_per_paper(curies: Iterable[str], citations: Mapping[str, Citation]) -> l
 
 def cached(root: Path) -> dict[str, Citation]:
     """The project's citation cache, skipping lines it cannot read (the audit reports them)."""
-    from literature.cache import read_cache
+    from literature.cache import CACHE_FILE, read_cache
 
-    from .citations import CACHE_FILE
     from .errors import InputError
 
     try:

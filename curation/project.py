@@ -10,7 +10,6 @@ the first file is replaced, written atomically under the project lock, and (unle
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import difflib
 import os
@@ -18,10 +17,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from . import gitrepo
 from .celldesigner import CellDesignerMap, Interaction, read_map
 from .change import Change
-from .config import CONFIG_FILE, Config, Creator, Curator, add_curator_to_file, load_config
+from .config import CONFIG_FILE, Config, Creator, Curator, load_config, with_curator
 from .errors import InputError
 from .identifiers import (
     has_control_characters,
@@ -49,11 +47,9 @@ from .ledger import (
     render_evidence,
     render_interactions,
 )
-from .leftovers import Leftovers
-from .leftovers import find as find_leftovers
 from .paths import contained
 from .scaffold import create_project
-from .storage import atomic_write_bytes, atomic_write_text, project_lock
+from .transaction import acting_curator, transaction
 
 
 class Project:
@@ -64,7 +60,6 @@ class Project:
         self.config = config
         self.today = today or dt.date.today()
         self._maps: list[CellDesignerMap] | None = None
-        self._leftovers: Leftovers | None = None  # set while a writing command holds the lock
 
     # --- opening and creating -----------------------------------------------------------
 
@@ -203,53 +198,25 @@ class Project:
             )
         return list(content.records)
 
-    def _write(self, texts: dict[str, str | bytes]) -> tuple[str, ...]:
-        """Write already rendered files; rendering first means a bad value stops all writes."""
-        if self._leftovers is not None:  # before this command changes a map they are in
-            self._leftovers.settle()
-        for name, content in texts.items():
-            # A map file is checked again just before it is replaced: a link made since it
-            # was read must not turn the write into one outside the project.
-            if name in self.config.map.files:
-                path = contained(self.root, name, "files")
-            else:
-                path = self.root / name
-            if isinstance(content, bytes):
-                atomic_write_bytes(path, content)
-            else:
-                atomic_write_text(path, content)
-        return tuple(texts)
-
     # --- curators -------------------------------------------------------------------------
 
-    def acting_curator(self, orcid: str | None = None) -> Curator:
-        """Who is acting: ``orcid``, else CRSMAP_CURATOR, else git's user.email, else the only curator."""
-        curators = self.config.curators
-        chosen = orcid or os.environ.get("CRSMAP_CURATOR", "").strip() or None
-        if chosen:
-            where = "--curator" if orcid else "CRSMAP_CURATOR"
-            value = parse_orcid(chosen)
-            curator = self.config.curator(value)
-            if curator is None:
-                raise InputError(
-                    f"{where} {value} is not a curator of this map; add them with "
-                    f"`crsmap curators add NAME --orcid {value}`"
-                )
-            return curator
-        email = gitrepo.configured_email(self.root) if curators else ""
-        by_email = [c for c in curators if email and c.email.lower() == email.lower()]
-        if len(by_email) == 1:
-            return by_email[0]
-        if len(curators) == 1:
-            return curators[0]
-        if not curators:
-            raise InputError(
-                "no curator in crsmap.toml; add one with `crsmap curators add NAME --orcid ORCID`"
-            )
-        raise InputError(
-            f"{len(curators)} curators in crsmap.toml and none matches git user.email; "
-            "pass --curator ORCID or set CRSMAP_CURATOR"
-        )
+    def acting_curator(
+        self, orcid: str | None = None, required: bool = True, fallback: Curator | None = None
+    ) -> Curator | None:
+        """Who is acting; the policy every command follows (see :func:`curation.transaction.acting_curator`)."""
+        return acting_curator(self.config, self.root, orcid, required, fallback)
+
+    def transaction(
+        self, curator: str | Curator | None = None, *, commit: bool = True,
+        required: bool = True, fallback: Curator | None = None,
+    ):  # fmt: skip
+        """The one write path: a context manager yielding a :class:`~curation.transaction.Transaction`.
+
+        It resolves the acting curator (``curator`` is an ORCID or a :class:`Curator`;
+        ``required`` False lets a command run without one), requires a git repository
+        when ``commit``, holds the project lock, writes atomically and commits.
+        """
+        return transaction(self, curator, commit=commit, required=required, fallback=fallback)
 
     def add_curator(self, curator: Curator, commit: bool = True) -> Change:
         """Register a curator in crsmap.toml."""
@@ -267,25 +234,19 @@ class Project:
         if existing is not None:
             holder = existing.name or "an entry whose name is invalid (see `crsmap audit`)"
             raise InputError(f"ORCID {curator.orcid} is already registered for {holder}")
-        repo = gitrepo.require_repo(self.root) if commit else None
-        with self._writing(repo, self._actor_if_any() if commit else None) as settled:
-            add_curator_to_file(self.root / CONFIG_FILE, curator)
+        # Whoever registers a curator, the new curator is the commit's author.
+        with self.transaction(commit=commit, required=False) as txn:
+            txn.write({CONFIG_FILE: with_curator(self.root / CONFIG_FILE, curator)})
             self.config = load_config(self.root / CONFIG_FILE)
             message = f"Add curator {curator.name} ({curator.orcid})"
-            sha = self._commit(repo, [CONFIG_FILE], message, curator)
-        return settled.into(
-            Change(f"added curator {curator.name} ({curator.orcid})", (CONFIG_FILE,), sha)
-        )
-
-    def _actor_if_any(self) -> Curator | None:
-        try:
-            return self.acting_curator()
-        except InputError:
-            return None
+            sha = txn.commit([CONFIG_FILE], message, curator)
+            return txn.done(
+                Change(f"added curator {curator.name} ({curator.orcid})", (CONFIG_FILE,), sha)
+            )
 
     def add_creator(self, creator: Creator, commit: bool = True) -> Change:
         """Add an author of the map itself to ``[map] creators`` (credited in releases)."""
-        from .config import CREATOR_KINDS, add_creator_to_file
+        from .config import CREATOR_KINDS, with_creator
 
         creator = replace(
             creator,
@@ -307,14 +268,12 @@ class Project:
             if same_orcid or (not creator.orcid and existing.name == creator.name):
                 raise InputError(f"{creator.name} is already a creator of the map")
         # A maintainer may record the map's authors before any curator is registered.
-        actor = self._actor_if_any() if commit else None
-        repo = gitrepo.require_repo(self.root) if commit else None
-        with self._writing(repo, actor) as settled:
-            add_creator_to_file(self.root / CONFIG_FILE, creator)
+        with self.transaction(commit=commit, required=False) as txn:
+            txn.write({CONFIG_FILE: with_creator(self.root / CONFIG_FILE, creator)})
             self.config = load_config(self.root / CONFIG_FILE)
             orcid = f" ({creator.orcid})" if creator.orcid else ""
-            sha = self._commit(repo, [CONFIG_FILE], f"Add map creator {creator.name}{orcid}", actor)
-        return settled.into(Change(f"added map creator {creator.name}{orcid}", (CONFIG_FILE,), sha))
+            sha = txn.commit([CONFIG_FILE], f"Add map creator {creator.name}{orcid}")
+            return txn.done(Change(f"added map creator {creator.name}{orcid}", (CONFIG_FILE,), sha))
 
     # --- writing evidence -----------------------------------------------------------------
 
@@ -344,9 +303,8 @@ class Project:
             raise InputError("no reference given; expected at least one PubMed ID, DOI or PMC ID")
         eco = parse_eco(eco or self.config.default_eco)
         note = parse_note(note or "")
-        actor = self.acting_curator(curator)
-        repo = gitrepo.require_repo(self.root) if commit else None
-        with self._writing(repo, actor) as settled:
+        with self.transaction(curator, commit=commit) as txn:
+            actor = txn.actor
             records = self._clean(self.evidence())
             rows = self._clean(self.interaction_records())
             present = {(r.interaction, reference_key(r.reference)) for r in records}
@@ -354,7 +312,7 @@ class Project:
             skipped = tuple(r for r in refs if r not in added)
             texts, unrejected = unreject(self, interaction.id, refs)
             if not added and not texts:
-                return settled.into(
+                return txn.done(
                     Change(
                         f"{interaction.id}: {', '.join(refs)} already recorded", (), None, skipped
                     )
@@ -370,7 +328,7 @@ class Project:
                 texts[INTERACTIONS_FILE] = render_interactions(
                     [*rows, self._new_row(interaction, actor.orcid)]
                 )
-            written = self._write(texts)
+            written = txn.write(texts)
             subject = (
                 f"Add evidence for {interaction.id}: {', '.join(added)}"
                 if added
@@ -379,9 +337,11 @@ class Project:
             message = f"{subject}\n\n{interaction.signature}"
             if note:
                 message += f"\nNote: {note}"
-            sha = self._commit(repo, written, message, actor)
-        done = f"recorded {', '.join(added)}" if added else f"{', '.join(refs)} already recorded"
-        return settled.into(Change(f"{interaction.id}: {done}{unrejected}", written, sha, skipped))
+            sha = txn.commit(written, message)
+            done = (
+                f"recorded {', '.join(added)}" if added else f"{', '.join(refs)} already recorded"
+            )
+            return txn.done(Change(f"{interaction.id}: {done}{unrejected}", written, sha, skipped))
 
     def remove_evidence(
         self,
@@ -432,11 +392,10 @@ class Project:
         """
         from .rejections import Refused, importable
 
-        actor = self.acting_curator(curator)
         eco = parse_eco(self.config.default_eco)
         interactions = self.interactions
-        repo = gitrepo.require_repo(self.root) if commit else None
-        with self._writing(repo, actor) as settled:
+        with self.transaction(curator, commit=commit) as txn:
+            actor = txn.actor
             records = self._clean(self.evidence())
             rows = self._clean(self.interaction_records())
             present = {(r.interaction, reference_key(r.reference)) for r in records}
@@ -455,7 +414,7 @@ class Project:
                 else ""
             )
             if not new:
-                return settled.into(
+                return txn.done(
                     Change(
                         "nothing to import: every map reference is already in evidence.tsv"
                         + rejected_note
@@ -470,13 +429,13 @@ class Project:
             ]
             if new_rows:
                 texts[INTERACTIONS_FILE] = render_interactions(rows + new_rows)
-            written = self._write(texts)
+            written = txn.write(texts)
             touched = len({r.interaction for r in new})
             summary = f"imported {len(new)} reference(s) for {touched} interaction(s) from the map"
             summary += rejected_note
             message = f"Import map references: {len(new)} records, {touched} interactions"
-            sha = self._commit(repo, written, message, actor)
-        return settled.into(Change(summary, written, sha))
+            sha = txn.commit(written, message)
+            return txn.done(Change(summary, written, sha))
 
     # --- provenance -----------------------------------------------------------------------
 
@@ -519,14 +478,10 @@ class Project:
             derived_from = parse_derived_from(derived_from)
         if status is not None and status not in STATUSES:
             raise InputError(f"invalid --status {status!r}: expected one of {', '.join(STATUSES)}")
-        try:
-            actor = self.acting_curator(acting)
-        except InputError:
-            if not responsible or acting:
-                raise
-            actor = self.config.curator(responsible)  # the named curator records their own work
-        repo = gitrepo.require_repo(self.root) if commit else None
-        with self._writing(repo, actor) as settled:
+        # Without an acting curator, the curator made responsible records their own work.
+        fallback = self.config.curator(responsible) if responsible else None
+        with self.transaction(acting, commit=commit, fallback=fallback) as txn:
+            actor = txn.actor
             rows = {r.interaction: r for r in self._clean(self.interaction_records())}
             changed = []
             for interaction in targets:
@@ -545,10 +500,10 @@ class Project:
                     rows[interaction.id] = replace(new, updated=self.today.isoformat())
                     changed.append(interaction.id)
             if not changed:
-                return settled.into(
+                return txn.done(
                     Change("nothing to change: the interactions already have these values")
                 )
-            written = self._write({INTERACTIONS_FILE: render_interactions(rows.values())})
+            written = txn.write({INTERACTIONS_FILE: render_interactions(rows.values())})
             fields = [
                 f"{key}={value}"
                 for key, value in (
@@ -560,10 +515,10 @@ class Project:
                 if value is not None
             ]
             message = f"Set {', '.join(fields) or 'provenance'} on {', '.join(changed)}"
-            sha = self._commit(repo, written, message, actor)
-        return settled.into(
-            Change(f"updated {len(changed)} interaction(s): {', '.join(changed)}", written, sha)
-        )
+            sha = txn.commit(written, message)
+            return txn.done(
+                Change(f"updated {len(changed)} interaction(s): {', '.join(changed)}", written, sha)
+            )
 
     # --- annotate -------------------------------------------------------------------------
 
@@ -571,9 +526,8 @@ class Project:
         """Write every ledger reference into the map files as ``bqbiol:isDescribedBy`` resources."""
         from .annotate import annotate_bytes, verify_annotated
 
-        actor = self.acting_curator(curator) if commit else None
-        repo = gitrepo.require_repo(self.root) if commit else None
-        with self._writing(repo, actor) as settled:
+        with self.transaction(curator, commit=commit, required=commit) as txn:
+            settled = txn.leftovers
             wanted: dict[str, set[str]] = {}
             for record in self.evidence().records:
                 try:
@@ -611,15 +565,15 @@ class Project:
                         "(review and commit them with git: `crsmap release` needs a clean tree)"
                     )
                 return Change(summary, settled.files, settled.commit, unknown)
-            written = self._write(texts)
+            written = txn.write(texts)
             self._maps = None
-            sha = self._commit(
-                repo, written, f"Annotate map with {total} ledger reference(s)", actor
-            )
-        summary = f"wrote {total} reference(s) into {', '.join(written)}"
-        for relative in set(settled.foreign) & set(written):
-            summary += f"; {relative} also held uncommitted edits, committed with the annotations"
-        return settled.into(Change(summary, written, sha, unknown))
+            sha = txn.commit(written, f"Annotate map with {total} ledger reference(s)")
+            summary = f"wrote {total} reference(s) into {', '.join(written)}"
+            for relative in set(settled.foreign) & set(written):
+                summary += (
+                    f"; {relative} also held uncommitted edits, committed with the annotations"
+                )
+            return txn.done(Change(summary, written, sha, unknown))
 
     # --- literature -----------------------------------------------------------------------
 
@@ -647,44 +601,6 @@ class Project:
         from . import citations
 
         return citations.export(self, fmt)
-
-    # --- map changes an interrupted command left -------------------------------------------
-
-    @contextlib.contextmanager
-    def _writing(self, repo, actor: Curator | None):
-        """The project lock, and the map annotations an interrupted crsmap left uncommitted
-        (committed by :meth:`_write` or :meth:`_commit`, whichever comes first)."""
-        with project_lock(self.root):
-            self._leftovers = self.find_interrupted_annotations(repo, actor)
-            try:
-                yield self._leftovers
-            finally:
-                self._leftovers = None
-
-    def commit_interrupted_annotations(self, repo, actor: Curator | None = None) -> Leftovers:
-        """Commit each map file whose only uncommitted change is crsmap's own annotations.
-
-        For commands outside this class (``release``); call it under the project lock.
-        """
-        leftovers = self.find_interrupted_annotations(repo, actor)
-        leftovers.settle()
-        return leftovers
-
-    def find_interrupted_annotations(self, repo, actor: Curator | None = None) -> Leftovers:
-        """Map files whose only uncommitted change is crsmap's own annotations (see
-        :func:`curation.leftovers.find`)."""
-        return find_leftovers(self, repo, actor)
-
-    # --- git ------------------------------------------------------------------------------
-
-    def _commit(
-        self, repo, files: Sequence[str], message: str, author: Curator | None
-    ) -> str | None:
-        if repo is None:
-            return None
-        if self._leftovers is not None:
-            self._leftovers.settle()
-        return gitrepo.commit_paths(repo, [self.root / f for f in files], message, author)
 
 
 __all__ = ["Change", "Project", "reference_key"]

@@ -7,10 +7,10 @@ it can never disagree with the repository.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .gitrepo import commit_day
 from .identifiers import reference_key
 from .ledger import EVIDENCE_COLUMNS, EVIDENCE_FILE, INTERACTION_COLUMNS, INTERACTIONS_FILE
 from .snapshot import Snapshot, at_revision, prefix_in_repo, version_tags
@@ -54,15 +54,12 @@ def state_of(version: str, snapshot: Snapshot, date: str = "") -> ReleaseState:
     return ReleaseState(version, evidence, states, dict(sorted(by_curator.items())), date)
 
 
-def release_states(repo, root: Path, upto: str | None = None) -> list[ReleaseState]:
-    """States of every release, oldest first, up to and including version ``upto``."""
-    states = []
-    for _, version, tag in version_tags(repo):
-        day = tag.commit.committed_datetime.astimezone(dt.UTC).date().isoformat()
-        states.append(state_of(version, at_revision(repo, root, tag.commit.hexsha), day))
-        if version == upto:
-            break
-    return states
+def release_states(repo, root: Path) -> list[ReleaseState]:
+    """States of every release, oldest first."""
+    return [
+        state_of(version, at_revision(repo, root, tag.commit.hexsha), commit_day(tag.commit))
+        for _, version, tag in version_tags(repo)
+    ]
 
 
 @dataclass

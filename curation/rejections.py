@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import gitrepo
 from .change import Change
 from .errors import InputError
 from .identifiers import parse_note, parse_reference, reference_key
@@ -165,9 +164,8 @@ def remove(
             raise
         curie, invalid = reference.strip(), exc  # an invalid ledger reference can still go
     reason = parse_note(reason or "")
-    actor = project.acting_curator(curator)
-    repo = gitrepo.require_repo(project.root) if commit else None
-    with project._writing(repo, actor) as settled:
+    with project.transaction(curator, commit=commit) as txn:
+        actor = txn.actor
         records = project._clean(project.evidence())
         rejected = _clean_rejections(project)
         refused = {(r.interaction, reference_key(r.reference)): r for r in rejected}
@@ -194,14 +192,12 @@ def remove(
             texts[REJECTED_FILE] = render_rejected(rejected + added)
             texts.update(_attributes(project))
         texts.update(_map_edits(project, targets))
-        written = project._write(texts)
+        written = txn.write(texts)
         project._maps = None
-        sha = project._commit(
-            repo, written, _message(targets, curie, interaction_id, reason), actor
+        sha = txn.commit(written, _message(targets, curie, interaction_id, reason))
+        return txn.done(
+            Change(_summary(project, targets, curie, interaction_id, texts), written, sha)
         )
-    return settled.into(
-        Change(_summary(project, targets, curie, interaction_id, texts), written, sha)
-    )
 
 
 def _everywhere(project: Project, records: list[EvidenceRecord], curie: str) -> list[_Target]:

@@ -18,6 +18,7 @@ from .audit import AuditReport
 from .bundle import Release, build_files, zip_bytes
 from .config import CONFIG_FILE
 from .errors import CheckFailed, InputError
+from .gitrepo import commit_day, git_failure
 from .identifiers import reference_key
 from .ledger import natural_key
 from .provenance import releases, state_of
@@ -25,12 +26,11 @@ from .snapshot import (
     CHANGELOG_FILE,
     Snapshot,
     at_revision,
-    git_failure,
     prefix_in_repo,
     read_blob,
     version_tags,
 )
-from .storage import atomic_write_bytes, atomic_write_text, project_lock
+from .transaction import checkpoint, write_file
 from .verify import inspect_bytes
 from .versions import bump as bump_version
 from .versions import parse_version
@@ -300,16 +300,12 @@ def release(
     not written again, and HEAD gets the tag.
     """
     repo = _repo(project)
-    try:
-        author = project.acting_curator(curator)
-    except InputError:
-        if curator:
-            raise
-        author = None  # a release cut in CI need not name a curator
-    with project_lock(project.root):
+    # A release cut in CI need not name a curator.
+    with project.transaction(curator, required=False) as txn:
+        author = txn.actor
         # Annotations an interrupted annotate wrote but did not commit would make the tree
         # look dirty; they are crsmap's own work, so commit them first (foreign edits stay).
-        project.commit_interrupted_annotations(repo, author)
+        txn.settle()
         chosen = plan(project, version, bump, allow_warnings, allow_unfetched)
         path = project.root / CHANGELOG_FILE
         original = path.read_text(encoding="utf-8") if path.exists() else None
@@ -319,8 +315,8 @@ def release(
         parent = repo.head.commit.hexsha
         if f"\n## [{chosen.version}]" not in "\n" + text:
             text = insert_section(text, chosen.changelog, project.config.map.title)
-            atomic_write_text(path, text)
-            sha = gitrepo.commit_paths(repo, [path], f"Release {chosen.version}", author)
+            txn.write({CHANGELOG_FILE: text})
+            sha = txn.commit([CHANGELOG_FILE], f"Release {chosen.version}")
             # The release commit differs from HEAD only by this CHANGELOG.md: no second parse.
             snapshot = replace(snapshot, changelog=text)
         head = sha or parent
@@ -342,6 +338,7 @@ def release(
                 + (" and the release commit was undone" if sha else ""),
                 checked.problems,
             )
+        checkpoint("tag", f"v{chosen.version}")
         _tag(repo, head, chosen.version, project.config.map.title, author)
         result = _write(project, data, folder, chosen.version, output)
     return chosen, replace(result, warnings=tuple(checked.warnings))
@@ -361,7 +358,7 @@ def _undo(repo, sha: str, parent: str, path: Path, original: str | None) -> None
     if original is None:
         path.unlink(missing_ok=True)
     else:
-        atomic_write_text(path, original)
+        write_file(path, original)
 
 
 def _tag(repo, sha: str, version: str, title: str, author) -> None:
@@ -392,7 +389,7 @@ def bundle_bytes(
     for k, v, tag in version_tags(repo):
         if k < key and repo.is_ancestor(tag.commit, commit):
             before = (v, tag.commit, at_revision(repo, project.root, tag.commit.hexsha))
-            states.append(state_of(v, before[2], _day(tag.commit)))
+            states.append(state_of(v, before[2], commit_day(tag.commit)))
     states.append(state_of(version, snapshot, stamp.date().isoformat()))
     info = Release(version, stamp.date(), snapshot.config.map.short_name)
     legal = ""
@@ -408,8 +405,7 @@ def bundle_bytes(
                 f"[map] license_file {snapshot.config.map.license_file} is not in the repository"
             )
         legal = blob.decode("utf-8", "replace")
-    from .report import render_report
-    from .report_data import for_release
+    from .report import for_release, render_report
 
     if changes is None:  # the previous release is the one previous_release finds
         changes = release_changes(repo, project.root, snapshot, sha, before)
@@ -471,17 +467,13 @@ def original_maps(repo, root, snapshot: Snapshot, sha: str) -> dict:
         model = map_from_tree(parse_xml_bytes(data, label), Path(relative), qualify, label)
         found[relative] = OriginalMap(
             commit,
-            _day(repo.commit(commit)),
+            commit_day(repo.commit(commit)),
             {
                 i.reaction_id: (i.signature, frozenset(i.annotated_references))
                 for i in model.interactions.values()
             },
         )
     return found
-
-
-def _day(commit) -> str:
-    return commit.committed_datetime.astimezone(dt.UTC).date().isoformat()
 
 
 def build_bundle(project, version: str, output: str | Path | None = None) -> BundleResult:
@@ -500,6 +492,5 @@ def build_bundle(project, version: str, output: str | Path | None = None) -> Bun
 def _write(project, data: bytes, folder: str, version: str, output) -> BundleResult:
     target = Path(output) if output else project.root / "dist"
     target.mkdir(parents=True, exist_ok=True)
-    path = target / f"{folder}.zip"
-    atomic_write_bytes(path, data)
+    path = write_file(target / f"{folder}.zip", data)
     return BundleResult(path, hashlib.sha256(data).hexdigest(), version)

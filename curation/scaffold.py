@@ -1,4 +1,4 @@
-"""Creating a curation repository: the files of SPEC section 2 and the first commit."""
+"""Creating a curation repository: the files of docs/formats.md and the first commit."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import shutil
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+
+from literature.cache import CACHE_FILE
 
 from . import gitrepo
 from .celldesigner import read_map
@@ -25,22 +27,18 @@ from .identifiers import (
 from .ledger import (
     EVIDENCE_FILE,
     INTERACTIONS_FILE,
-    REJECTED_FILE,
     render_evidence,
     render_interactions,
 )
+from .merge import DRIVER_NAME, MERGED_FILES
+from .snapshot import CHANGELOG_FILE
 from .storage import LOCK_NAME, TEMP_PREFIX, atomic_write_text
 
-LITERATURE_FILE = "literature.jsonl"
-CHANGELOG_FILE = "CHANGELOG.md"
 MAPS_DIR = "maps"
 
 GITATTRIBUTES = [
     "# crsmap ledgers: one record per line, LF line endings, merged record by record.",
-    "evidence.tsv text eol=lf merge=crsmap",
-    "interactions.tsv text eol=lf merge=crsmap",
-    "rejected.tsv text eol=lf merge=crsmap",
-    "literature.jsonl text eol=lf merge=crsmap",
+    *(f"{name} text eol=lf merge={DRIVER_NAME}" for name in MERGED_FILES),
 ]
 GITIGNORE = [
     "# crsmap: built bundles, lock and temporary files",
@@ -83,7 +81,7 @@ def check_new_project(root: Path, title: str, sources: list[Path]) -> None:
         )
     if not sources:
         raise InputError("no --map given; expected at least one CellDesigner XML file")
-    for ledger in (EVIDENCE_FILE, INTERACTIONS_FILE, LITERATURE_FILE, REJECTED_FILE):
+    for ledger in MERGED_FILES:
         if (root / ledger).exists():
             raise InputError(
                 f"{root / ledger} already exists; expected a folder without crsmap ledgers"
@@ -176,7 +174,7 @@ def create_project(
         ),
         EVIDENCE_FILE: render_evidence([]),
         INTERACTIONS_FILE: render_interactions([]),
-        LITERATURE_FILE: "",
+        CACHE_FILE: "",
     }
     if not (root / CHANGELOG_FILE).exists():
         texts[CHANGELOG_FILE] = CHANGELOG_TEMPLATE.format(title=settings.title)

@@ -9,9 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from literature.cache import CACHE_FILE
+
 from .celldesigner import CellDesignerMap, Interaction, map_from_tree
 from .config import CONFIG_FILE, Config, parse_config
-from .errors import InputError, OutsideError
+from .errors import InputError
 from .ledger import (
     EVIDENCE_FILE,
     INTERACTIONS_FILE,
@@ -24,7 +26,6 @@ from .ledger import (
 )
 from .xmlsafe import parse_xml_bytes
 
-CACHE_FILE = "literature.jsonl"
 CHANGELOG_FILE = "CHANGELOG.md"
 SYMLINK_MODE = 0o120000  # the mode git gives a symbolic link in a tree
 
@@ -165,9 +166,3 @@ def version_tags(repo) -> list[tuple[tuple[int, ...], str, object]]:
             continue
         found.append((key, name[1:], tag))
     return sorted(found, key=lambda item: item[0])
-
-
-def git_failure(exc: Exception, what: str) -> OutsideError:
-    """A git failure as an exit-3 error with git's own words."""
-    text = (getattr(exc, "stderr", "") or str(exc)).strip().replace("stderr:", "").strip(" '")
-    return OutsideError(f"git {what} failed: {' '.join(text.split())}")

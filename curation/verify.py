@@ -1,53 +1,44 @@
 """``crsmap verify``: is a release bundle intact, complete and consistent?
 
-The zip comes from outside, so its central directory is checked before any entry is read:
-no absolute paths, no ``..``, no links, no duplicate names, no implausible counts, sizes or
-compression ratios, no entry claiming bytes that belong to another. Then each entry is
-read once, front to back, in chunks: hashed for the manifest and, for the files verify
-understands, parsed on the way (the map by a pull parser that frees what it has seen), so
-memory stays flat however large the bundle.
+The zip comes from outside, so its central directory is checked before any entry is read
+(:mod:`curation.verify_zip`). Then each entry is read once, front to back, in chunks:
+hashed for the manifest and, for the files verify understands, parsed on the way (the map
+by a pull parser that frees what it has seen), so memory stays flat however large the
+bundle.
 """
 
 from __future__ import annotations
 
-import bisect
 import codecs
-import gc
 import hashlib
 import io
 import json
 import lzma
 import re
-import stat
-import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from literature.tsv import spreadsheet_value
+
 from .bundle import MANIFEST, REQUIRED, RO_CRATE
 from .celldesigner import SBML_NS_PREFIX, _rdf_resources, _resource_reference
 from .changes import CHANGES_FILE
 from .changes import COLUMNS as CHANGES_COLUMNS
+from .collector import collector_paused
 from .errors import InputError
 from .identifiers import parse_reference
 from .ledger import EVIDENCE_COLUMNS
+from .verify_zip import MAX_ENTRIES, declared_entries, unsafe_entries
 from .xmlsafe import iterparse_chunks
 
-MAX_ENTRY = 512 * 1024 * 1024
-MAX_TOTAL = 2 * 1024 * 1024 * 1024
-MAX_RATIO = 200  # XML and TSV compress well, but not a thousandfold
-MAX_ENTRIES = 10_000
-# A central-directory record is 46 bytes plus name, extra field and comment; a bundle's
-# average a few hundred at most. Bounding it bounds what zipfile parses before we look.
-MAX_RECORD = 512
 CHUNK = 64 * 1024
 MAX_LINE = 64 * 1024  # bytes kept of each text line: the cells verify reads come first
 MAX_JSON_ITEM = 4 * 1024 * 1024  # characters of one references.json item
 MAX_CRATE = 4 * 1024 * 1024  # the RO-Crate of a bundle's dozen files is a few kB
 MAX_REPORTED = 100  # problems listed per file; the rest are counted
-READABLE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 CFF_KEYS = ("cff-version", "message", "title", "authors", "version", "date-released", "license")
 CRATE_KEYS = ("name", "description", "datePublished", "license", "author", "hasPart")
 REFERENCES = "references.json"
@@ -62,10 +53,6 @@ _MALFORMED = (
     RecursionError,
     InputError,
 )
-# zipfile's reader of the end record and its indices into it: private, but unchanged since
-# Python 2, and the very record ZipFile trusts. Without it, the checks after parsing remain.
-_END_RECORD = getattr(zipfile, "_EndRecData", None)
-_ENTRIES_TOTAL, _DIRECTORY_SIZE = 4, 5
 
 
 @dataclass
@@ -101,18 +88,12 @@ def inspect_bytes(data: bytes, label: str = "the bundle") -> Verification:
 
 
 def _open(stream, label: str, unreadable: str) -> Verification:
-    declared = None
-    if _END_RECORD is not None:
-        try:
-            end = _END_RECORD(stream)
-        except (zipfile.BadZipFile, OSError) as exc:
-            return Verification([f"{unreadable}: {exc}"])
-        if end is not None:  # else not a zip: ZipFile says so below
-            declared = end[_ENTRIES_TOTAL]
-            # Checked before ZipFile builds an object for every record of the directory.
-            problems = _end_record(declared, end[_DIRECTORY_SIZE])
-            if problems:
-                return Verification(problems)
+    try:
+        declared, problems = declared_entries(stream)
+    except (zipfile.BadZipFile, OSError) as exc:
+        return Verification([f"{unreadable}: {exc}"])
+    if problems:
+        return Verification(problems)
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
@@ -121,19 +102,8 @@ def _open(stream, label: str, unreadable: str) -> Verification:
         return _inspect(archive, label, declared)
 
 
-def _end_record(declared: int, size: int) -> list[str]:
-    if declared > MAX_ENTRIES:
-        return [f"{declared} entries: more than {MAX_ENTRIES} is not a crsmap bundle"]
-    if size > max(declared, 1) * MAX_RECORD:
-        return [
-            f"the central directory takes {size} bytes for {declared} entries: more than "
-            f"{MAX_RECORD} bytes an entry is not a crsmap bundle"
-        ]
-    return []
-
-
 def _inspect(archive: zipfile.ZipFile, label: str, declared: int | None) -> Verification:
-    problems = _unsafe_entries(archive, declared)
+    problems = unsafe_entries(archive, declared)
     if problems:
         return Verification(problems)  # nothing is read from a hostile archive
     infos = [i for i in archive.infolist() if not i.filename.endswith("/")]
@@ -156,102 +126,6 @@ def _inspect(archive: zipfile.ZipFile, label: str, declared: int | None) -> Veri
     if problems:
         return Verification(problems)
     return Verification(reading.problems, reading.warnings)
-
-
-def _unsafe_entries(archive: zipfile.ZipFile, declared: int | None) -> list[str]:
-    """What the central directory alone shows to be unsafe or ambiguous."""
-    problems = []
-    infos = archive.infolist()
-    if len(infos) > MAX_ENTRIES:
-        return [f"{len(infos)} entries: more than {MAX_ENTRIES} is not a crsmap bundle"]
-    if declared is not None and declared != len(infos):
-        problems.append(
-            f"the zip's end record declares {declared} entries but its central directory holds "
-            f"{len(infos)}: tools would disagree about what the bundle contains"
-        )
-    total = packed = 0
-    for info in infos:
-        name = info.filename
-        parts = PurePosixPath(name.replace("\\", "/")).parts
-        if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":") or ".." in parts:
-            problems.append(f"unsafe path {name!r}: absolute or with '..'")
-        mode = info.external_attr >> 16
-        if stat.S_ISLNK(mode):
-            problems.append(f"{name!r} is a symbolic link")
-        if info.flag_bits & 0x1:
-            problems.append(f"{name!r} is encrypted: a bundle is never encrypted")
-        if info.compress_type not in READABLE:
-            problems.append(f"{name!r} uses compression method {info.compress_type}, not zip's")
-        if info.file_size > MAX_ENTRY:
-            problems.append(
-                f"{name!r} claims {info.file_size} bytes; more than {MAX_ENTRY} is implausible"
-            )
-        if info.file_size > 100_000 and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            problems.append(
-                f"{name!r} expands {info.file_size // max(info.compress_size, 1)}-fold: a zip bomb?"
-            )
-        total += info.file_size
-        packed += info.compress_size
-    if total > MAX_TOTAL:
-        problems.append(
-            f"the bundle expands to {total} bytes; more than {MAX_TOTAL} is implausible"
-        )
-    # Many entries each under the per-entry bound still add up: check the whole archive too.
-    if total > 1_000_000 and total > MAX_RATIO * max(packed, 1):
-        problems.append(
-            f"the bundle expands {total // max(packed, 1)}-fold as a whole: a zip bomb?"
-        )
-    return problems + _overlaps(archive, infos) + _duplicates(infos)
-
-
-def _overlaps(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> list[str]:
-    # The ratio checks trust each compressed size: one that runs into the next entry (or
-    # entries that share their data) would pass a bomb off as a modest file.
-    starts = sorted(info.header_offset for info in infos)
-    problems = []
-    for info in infos:
-        encoding = "utf-8" if info.flag_bits & 0x800 else "cp437"
-        try:
-            name_bytes = len(info.orig_filename.encode(encoding))
-        except UnicodeEncodeError:
-            name_bytes = len(info.orig_filename.encode("utf-8"))
-        end = info.header_offset + 30 + name_bytes + info.compress_size  # 30: local header
-        after = bisect.bisect_right(starts, info.header_offset)
-        limit = starts[after] if after < len(starts) else archive.start_dir
-        shared = after - bisect.bisect_left(starts, info.header_offset) > 1
-        if info.header_offset < 0 or end > limit or shared:
-            problems.append(
-                f"{info.filename!r} claims {info.compress_size} compressed bytes that overlap "
-                "another entry or the directory: a forged or bomb archive?"
-            )
-    return problems
-
-
-def _duplicates(infos: list[zipfile.ZipInfo]) -> list[str]:
-    # Unzip tools disagree on which copy of a name wins (or ask): verify must check the
-    # very bytes a user will get, so any name given twice makes the bundle ambiguous.
-    problems = []
-    counts: dict[str, int] = {}
-    for info in infos:
-        counts[info.filename] = counts.get(info.filename, 0) + 1
-    problems += [
-        f"duplicate entry {name!r}: it appears {n} times, and which copy an unzip tool takes "
-        "varies, so the bundle is ambiguous"
-        for name, n in counts.items()
-        if n > 1
-    ]
-    # Names that differ but land on the same file when extracted elsewhere.
-    landing: dict[str, str] = {}
-    for name in counts:
-        parts = PurePosixPath(name.replace("\\", "/")).parts
-        key = unicodedata.normalize("NFC", "/".join(parts)).casefold()
-        other = landing.setdefault(key, name)
-        if other != name:
-            problems.append(
-                f"duplicate entry {name!r}: it names the same file as {other!r} once extracted "
-                "(Windows or a case-insensitive file system), so the bundle is ambiguous"
-            )
-    return problems
 
 
 def _is_map(name: str) -> bool:
@@ -366,16 +240,12 @@ class _Reading:
                 "interaction belongs to is ambiguous"
             )
             return
-        collecting = gc.isenabled()
-        gc.disable()  # as read_map does: many small acyclic objects, no cycles to find
         try:
-            self.maps[stem] = map_references(chunks, name)
+            with collector_paused():  # as read_map does: many small acyclic objects
+                self.maps[stem] = map_references(chunks, name)
         except InputError as exc:
             self.problems.append(str(exc)[:300])
             self.maps[stem] = {}
-        finally:
-            if collecting:
-                gc.enable()
         self.map_names[stem] = name
 
     def _references(self, name: str, chunks: Iterator[bytes]) -> None:
@@ -434,8 +304,8 @@ class _Reading:
         if len(cells) < 2:
             return f"{EVIDENCE}:{number}: expected an interaction and a reference"
         # The bundle's tables are spreadsheet-safe: a cell that begins like a formula has a
-        # leading "'" (literature.export.spreadsheet_safe), which is not part of the value.
-        interaction, reference = (_unquoted(cell) for cell in cells[:2])
+        # leading "'" (literature.tsv.spreadsheet_safe), which is not part of the value.
+        interaction, reference = (spreadsheet_value(cell) for cell in cells[:2])
         try:
             curie = parse_reference(reference).curie
         except InputError:
@@ -670,10 +540,3 @@ def _crate(data: bytes) -> list[str]:
         f"{RO_CRATE}: the root dataset lacks {key!r}" for key in CRATE_KEYS if key not in root
     ]
     return problems
-
-
-def _unquoted(cell: str) -> str:
-    """A bundle table cell without the "'" that made it spreadsheet-safe."""
-    from literature.export import FORMULA_STARTS
-
-    return cell[1:] if cell[:1] == "'" and cell[1:2].startswith(FORMULA_STARTS) else cell

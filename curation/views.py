@@ -73,7 +73,7 @@ def _summary(project: Project, interaction: Interaction, records, row, citations
 def interaction_summaries(
     project: Project, missing_evidence: bool = False, ledgers: Ledgers | None = None
 ) -> list[dict]:
-    """One row per interaction with the keys of SPEC 3 (``interactions list --format json``)."""
+    """One row per interaction, with the keys ``interactions list --format json`` prints."""
     from .papers import cached
 
     evidence, rows = _index(ledgers or Ledgers.read(project))

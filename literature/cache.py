@@ -1,4 +1,4 @@
-"""``literature.jsonl``: one citation per line, sorted by id, keys sorted (SPEC 2.5)."""
+"""``literature.jsonl``: one citation per line, sorted by id, keys sorted (docs/formats.md)."""
 
 from __future__ import annotations
 

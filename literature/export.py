@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from .model import Citation
+from .tsv import safe_table
 
 TSV_COLUMNS = (
     "id", "key", "status", "pmid", "pmcid", "doi", "year", "journal", "volume", "issue", "pages",
@@ -204,25 +205,11 @@ def to_csl(citations: Iterable[Citation], unfetched: Iterable[str] = ()) -> str:
     return json.dumps(items, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
 
 
-# OWASP, "CSV Injection": a cell beginning with one of these is read as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(cell: str) -> str:
-    """``cell`` prefixed with ``'`` when it begins like a formula (OWASP's CSV-injection rule).
-
-    No exceptions, not even for numbers: a note ``-1 feedback`` is written ``'-1 feedback``.
-    A program reading the table back drops a leading ``'`` that is followed by one of
-    :data:`FORMULA_STARTS` (ambiguous only for raw text that itself began ``'=``).
-    """
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
-
-
 def to_tsv(citations: Iterable[Citation]) -> str:
     """One row per cached reference (found or not), sorted by id, safe to open in a spreadsheet.
 
-    Whitespace in a cell is collapsed to single spaces, then :func:`spreadsheet_safe`
-    neutralises a cell that a spreadsheet would run as a formula.
+    Written by :func:`literature.tsv.safe_table`: whitespace in a cell is collapsed to
+    single spaces, and a cell that a spreadsheet would run as a formula is neutralised.
     """
     ordered = sorted(citations, key=lambda c: c.id)
     keys = citation_keys([c for c in ordered if c.found])
@@ -238,12 +225,3 @@ def to_tsv(citations: Iterable[Citation]) -> str:
         }  # fmt: skip
         rows.append([row[k] for k in TSV_COLUMNS])
     return safe_table(TSV_COLUMNS, rows)
-
-
-def safe_table(columns: Iterable[str], rows: Iterable[Iterable]) -> str:
-    """Tab-separated text: a header, then one line per row, each cell on one line (whitespace
-    collapsed) and none that a spreadsheet would run as a formula (:func:`spreadsheet_safe`)."""
-    lines = ["\t".join(columns)] + [
-        "\t".join(spreadsheet_safe(" ".join(str(cell).split())) for cell in row) for row in rows
-    ]
-    return "\n".join(lines) + "\n"

@@ -37,7 +37,7 @@ class Settings:
 
     @classmethod
     def from_environment(cls, email: str = "") -> Settings:
-        """NCBI_API_KEY and the CRSMAP_*_URL mirrors (SPEC 4); the key is never stored."""
+        """NCBI_API_KEY and the CRSMAP_*_URL mirrors (README, "Citations"); the key is never stored."""
         return cls(
             email=email,
             api_key=os.environ.get("NCBI_API_KEY", "").strip(),

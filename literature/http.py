@@ -8,18 +8,16 @@ same limiter, so they never push a client over the limit either.
 
 Answers are bounded: every attempt has a deadline for connecting, the headers and the
 whole body together (a watchdog shuts the socket down when it passes, so a server that
-drips a byte a second cannot hold a fetch), and bodies are streamed and refused past
+drips a byte a second cannot hold a fetch: :mod:`literature.http_deadline`), and bodies are streamed and refused past
 :data:`MAX_BODY_BYTES`. Redirects are followed only to the same host, and a POST only
 when it stays a POST (307, 308), so the form with the API key never goes elsewhere.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import email.utils
 import re
-import socket
 import sys
 import threading
 import time
@@ -30,6 +28,7 @@ from urllib.parse import urljoin, urlsplit
 
 from .environment import seconds
 from .errors import OutsideError
+from .http_deadline import Deadline, DeadlineExceeded, active_deadline, adapter_class
 
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 MAX_ATTEMPTS = 6
@@ -141,160 +140,6 @@ def parse_retry_after(text: str, now: float | None = None) -> float | None:
     return max(0.0, delay)
 
 
-class DeadlineExceeded(Exception):
-    """An attempt ran out of time; deliberately outside the exceptions urllib3 and requests
-    wrap or retry, so that it leaves them at once."""
-
-
-_ACTIVE = threading.local()  # the deadline of the attempt running in this thread
-
-
-def _active_deadline() -> _Deadline | None:
-    return getattr(_ACTIVE, "deadline", None)
-
-
-def _shutdown(sock) -> None:
-    # socket.socket.shutdown, not SSLSocket.shutdown: only wake the reader, leave the TLS
-    # state alone; the reading thread then sees the end of the stream.
-    if isinstance(sock, socket.socket):
-        with contextlib.suppress(OSError, ValueError):
-            socket.socket.shutdown(sock, socket.SHUT_RDWR)
-
-
-class _Deadline:
-    """A wall-clock limit on one attempt, enforced by a watchdog timer.
-
-    Socket timeouts bound each read, not their sum. The connections of an attempt hand
-    their sockets to the active deadline (see :func:`_adapter_class`); when it passes, the
-    watchdog shuts them down, which ends any read blocked on them.
-    """
-
-    def __init__(self, seconds: float):
-        self.seconds = seconds
-        self.expired = False
-        self.ends = 0.0
-        self._lock = threading.Lock()
-        self._sockets: list = []
-        self._timer: threading.Timer | None = None
-        self._generation = 0
-        self._closed = False
-
-    def __enter__(self) -> _Deadline:
-        _ACTIVE.deadline = self
-        self.restart()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        _ACTIVE.deadline = None
-        with self._lock:
-            self._closed = True
-            self._stop_timer()
-            self._sockets.clear()
-
-    def restart(self) -> None:
-        """Start the clock again, for a new attempt inside urllib3's retries."""
-        with self._lock:
-            self._stop_timer()
-            self.expired = False
-            self._sockets.clear()
-            self.ends = time.monotonic() + self.seconds
-            self._timer = threading.Timer(self.seconds, self._expire, (self._generation,))
-            self._timer.daemon = True
-            self._timer.start()
-
-    def pause(self) -> None:
-        """Stop the clock while waiting between attempts (the wait is not the server's)."""
-        with self._lock:
-            self._stop_timer()
-
-    def watch(self, sock) -> None:
-        """Shut ``sock`` down when the deadline passes (at once if it has)."""
-        with self._lock:
-            if self._closed or sock is None:
-                return
-            self._sockets.append(sock)
-            if self.expired:
-                _shutdown(sock)
-
-    def passed(self) -> bool:
-        return self.expired or time.monotonic() >= self.ends
-
-    def _stop_timer(self) -> None:
-        self._generation += 1  # a timer already firing must not expire the next attempt
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-
-    def _expire(self, generation: int) -> None:
-        with self._lock:
-            if self._closed or generation != self._generation:
-                return
-            self.expired = True
-            for sock in self._sockets:
-                _shutdown(sock)
-
-
-def _watch(sock) -> None:
-    deadline = _active_deadline()
-    if deadline is not None:
-        deadline.watch(sock)
-
-
-_ADAPTER = None
-
-
-def _adapter_class():
-    """requests' HTTPAdapter whose connections give their sockets to the active deadline."""
-    global _ADAPTER
-    if _ADAPTER is not None:
-        return _ADAPTER
-    from requests.adapters import HTTPAdapter
-    from urllib3.connection import HTTPConnection, HTTPSConnection
-    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-
-    class Watched:
-        def _new_conn(self):  # a new socket: connect and the TLS handshake
-            sock = super()._new_conn()
-            _watch(sock)
-            return sock
-
-        def request(self, *args, **kwargs):  # a kept-alive connection's socket
-            _watch(self.sock)
-            return super().request(*args, **kwargs)
-
-        def getresponse(self, *args, **kwargs):  # after TLS, the socket object changed
-            _watch(self.sock)
-            return super().getresponse(*args, **kwargs)
-
-    class WatchedHTTPConnection(Watched, HTTPConnection):
-        pass
-
-    class WatchedHTTPSConnection(Watched, HTTPSConnection):
-        pass
-
-    class WatchedHTTPPool(HTTPConnectionPool):
-        ConnectionCls = WatchedHTTPConnection
-
-    class WatchedHTTPSPool(HTTPSConnectionPool):
-        ConnectionCls = WatchedHTTPSConnection
-
-    pools = {"http": WatchedHTTPPool, "https": WatchedHTTPSPool}
-
-    class BoundedAdapter(HTTPAdapter):
-        def init_poolmanager(self, *args, **kwargs):
-            super().init_poolmanager(*args, **kwargs)
-            self.poolmanager.pool_classes_by_scheme = pools
-
-        def proxy_manager_for(self, proxy, **kwargs):
-            manager = super().proxy_manager_for(proxy, **kwargs)
-            if not proxy.lower().startswith("socks"):  # SOCKS pools are their own classes
-                manager.pool_classes_by_scheme = pools
-            return manager
-
-    _ADAPTER = BoundedAdapter
-    return _ADAPTER
-
-
 def _retry_class():
     from urllib3.util.retry import Retry
 
@@ -331,7 +176,7 @@ def _retry_class():
         ):
             if self.stats is not None:
                 self.stats.record_failure(response.status if response is not None else None)
-            deadline = _active_deadline()
+            deadline = active_deadline()
             if deadline is not None and deadline.expired:
                 raise DeadlineExceeded()
             from urllib3.exceptions import NameResolutionError
@@ -342,7 +187,7 @@ def _retry_class():
             return super().increment(method, url, response, error, _pool, _stacktrace)
 
         def sleep(self, response=None):
-            deadline = _active_deadline()
+            deadline = active_deadline()
             if deadline is not None:
                 deadline.pause()
             header = response.headers.get("Retry-After") if response is not None else None
@@ -408,9 +253,11 @@ class HttpClient:
         limiter: RateLimiter,
         secrets: tuple[str, ...] = (),
         user_agent: str = "",
+        offline_hint: str = "use `crsmap fetch --offline` to work from the cache",
     ):
         import requests
 
+        self.offline_hint = offline_hint  # said when the host cannot be resolved
         self.service = service
         self.limiter = limiter
         self.stats = HttpStats()
@@ -435,7 +282,7 @@ class HttpClient:
             stats=self.stats,
             on_wait=self._announce_wait,
         )
-        adapter = _adapter_class()
+        adapter = adapter_class()
         self.session = requests.Session()
         self.session.mount("http://", adapter(max_retries=self.retry))
         self.session.mount("https://", adapter(max_retries=self.retry))
@@ -484,8 +331,7 @@ class HttpClient:
             except HostUnresolved as exc:
                 raise self._failed(
                     what,
-                    f"cannot resolve {exc.host or _host(url)}: no network? "
-                    "use `crsmap fetch --offline` to work from the cache",
+                    f"cannot resolve {exc.host or _host(url)}: no network? {self.offline_hint}",
                 ) from None
             except self._requests.exceptions.RetryError as exc:
                 raise self._failed(what, f"after {MAX_ATTEMPTS} attempts: {exc}") from None
@@ -504,7 +350,7 @@ class HttpClient:
     def _attempt(self, method: str, url: str, params, data, what: str) -> Answer:
         """One request and its whole body, within the deadline (urllib3's retries included)."""
         timeouts = self.timeouts
-        with _Deadline(timeouts.deadline) as deadline:
+        with Deadline(timeouts.deadline) as deadline:
             try:
                 response = self.session.request(
                     method, url, params=params, data=data, stream=True, allow_redirects=False,
@@ -523,7 +369,7 @@ class HttpClient:
                 response.close()
             return Answer(response.status_code, response.reason or "", response.headers, body)
 
-    def _read(self, response, deadline: _Deadline, url: str, what: str) -> bytes:
+    def _read(self, response, deadline: Deadline, url: str, what: str) -> bytes:
         """The body, streamed: refused past MAX_BODY_BYTES, cut off at the deadline."""
         errors = self._requests.exceptions
         declared = response.headers.get("Content-Length", "")
@@ -642,15 +488,6 @@ def _same_host(origin: str, target: str) -> bool:
     if (a.scheme, port_a) == (b.scheme, port_b):
         return True
     return (a.scheme, port_a, b.scheme, port_b) == ("http", 80, "https", 443)
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("crsmap")
-    except PackageNotFoundError:
-        return "dev"
 
 
 def _reason(exc: Exception, url: str = "") -> str:

@@ -1,8 +1,11 @@
 """Literature references: PubMed IDs, DOIs and PMC IDs in every spelling, as CURIEs.
 
 Every parser returns the normalised form or raises :class:`InputError` with a message
-that names the bad value and what was expected. ``curation.identifiers`` re-exports
-these with the other identifier rules crsmap records (ORCIDs, ECO terms, SPDX ids).
+that names the bad value and what was expected. The spellings (links, URNs, ``PMID``
+text) are one table, :data:`SPELLINGS`, read whole by :func:`parse_reference` and inside
+free text by :func:`references_in_text`, so the map reader and ``evidence add`` agree.
+``curation.identifiers`` re-exports these with the other identifier rules crsmap records
+(ORCIDs, ECO terms, SPDX ids).
 """
 
 from __future__ import annotations
@@ -10,56 +13,116 @@ from __future__ import annotations
 import re
 import urllib.parse
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from .errors import InputError
 
 PUBMED, DOI, PMC = "pubmed", "doi", "pmc"
 
-_PMID = re.compile(r"[1-9][0-9]{0,8}")
-_PMCID = re.compile(r"PMC[0-9]{1,9}")
+PMID_PATTERN = re.compile(r"[1-9][0-9]{0,8}")
+PMCID_PATTERN = re.compile(r"PMC[0-9]{1,9}")
 # Crossref's recommended pattern: a 10.NNNN prefix, a slash, then a suffix with no spaces.
 DOI_PATTERN = re.compile(r"10\.[0-9]{4,9}/\S+")
 # Tabs, line breaks, other C0/C1 controls and the Unicode line/paragraph separators:
 # none of them may enter a one-line ledger field.
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
-# URLs as papers and maps write them, with or without the scheme and "www." (map notes
-# often hold a bare "pubmed.ncbi.nlm.nih.gov/N"); fully matched, so no text may trail them.
+
+class Spelling(NamedTuple):
+    """One way papers and maps write a reference as a link or a URN.
+
+    ``lead`` is the regular expression of the text before the identifier (a host and a
+    path, a URN); ``mark`` a lower-case word every text holding it contains (a cheap test
+    before the regular expression runs); ``tail`` the expression of what may follow the
+    identifier in a link (a slash, a query). A ``web`` spelling may begin with ``http://``
+    or ``https://`` and ``www.``.
+    """
+
+    prefix: str
+    lead: str
+    mark: str
+    tail: str = ""
+    web: bool = True
+
+
 _WEB = r"(?:https?://)?(?:www\.)?"
-_URL_TAIL = r"/?(?:[?#].*)?"
-_URL_FORMS = (
-    (re.compile(_WEB + r"(?:dx\.)?doi\.org/(.+)", re.I), DOI),
-    (re.compile(_WEB + r"pubmed\.ncbi\.nlm\.nih\.gov/([0-9]+)" + _URL_TAIL, re.I), PUBMED),
-    (re.compile(_WEB + r"ncbi\.nlm\.nih\.gov/pubmed/([0-9]+)" + _URL_TAIL, re.I), PUBMED),
+_URL_TAIL = r"/?(?:[?#][^\s\"<>]*)?"
+# The one table of reference links: parse_reference matches a whole value against each
+# spelling, references_in_text finds them inside notes, names_reference tells an RDF
+# resource that means a paper, and curation.notes cuts them out of notes.
+SPELLINGS = (
+    Spelling(PUBMED, r"pubmed\.ncbi\.nlm\.nih\.gov/", "pubmed", _URL_TAIL),
+    Spelling(PUBMED, r"ncbi\.nlm\.nih\.gov/pubmed/", "pubmed", _URL_TAIL),
     # The Entrez URLs of older maps: .../entrez/query.fcgi?cmd=Retrieve&db=PubMed&list_uids=N
-    (
-        re.compile(
-            _WEB + r"ncbi\.nlm\.nih\.gov/entrez/query\.fcgi\?(?:\S*?[&;])?list_uids=([0-9]+)"
-            r"(?:[&;#]\S*)?",
-            re.I,
-        ),
+    Spelling(
         PUBMED,
+        r"ncbi\.nlm\.nih\.gov/entrez/query\.fcgi\?(?:[^\s\"<>]{0,300}?[&;])?list_uids=",
+        "list_uids=",
+        r"(?:[&;#][^\s\"<>]*)?",
     ),
-    (re.compile(_WEB + r"identifiers\.org/pubmed[:/]([0-9]+)/?", re.I), PUBMED),
-    (re.compile(_WEB + r"identifiers\.org/doi[:/](.+)", re.I), DOI),
-    (re.compile(_WEB + r"identifiers\.org/pmc[:/](.+)", re.I), PMC),
-    (
-        re.compile(
-            r"(?:https?://)?(?:www\.)?(?:pmc\.)?ncbi\.nlm\.nih\.gov/(?:pmc/)?articles/(PMC[0-9]+)/?",
-            re.I,
-        ),
-        PMC,
-    ),
-    (re.compile(r"urn:miriam:pubmed:(.+)", re.I), PUBMED),
-    (re.compile(r"urn:miriam:doi:(.+)", re.I), DOI),
-    (re.compile(r"urn:miriam:pmc:(.+)", re.I), PMC),
+    Spelling(PUBMED, r"identifiers\.org/pubmed[:/]", "pubmed", "/?"),
+    Spelling(PUBMED, r"urn:miriam:pubmed:", "pubmed", web=False),
+    Spelling(DOI, r"(?:dx\.)?doi\.org/", "doi"),
+    Spelling(DOI, r"identifiers\.org/doi[:/]", "doi"),
+    Spelling(DOI, r"urn:miriam:doi:", "doi", web=False),
+    Spelling(PMC, r"(?:pmc\.)?ncbi\.nlm\.nih\.gov/(?:pmc/)?articles/", "articles/", "/?"),
+    Spelling(PMC, r"identifiers\.org/pmc[:/]", "pmc", "/?"),
+    Spelling(PMC, r"urn:miriam:pmc:", "pmc", web=False),
 )
 
-# PubMed IDs as map notes write them (celldesigner.references_in_text reads the same):
-# the word PMID, up to four separator characters, the number: PMID:N, PMID N, PMID: N,
-# PMID??:N, PMID-N, PMIDs: N. A list of them (PMIDs: N, N) is several references.
-_PMID_TEXT = re.compile(r"PMIDs?\W{0,4}([0-9]+)", re.I)
+
+def link_forms(prefix: str) -> list[tuple[str, str]]:
+    """(before, after) the identifier in each link spelling of ``prefix``, as regular expressions.
+
+    ``before`` includes the optional scheme and ``www.`` of a web link.
+    """
+    return [((_WEB if s.web else "") + s.lead, s.tail) for s in SPELLINGS if s.prefix == prefix]
+
+
+def _leads(prefix: str) -> str:
+    """One alternation of the leads of ``prefix``'s spellings (no scheme: found anywhere)."""
+    return "|".join(s.lead for s in SPELLINGS if s.prefix == prefix)
+
+
+def _marks(prefix: str, *more: str) -> frozenset[str]:
+    return frozenset(s.mark for s in SPELLINGS if s.prefix == prefix) | set(more)
+
+
+# Whole values: the identifier is what lies between lead and tail, checked afterwards, so
+# that a bad one is named ("invalid PubMed ID") rather than not recognised. A DOI may hold
+# any character; the others stop where a tail may begin, so no value backtracks at length.
+_WHOLE_ID = {PUBMED: r"([^/?#&;\s]+)", DOI: r"(.+)", PMC: r"([^/?#&;\s]+)"}
+_URL_FORMS = tuple(
+    (re.compile(before + _WHOLE_ID[prefix] + after, re.I), prefix)
+    for prefix in (PUBMED, DOI, PMC)
+    for before, after in link_forms(prefix)
+)
+_ANY_LINK = re.compile("|".join(s.lead for s in SPELLINGS), re.I)
+
+# PubMed IDs as map notes write them: the word PMID, up to four separator characters,
+# the number: PMID:N, PMID N, PMID: N, PMID??:N, PMID-N, PMIDs: N. A list of them
+# (PMIDs: N, N) is several references.
+_PMID_LABEL = r"PMIDs?\W{0,4}?"
+_PMID_TEXT = re.compile(_PMID_LABEL + r"([0-9]+)", re.I)
 _PMID_LIST = re.compile(r"PMIDs?\W{0,4}[0-9]+(?:\s*[,;]\s*(?:PMIDs?\W{0,4})?[0-9]+)+", re.I)
+# Inside running text: the first number, then the list's further numbers of 5 to 9 digits
+# (a shorter one after a comma is more likely a page or a figure than a PubMed ID).
+PMID_IN_TEXT = r"\b" + _PMID_LABEL + r"(\d{1,9})((?:\s*[,;]\s*\d{5,9}\b)*)"
+DOI_LABEL = r"\bdoi\s*:\s*"
+_DOI_IN_TEXT = r"(10\.\d{4,9}/[^\s\"<>]+)"
+_TRAILING_PUNCTUATION = ".,;:)]}'"
+# (pattern, prefix, marks): a text without any of the marks is not searched at all.
+_TEXT_PATTERNS = (
+    (re.compile(PMID_IN_TEXT, re.I), PUBMED, frozenset({"pmid"})),
+    (re.compile(f"(?:{_leads(PUBMED)})" + r"(\d{1,9})", re.I), PUBMED, _marks(PUBMED)),
+    (re.compile(f"(?:{DOI_LABEL}|{_leads(DOI)})" + _DOI_IN_TEXT, re.I), DOI, _marks(DOI, "doi")),
+    # A bare PMC ID only in capitals: "pmc" alone is too common a word part to trust.
+    (
+        re.compile(f"(?:(?:{_leads(PMC)})(?:PMC)?|\\b(?-i:PMC))" + r"(\d{3,9})\b", re.I),
+        PMC,
+        _marks(PMC, "pmc"),
+    ),
+)
 
 _PREFIXES = {
     "pubmed": PUBMED,
@@ -142,10 +205,44 @@ def split_references(text: str) -> list[str]:
     return [text]
 
 
+def references_in_text(text: str) -> list[Reference]:
+    """Every PubMed, DOI and PMC reference written in free text (notes, reaction names).
+
+    Each is listed once, in the order of the patterns, then of the text.
+    """
+    found: dict[Reference, None] = {}
+    if not text:
+        return []
+    lowered = text.lower()
+    for pattern, prefix, marks in _TEXT_PATTERNS:
+        if not any(mark in lowered for mark in marks):
+            continue
+        for match in pattern.finditer(text):
+            if prefix == PUBMED:
+                candidates = [match.group(1)]
+                if match.lastindex and match.lastindex >= 2 and match.group(2):
+                    candidates += re.findall(r"\d+", match.group(2))
+            elif prefix == DOI:
+                candidates = [match.group(1).rstrip(_TRAILING_PUNCTUATION)]
+            else:
+                candidates = [match.group(1)]
+            for candidate in candidates:
+                try:
+                    found.setdefault(_checked(prefix, candidate, candidate))
+                except InputError:
+                    continue  # a PMID of 0 or a DOI fragment is no reference
+    return list(found)
+
+
+def names_reference(text: str) -> bool:
+    """True when ``text`` holds a link or URN spelling of a reference, valid or not."""
+    return _ANY_LINK.search(text) is not None
+
+
 def _checked(prefix: str, local: str, original: str) -> Reference:
     if prefix == PUBMED:
         local = local.strip()
-        if not _PMID.fullmatch(local):
+        if not PMID_PATTERN.fullmatch(local):
             raise InputError(
                 f"invalid PubMed ID {quoted(original)}: expected 1 to 9 digits, not starting with 0"
             )
@@ -161,7 +258,7 @@ def _checked(prefix: str, local: str, original: str) -> Reference:
     local = local.strip().upper()
     if local.isdigit():
         local = "PMC" + local
-    if not _PMCID.fullmatch(local):
+    if not PMCID_PATTERN.fullmatch(local):
         raise InputError(f"invalid PMC ID {quoted(original)}: expected PMC followed by digits")
     return Reference(PMC, local)
 
@@ -190,4 +287,4 @@ def quoted(value: str, limit: int = 60) -> str:
 
 def has_control_characters(text: str) -> bool:
     """True when ``text`` holds a tab, a line break or another control character."""
-    return _CONTROL.search(text) is not None
+    return CONTROL_CHARACTERS.search(text) is not None

@@ -1,4 +1,4 @@
-"""The one citation record crsmap keeps per reference (SPEC 2.5), and how it is cited.
+"""The one citation record crsmap keeps per reference (docs/formats.md), and how it is cited.
 
 A :class:`Citation` is what ``literature.jsonl`` holds, one JSON object per line with
 sorted keys. It is built by the PubMed and Crossref clients and read by the exporters.
@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 from typing import NamedTuple
 
 from .errors import OutsideError
+from .identifiers import CONTROL_CHARACTERS, PMCID_PATTERN, PMID_PATTERN
 
 NOTICE_TYPES = ("retraction", "erratum", "expression-of-concern")
 STATUSES = ("ok", "not-found")
@@ -23,40 +24,65 @@ class Author(NamedTuple):
     """A person in a citation: family name and given names or initials."""
 
     family: str
+    """The family name."""
     given: str = ""
+    """Given names or initials; may be empty."""
 
 
 class Notice(NamedTuple):
     """A retraction, erratum or expression of concern linked to a reference."""
 
     type: str
-    id: str  # CURIE of the notice, e.g. pubmed:37015095
+    """One of ``retraction``, ``erratum``, ``expression-of-concern``."""
+    id: str
+    """The notice's own CURIE, e.g. ``pubmed:37015095``."""
 
 
 @dataclass(frozen=True)
 class Citation:
-    """Citation metadata of one reference, as cached in ``literature.jsonl``."""
+    """Citation metadata of one reference, as cached in ``literature.jsonl``.
 
-    id: str  # the reference CURIE the ledger uses
+    The field docstrings are the field reference of docs/formats.md.
+    """
+
+    id: str
+    """The reference's CURIE, as the ledgers write it (``pubmed:29808005``)."""
     status: str = "ok"
+    """``ok`` when found, ``not-found`` when the service does not know the reference."""
     source: str = "pubmed"
-    fetched: str = ""  # UTC timestamp, e.g. 2026-11-26T10:00:00Z
+    """The service that answered: ``pubmed`` or ``crossref``."""
+    fetched: str = ""
+    """When it was fetched, in UTC: ``2026-11-26T10:00:00Z``."""
     pmid: str | None = None
+    """The paper's PubMed ID, or null."""
     pmcid: str | None = None
+    """The paper's PMC ID, or null."""
     doi: str | None = None
+    """The paper's DOI, lower-cased, or null."""
     title: str = ""
+    """The title."""
     authors: tuple[Author, ...] = ()
+    """The authors in order, each ``{"family": ..., "given": ...}``."""
     journal: str = ""
+    """The journal, abbreviated as PubMed (or Crossref's short title) gives it."""
     year: int | None = None
+    """The year of publication (a number), or null."""
     volume: str = ""
+    """The volume."""
     issue: str = ""
+    """The issue."""
     pages: str = ""
+    """The pages."""
     pubtypes: tuple[str, ...] = ()
+    """PubMed's publication types, e.g. ``Journal Article``, ``Retracted Publication``."""
     retracted: bool = False
+    """True when the paper is retracted."""
     notices: tuple[Notice, ...] = field(default=())
+    """Retractions, errata and expressions of concern linked to it, each
+    ``{"type": ..., "id": ...}``."""
 
     def to_json(self) -> dict:
-        """The JSON object of SPEC 2.5 (lists for tuples; key order is sorted on writing)."""
+        """The JSON object of a ``literature.jsonl`` line (lists for tuples; keys sorted on writing)."""
         data = asdict(self)
         data["authors"] = [{"family": a.family, "given": a.given} for a in self.authors]
         data["notices"] = [{"type": n.type, "id": n.id} for n in self.notices]
@@ -77,6 +103,15 @@ class Citation:
     @property
     def found(self) -> bool:
         return self.status == "ok"
+
+    @property
+    def is_retracted(self) -> bool:
+        """Retracted, as the audit and the report both mean it: found, and flagged retracted.
+
+        A not-found record is never retracted (nothing was found to be retracted, whatever
+        its ``retracted`` field says): the audit and the report call it not found.
+        """
+        return self.found and self.retracted
 
     def short(self) -> str:
         """A short citation such as ``Giavridis T et al. 2018 Nat Med``; flagged when retracted."""
@@ -145,24 +180,22 @@ def tolerant(service: str):
 
 
 # Identifiers in answers are data to check, not to trust: an answer's DOI ends up in
-# references.bib and CSL-JSON verbatim. These are the CURIE rules of the ledger, without
-# what could break out of a BibTeX field (braces, backslashes, quotes, whitespace).
-_PMID = re.compile(r"[1-9][0-9]{0,8}")
-_PMCID = re.compile(r"PMC[0-9]{1,9}")
+# references.bib and CSL-JSON verbatim. PubMed and PMC IDs follow the ledger's rules
+# (literature.identifiers); a DOI, stricter than the ledger's, holds nothing that could
+# break out of a BibTeX field (braces, backslashes, quotes, whitespace).
 _DOI = re.compile(r'10\.[0-9]{4,9}/[^\s{}\\"\x00-\x1f\x7f-\x9f]{1,500}')
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def valid_pmid(value) -> str | None:
     """The PMID in ``value`` (text or number), or None when it is not one."""
     text = str(value).strip() if isinstance(value, str | int) else ""
-    return text if _PMID.fullmatch(text) else None
+    return text if PMID_PATTERN.fullmatch(text) else None
 
 
 def valid_pmcid(value) -> str | None:
     """The PMC ID in ``value``, upper-cased, or None when it is not one."""
     text = value.strip().upper() if isinstance(value, str) else ""
-    return text if _PMCID.fullmatch(text) else None
+    return text if PMCID_PATTERN.fullmatch(text) else None
 
 
 def valid_doi(value) -> str | None:
@@ -173,7 +206,7 @@ def valid_doi(value) -> str | None:
 
 def clean_text(value) -> str:
     """Text from an answer on one line: control characters (terminal escapes) become spaces."""
-    return " ".join(_CONTROL.sub(" ", str(value)).split()) if value else ""
+    return " ".join(CONTROL_CHARACTERS.sub(" ", str(value)).split()) if value else ""
 
 
 def utc_now() -> str:

@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable
 
-from .errors import OutsideError
+from .errors import InputError, OutsideError
 from .http import HttpClient, limiter_for
 from .model import (
     Author,
@@ -197,37 +197,10 @@ def parse_efetch(xml: bytes) -> dict[str, tuple[bool, tuple[Notice, ...]]]:
 
 
 def _parse_xml(xml: bytes):
-    """The root of an efetch answer, parsed as untrusted XML: no entities, DTDs or network.
+    """The root of an efetch answer, parsed as untrusted XML; any failure is the service's (exit 3)."""
+    from .xmlsafe import parse_xml_bytes
 
-    The same lxml settings as ``curation.xmlsafe``, which reads maps; any failure is the
-    service's (exit 3).
-    """
-    from lxml import etree
-
-    def malformed(detail: str) -> OutsideError:
-        return OutsideError(f"NCBI efetch answered with malformed XML: efetch answer{detail}")
-
-    refused = malformed(": the XML declares entities (<!ENTITY>), which crsmap refuses")
-    head = xml[:65536]
-    doctype = head.find(b"<!DOCTYPE")
-    if doctype >= 0 and b"<!ENTITY" in xml[doctype : doctype + 10_000_000]:
-        raise refused
-    parser = etree.XMLParser(
-        resolve_entities=False,
-        no_network=True,
-        load_dtd=False,
-        dtd_validation=False,
-        huge_tree=False,
-    )
     try:
-        tree = etree.fromstring(xml, parser).getroottree()
-    except etree.XMLSyntaxError as exc:
-        line, column = exc.position if exc.position else (exc.lineno or 0, 0)
-        message = (exc.msg or str(exc)).split(", line ")[0].strip()
-        raise malformed(f":{line}:{column}: malformed XML: {message}") from None
-    except ValueError as exc:  # e.g. an unsupported encoding declaration
-        raise malformed(f": not an XML document: {exc}") from None
-    dtd = tree.docinfo.internalDTD
-    if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise refused
-    return tree.getroot()
+        return parse_xml_bytes(xml, "efetch answer").getroot()
+    except InputError as exc:
+        raise OutsideError(f"NCBI efetch answered with malformed XML: {exc}") from None

@@ -1,15 +1,22 @@
-"""Shared fixtures: hermetic git, a real sample project in tmp_path, the CLI runner."""
+"""Shared fixtures: hermetic git, a real sample project in tmp_path, the CLI runner.
+
+Also the suite's budgets: hypothesis profiles (``CRSMAP_HYPOTHESIS_PROFILE``), and the one
+line at the end that counts the tests the absence of ../shared/data skipped.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import socket
 import subprocess
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, settings
 
+import literature.http
 from cli.main import cli
 from curation.config import Curator
 from curation.demo import DEMO_CURATOR, copy_sample_map
@@ -17,7 +24,12 @@ from curation.project import Project
 
 from .fakeserver import literature_server  # noqa: F401  (a fixture for every test module)
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+# ../shared/data next to the repository; CRSMAP_TEST_SHARED_DATA points elsewhere (a
+# folder that does not exist shows what a checkout without the shared data skips).
+SHARED_DATA = Path(
+    os.environ.get("CRSMAP_TEST_SHARED_DATA")
+    or Path(__file__).resolve().parents[1].parent / "shared" / "data"
+)
 SHARED_MAPS = sorted((SHARED_DATA / "maps").glob("*.xml")) if SHARED_DATA.is_dir() else []
 # Map names for parametrised tests; one placeholder (which skips) when the data is absent.
 MAP_NAMES_FOR_TESTS = [p.name.split("__")[0] for p in SHARED_MAPS] or ["(shared data absent)"]
@@ -33,17 +45,32 @@ SERVICE_URL_SETTINGS = {
 }
 
 
-def _closed_port() -> int:
-    """A local port that was free a moment ago: connecting to it is refused at once."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+# Hypothesis budgets. "ci", the default, is small and reproducible (derandomize: the same
+# examples on every run and every worker; no example database written into the checkout).
+# "thorough" (CRSMAP_HYPOTHESIS_PROFILE=thorough) runs ten times as many, freshly random
+# each run. tests/test_fuzz.py scales each test's own budget by the profile's max_examples.
+HYPOTHESIS_PROFILE_SETTING = "CRSMAP_HYPOTHESIS_PROFILE"
+_HYPOTHESIS_COMMON = {
+    "deadline": None,  # a loaded CI machine is no reason to fail a property
+    "database": None,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large],
+}
+settings.register_profile("ci", max_examples=100, derandomize=True, **_HYPOTHESIS_COMMON)
+settings.register_profile("thorough", max_examples=1000, **_HYPOTHESIS_COMMON)
+settings.load_profile(os.environ.get(HYPOTHESIS_PROFILE_SETTING) or "ci")
 
 
 @pytest.fixture(scope="session")
-def closed_port() -> int:
-    """The port every service URL points at unless a test sets its own."""
-    return _closed_port()
+def closed_port():
+    """The port every service URL points at unless a test sets its own.
+
+    Held, not listened on, for the whole session (of this xdist worker): connecting is
+    refused at once, and no fake server of this worker or another can bind it meanwhile,
+    which a port that was merely free a moment ago would allow.
+    """
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        yield held.getsockname()[1]
 
 
 @pytest.fixture(autouse=True)
@@ -56,11 +83,14 @@ def no_internet(monkeypatch, closed_port):
     """
     for name, path in SERVICE_URL_SETTINGS.items():
         monkeypatch.setenv(name, f"http://127.0.0.1:{closed_port}{path}")
+    # The per-service rate limiters live as long as the process: a fresh set per test, so
+    # that no test waits on requests an earlier test (on this worker) made.
+    monkeypatch.setattr(literature.http, "_LIMITERS", {})
 
 
 @pytest.fixture(autouse=True)
 def hermetic_git(monkeypatch, tmp_path_factory):
-    """No global git identity or settings from the machine; no acting-curator override."""
+    """No global git identity or settings from the machine; no crsmap settings from the shell."""
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(home / "gitconfig"))
@@ -68,6 +98,9 @@ def hermetic_git(monkeypatch, tmp_path_factory):
     for name in (
         "CRSMAP_CURATOR",
         "CRSMAP_PROJECT",
+        "CRSMAP_DEBUG",
+        "CRSMAP_HTTP_TIMEOUT",
+        "CRSMAP_LOCK_TIMEOUT",
         "GIT_AUTHOR_NAME",
         "GIT_AUTHOR_EMAIL",
         "GIT_COMMITTER_NAME",
@@ -144,10 +177,15 @@ TODAY = dt.date.today()
 
 
 def _skipped_for_shared_data(terminalreporter) -> int:
-    """How many tests skipped because a file under ../shared/data was missing."""
+    """How many tests skipped because a file under ../shared/data was missing.
+
+    Under pytest-xdist this runs in the controller, whose reporter holds every worker's
+    reports; a skip's ``longrepr`` (path, line, reason) may arrive as a list.
+    """
     count = 0
     for report in terminalreporter.stats.get("skipped", []):
-        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        longrepr = report.longrepr
+        reason = longrepr[2] if isinstance(longrepr, tuple | list) else str(longrepr)
         if "shared/data" in reason or str(SHARED_DATA) in reason:
             count += 1
     return count
@@ -155,6 +193,8 @@ def _skipped_for_shared_data(terminalreporter) -> int:
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     """One line at the end: how many tests the absent ../shared/data skipped, and why."""
+    if hasattr(config, "workerinput"):  # an xdist worker: the controller says it once
+        return
     count = _skipped_for_shared_data(terminalreporter)
     if not count:
         return
@@ -171,12 +211,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
 @pytest.fixture
 def online(monkeypatch, literature_server):  # noqa: F811  (the fixture, by name)
     """crsmap pointed at the fake NCBI/Crossref server, with quick retries."""
-    import literature.http
-
     monkeypatch.setenv("CRSMAP_EUTILS_URL", literature_server.eutils_url)
     monkeypatch.setenv("CRSMAP_IDCONV_URL", literature_server.idconv_url)
     monkeypatch.setenv("CRSMAP_CROSSREF_URL", literature_server.crossref_url)
     monkeypatch.setattr(literature.http, "BACKOFF_FACTOR", 0.05)
+    monkeypatch.setattr(literature.http, "BACKOFF_JITTER", 0.0)
     return literature_server
 
 

@@ -6,7 +6,7 @@ OOM kill or a power cut does: nothing gets to clean up. Ctrl-C is SIGINT to the 
 group (``run_and_kill(..., signum=signal.SIGINT)``).
 
 Besides random kills, :func:`run_with_kill_point` kills a real ``crsmap`` run at a named
-point of crsmap's own code (before or after a given call of a given function), so that
+checkpoint of crsmap's write path (or at a call of a public function), so that
 every window of a command (written but not committed, committed but not tagged, ...) is
 also covered deterministically; the same runner can pause or mark a run at such a point.
 
@@ -197,9 +197,9 @@ def run(args, env) -> Outcome:
     return run_and_kill(args, env, None)
 
 
-# A crsmap run that SIGKILLs itself at a named point of crsmap's code: before or after
-# call number ``nth`` (1-based) of ``module.attribute`` (optionally only calls whose
-# first argument's name ends with ``match``). Everything else is the real command.
+# A crsmap run that SIGKILLs itself at a named point: a checkpoint of crsmap's write path
+# (see curation.transaction.CHECKPOINTS), or a call of a public function (os.replace,
+# click's make_context, literature's Cache.update). Everything else is the real command.
 _KILL_POINT_RUNNER = r"""
 import importlib, json, os, signal, sys, time
 # Ctrl-C as in a terminal's foreground job, however the test run was started: a shell
@@ -207,38 +207,58 @@ import importlib, json, os, signal, sys, time
 # "interrupt" point would then interrupt nothing (the flaky exit 0 of the parse test).
 signal.signal(signal.SIGINT, signal.default_int_handler)
 spec = json.loads(sys.argv[1])
-owner = importlib.import_module(spec["module"])
-for part in spec["attribute"].split(".")[:-1]:
-    owner = getattr(owner, part)
-name = spec["attribute"].split(".")[-1]
-real = getattr(owner, name)
-calls = [0]
+seen = [0]
 
 def die():
     sys.stdout.flush(); sys.stderr.flush()
     os.kill(os.getpid(), signal.SIGKILL)
 
-def patched(*args, **kwargs):
-    index = spec["match_arg"]
-    target = args[index] if len(args) > index else kwargs.get("dst", "")
-    if spec["match"] and not str(target).endswith(spec["match"]):
-        return real(*args, **kwargs)
-    calls[0] += 1
-    if calls[0] == spec["nth"] and spec["when"] == "before":
+def arrive(subject):
+    # Count the calls (or checkpoints) whose subject ends with spec["match"]; act at the nth.
+    if spec["match"] and not str(subject).endswith(spec["match"]):
+        return False
+    seen[0] += 1
+    if seen[0] != spec["nth"]:
+        return False
+    if spec["when"] == "before":
         die()
-    if calls[0] == spec["nth"] and spec["when"] == "interrupt":
+    if spec["when"] == "interrupt":
         os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C: KeyboardInterrupt right here
-    if calls[0] == spec["nth"] and spec["when"] in ("mark", "pause"):
+    if spec["when"] in ("mark", "pause"):
         with open(spec["marker"], "w") as handle:
             handle.write(str(os.getpid()))
         while spec["when"] == "pause" and not os.path.exists(spec["go"]):
             time.sleep(0.01)
-    result = real(*args, **kwargs)
-    if calls[0] == spec["nth"] and spec["when"] == "after":
-        die()
-    return result
+    return spec["when"] == "after"
 
-setattr(owner, name, patched)
+if spec["point"]:
+    from curation.transaction import on_checkpoint
+
+    def listen(point, subject):
+        if point in spec["also"]:  # a marker that this point was reached, nothing else
+            with open(spec["also"][point], "a") as handle:
+                handle.write(subject + "\n")
+        if point == spec["point"] and arrive(subject):
+            die()
+
+    on_checkpoint(listen)
+else:
+    owner = importlib.import_module(spec["module"])
+    for part in spec["attribute"].split(".")[:-1]:
+        owner = getattr(owner, part)
+    name = spec["attribute"].split(".")[-1]
+    real = getattr(owner, name)
+
+    def patched(*args, **kwargs):
+        index = spec["match_arg"]
+        target = args[index] if len(args) > index else kwargs.get("dst", "")
+        after = arrive(target)
+        result = real(*args, **kwargs)
+        if after:
+            die()
+        return result
+
+    setattr(owner, name, patched)
 sys.argv = ["crsmap", *sys.argv[2:]]
 from cli.main import main
 main()
@@ -247,26 +267,37 @@ main()
 
 def kill_point_command(
     args,
-    module: str,
-    attribute: str,
+    module: str = "",
+    attribute: str = "",
     when: str = "before",
     nth: int = 1,
     match: str = "",
     match_arg: int = 0,
     marker: Path | None = None,
     go: Path | None = None,
+    point: str = "",
+    also_mark: dict[str, Path] | None = None,
 ) -> list[str]:
     """The command line of a ``crsmap ARGS`` run with a kill (or pause) point.
 
-    ``when``: "before" / "after" SIGKILLs the process before or after the ``nth`` call of
-    ``module.attribute``; "mark" writes ``marker`` just before that call and goes on;
-    "pause" writes ``marker`` and waits until the file ``go`` exists; "interrupt" sends
-    SIGINT (Ctrl-C) to the process just before that call. ``match``
-    restricts the counted calls to those whose argument number ``match_arg`` ends with
-    that text, e.g. the ``dst`` of ``os.replace``.
+    The point is either the checkpoint ``point`` of crsmap's write path (see
+    ``curation.transaction.CHECKPOINTS``; "after" means the same as "before" there) or a
+    call of the public function ``module.attribute``. ``when``: "before" / "after"
+    SIGKILLs the process at the ``nth`` such point (before or after the call); "mark"
+    writes ``marker`` there and goes on; "pause" writes ``marker`` and waits until the
+    file ``go`` exists; "interrupt" sends SIGINT (Ctrl-C). ``match`` counts only the
+    points whose subject (a checkpoint's path, message or sha; the argument number
+    ``match_arg`` of a call, e.g. the ``dst`` of ``os.replace``) ends with that text.
+    ``also_mark`` maps more checkpoints to marker files, appended to each time one is
+    reached (with ``point`` only).
     """
+    from curation.transaction import CHECKPOINTS
+
     assert when in ("before", "after", "mark", "pause", "interrupt")
+    assert bool(point) != bool(module and attribute), "a checkpoint or a function, not both"
+    assert not point or point in CHECKPOINTS, point
     spec = {
+        "point": point,
         "module": module,
         "attribute": attribute,
         "when": when,
@@ -275,13 +306,14 @@ def kill_point_command(
         "match_arg": match_arg,
         "marker": str(marker) if marker else "",
         "go": str(go) if go else "",
+        "also": {name: str(path) for name, path in (also_mark or {}).items()},
     }
     return [sys.executable, "-c", _KILL_POINT_RUNNER, json.dumps(spec), *args]
 
 
-def run_with_kill_point(args, env, module: str, attribute: str, **options) -> Outcome:
+def run_with_kill_point(args, env, **options) -> Outcome:
     """Run ``crsmap ARGS`` to its end (or its kill point); see :func:`kill_point_command`."""
-    command = kill_point_command(args, module, attribute, **options)
+    command = kill_point_command(args, **options)
     return run_and_kill(args, env, None, command=command)
 
 

@@ -164,6 +164,7 @@ class _Fault:
     location: str = ""
     redirect_status: int = 307
     size: int = 0
+    hold: threading.Event | None = None
 
 
 @dataclass
@@ -564,7 +565,10 @@ class _Handler(BaseHTTPRequestHandler):
         fault = admission.fault
         try:
             if fault is not None and fault.kind == "slow":
-                time.sleep(fault.delay)
+                if fault.hold is not None:
+                    fault.hold.wait()  # the test (or stop()) says when
+                else:
+                    time.sleep(fault.delay)
             response = self._respond(endpoint, params, ids, admission)
         except Exception as error:  # a bug in the fake: keep it visible, answer 500
             fake.internal_errors.append(error)
@@ -779,6 +783,7 @@ class FakeLiteratureServer:
         self._by_doi: dict[str, str] = {}  # lower-case DOI -> PMID
         self._crossref: dict[str, CrossrefRecord] = {}  # lower-case DOI -> record
         self._faults: list[_Fault] = []
+        self._holds: list[threading.Event] = []  # set by stop(): no handler outlives it
         self._request_log: list[Request] = []
         self._windows: dict[str, collections.deque[float]] = {}
         self._httpd: _HTTPServer | None = None
@@ -809,6 +814,9 @@ class FakeLiteratureServer:
         if httpd is None or thread is None:
             return
         httpd.shutdown()
+        with self._lock:
+            for hold in self._holds:  # a held answer the test never released
+                hold.set()
         with httpd.connections_lock:
             connections = dict(httpd.connections)
         for sock in connections.values():
@@ -984,12 +992,14 @@ class FakeLiteratureServer:
         location: str = "",
         redirect_status: int = 307,
         size: int = 0,
+        hold: threading.Event | None = None,
     ) -> None:
         """Answer the next ``times`` requests to ``endpoint``, after ``after`` others, with a fault.
 
         Kinds: "500", "502", "503" (error page); "429" (NCBI's JSON body, Crossref's HTML
         one on "crossref"; ``Retry-After: retry_after`` when given); "slow" (sleep ``delay``
-        then answer normally); "malformed" (200 with the first half of the body, broken
+        then answer normally; with ``hold``, wait until the test sets that event instead,
+        or until the server stops); "malformed" (200 with the first half of the body, broken
         JSON/XML); "truncated" (Content-Length of the whole body, half sent, connection
         closed); "drop" (connection closed without an answer, logged with status 0).
 
@@ -1014,11 +1024,15 @@ class FakeLiteratureServer:
             raise ValueError("times must be >= 1, after, delay and size >= 0")
         if kind == "redirect" and (not location or redirect_status not in REDIRECT_STATUSES):
             raise ValueError(f"a redirect needs a location and a status in {REDIRECT_STATUSES}")
+        if hold is not None and kind != "slow":
+            raise ValueError("only a slow answer can be held")
         fault = _Fault(
-            endpoint, kind, after, times, delay, retry_after, location, redirect_status, size
+            endpoint, kind, after, times, delay, retry_after, location, redirect_status, size, hold
         )
         with self._lock:
             self._faults.append(fault)
+            if hold is not None:
+                self._holds.append(hold)
 
     def pending_faults(self) -> int:
         """How many injected faults have not been served yet."""

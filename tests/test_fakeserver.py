@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -16,9 +17,9 @@ import pytest
 import requests
 
 from . import fakeserver
+from .conftest import SHARED_DATA
 from .fakeserver import FakeLiteratureServer, Request, literature_server  # noqa: F401 (fixture)
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 EUTILS_DATA = SHARED_DATA / "eutils"
 
 WAKEFIELD = "9500320"
@@ -456,7 +457,15 @@ def test_crossref_unknown_doi_is_the_recorded_404(server, http):
 # --------------------------------------------------------------------------- rate limit
 
 
-def test_fourth_quick_request_gets_ncbi_429(server, http):
+@pytest.fixture
+def still(server: FakeLiteratureServer) -> FakeLiteratureServer:
+    """The fake with a rate window of an hour: however slow the machine, it does not slide."""
+    server.rate_window = 3600.0
+    return server
+
+
+def test_fourth_quick_request_gets_ncbi_429(still, http):
+    server = still
     statuses = [esummary(http, server, [WAKEFIELD]).status_code for _ in range(3)]
     assert statuses == [200, 200, 200]
     refused = efetch(http, server, [WAKEFIELD])  # esummary and efetch share the budget
@@ -470,7 +479,8 @@ def test_fourth_quick_request_gets_ncbi_429(server, http):
     assert [r.status for r in server.requests] == [200, 200, 200, 429]
 
 
-def test_429_carries_retry_after_when_set(server, http):
+def test_429_carries_retry_after_when_set(still, http):
+    server = still
     server.retry_after = 2
     for _ in range(3):
         esummary(http, server, [WAKEFIELD])
@@ -479,7 +489,8 @@ def test_429_carries_retry_after_when_set(server, http):
     assert refused.headers["Retry-After"] == "2"
 
 
-def test_api_key_allows_ten_a_second(server, http):
+def test_api_key_allows_ten_a_second(still, http):
+    server = still
     statuses = [esummary(http, server, [WAKEFIELD], api_key="K3Y").status_code for _ in range(11)]
     assert statuses == [200] * 10 + [429]
     body = esummary(http, server, [WAKEFIELD], api_key="K3Y").json()
@@ -504,7 +515,8 @@ def test_window_slides(server, http, monkeypatch):
     assert esummary(http, server, [WAKEFIELD]).status_code == 200
 
 
-def test_rate_limit_holds_under_concurrent_requests(server):
+def test_rate_limit_holds_under_concurrent_requests(still):
+    server = still
     query = urllib.parse.urlencode({"db": "pubmed", "id": WAKEFIELD, "retmode": "json"})
     url = f"{server.eutils_url}esummary.fcgi?{query}"
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -575,16 +587,34 @@ def test_fault_after_and_times(server, http):
 
 def test_slow_answers_late_but_normally(server, http):
     params = {"ids": "PMC5122160", "format": "json"}
-    # Late: a client that waits less than the delay gets nothing (the delay is a floor,
-    # so a loaded machine only makes this surer).
-    server.inject("idconv", "slow", delay=0.15)
+    # Late: held until the test lets go, so a client that stops waiting gets nothing.
+    never = threading.Event()
+    server.inject("idconv", "slow", hold=never)
     with pytest.raises(requests.exceptions.Timeout):
-        http.get(server.idconv_url, params=params, timeout=0.03)
-    # Normal: one that waits long enough gets the ordinary answer, and the fault is spent.
-    server.inject("idconv", "slow", delay=0.1)
-    response = http.get(server.idconv_url, params=params, timeout=5)
+        http.get(server.idconv_url, params=params, timeout=0.05)
+    # Normal: one that is still waiting when the answer is let go gets the ordinary answer.
+    later = threading.Event()
+    server.inject("idconv", "slow", hold=later)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        waiting = pool.submit(http.get, server.idconv_url, params=params, timeout=30)
+        assert not waiting.done()
+        later.set()
+        response = waiting.result()
     assert response.json()["records"][0]["pmid"] == PMC_PAPER
     assert server.pending_faults() == 0
+    # A delay instead of a hold answers after it, normally.
+    server.inject("idconv", "slow", delay=0.01)
+    assert http.get(server.idconv_url, params=params, timeout=30).status_code == 200
+
+
+def test_an_answer_held_until_the_end_does_not_keep_the_server_from_stopping(http):
+    held = threading.Event()
+    with FakeLiteratureServer() as server:
+        server.inject("crossref", "slow", hold=held)
+        with pytest.raises(requests.exceptions.Timeout):
+            http.get(server.crossref_url + "works/10.1/x", timeout=0.05)
+        assert not held.is_set()
+    assert held.is_set()  # stop() let the held handler go rather than wait for it
 
 
 def test_malformed_answers_do_not_parse(server, http):
@@ -660,6 +690,8 @@ def test_inject_checks_its_arguments(server):
         server.inject("efetch", "418")
     with pytest.raises(ValueError):
         server.inject("efetch", "500", times=0)
+    with pytest.raises(ValueError):
+        server.inject("efetch", "500", hold=threading.Event())
     with pytest.raises(ValueError):
         server.add_crossref("10.1/x", title="t", authors=[], journal="j", year=1, updated_by=[{}])
     with pytest.raises(ValueError):

@@ -6,8 +6,7 @@ import subprocess
 import pytest
 
 import literature.http
-from curation.citations import CACHE_FILE
-from literature.cache import read_cache
+from literature.cache import CACHE_FILE, read_cache
 
 from .conftest import add_evidence_rows
 

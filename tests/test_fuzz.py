@@ -6,12 +6,15 @@ near-valid input by hypothesis. A parser either returns normally or raises a
 ``AttributeError`` or ``RecursionError``. Where a parser returns records, they render and
 parse back to themselves.
 
-Runs are reproducible (``derandomize=True``, no example database) and bounded (a few
-hundred examples per test). Hypothesis also draws constants from the modules already
-imported, so the exact examples depend on which test files run in the session; the
-properties hold for any examples, and the thresholds on counts are loose. Each test counts the examples it ran and records the count
-as the ``fuzz_examples`` property (in ``--junitxml``) and on stdout (``pytest -rP``);
-``--hypothesis-show-statistics`` gives hypothesis's own view.
+Budgets come from the hypothesis profile (tests/conftest.py). Each test has a weight, the
+examples it ran before there were profiles (300 to 500): the default "ci" profile runs a
+fifth of that (60 to 100), reproducibly (``derandomize=True``, no example database);
+``CRSMAP_HYPOTHESIS_PROFILE=thorough`` runs twice the weight, freshly random.
+Hypothesis also draws constants from the modules already imported, so the exact examples
+depend on which test files run in the process; the properties hold for any examples, and
+the thresholds on counts are loose. Each test counts the examples it ran and records the
+count as the ``fuzz_examples`` property (in ``--junitxml``) and on stdout (``pytest
+-rP``); ``--hypothesis-show-statistics`` gives hypothesis's own view.
 
 Bugs that fuzzing found were fixed; their tests stay at the end of each
 section; the fuzz properties skip exactly those inputs (and count them), so that a new
@@ -29,7 +32,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from curation.celldesigner import map_from_tree
@@ -67,25 +70,34 @@ from literature.pubmed import parse_efetch, parse_esummary
 from .conftest import shared_map
 from .mapfactory import document, reaction, species
 
+# A test's weight is the number of examples every run gave it before the profiles; the
+# "ci" profile's 100 examples run a fifth of it, "thorough"'s 1000 twice as many.
+WEIGHT_BASE = 500
 
-def fuzz(max_examples: int = 300):
-    """Bounded, reproducible hypothesis settings for CI."""
+
+def budget(weight: int) -> int:
+    """``weight`` scaled to the loaded profile: weight / 5 for "ci", weight x 2 for "thorough"."""
+    return max(10, round(weight * settings.default.max_examples / WEIGHT_BASE))
+
+
+def fuzz(weight: int = 300):
+    """The loaded profile's settings (tests/conftest.py) with this test's share of examples."""
     return settings(
-        max_examples=max_examples,
-        deadline=None,
-        derandomize=True,
-        database=None,
+        max_examples=budget(weight),
         report_multiple_bugs=False,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
 
 
 def report(record_property, counts: Counter, minimum: int) -> None:
-    """Record and print how many examples ran; fail when hypothesis ran far fewer."""
+    """Record and print how many examples ran; fail when hypothesis ran far fewer.
+
+    ``minimum`` is in weight units, like ``fuzz``'s: it scales with the profile too.
+    """
     record_property("fuzz_examples", counts["examples"])
     detail = ", ".join(f"{k}={v}" for k, v in sorted(counts.items()) if k != "examples")
     print(f"fuzz examples run: {counts['examples']}" + (f" ({detail})" if detail else ""))
-    assert counts["examples"] >= minimum, counts
+    assert counts["examples"] >= budget(minimum), counts
 
 
 def one_line(exc: CrsmapError) -> str:
@@ -566,11 +578,17 @@ def test_mutated_evidence_ledgers(record_property):
     report(record_property, counts, 100)
 
 
+# Two records of one interaction, then its row written twice: both refusals, on every run
+# whatever the budget (hypothesis runs an explicit example before the generated ones).
+_TWICE = InteractionRecord("re1", license="CC-BY-4.0", signature="s")
+
+
 def test_mutated_interaction_ledgers(record_property):
     counts = Counter()
 
     @fuzz(300)
     @given(st.lists(INTERACTION_RECORDS, max_size=8), st.lists(MUTATIONS, max_size=4), ENDINGS)
+    @example([_TWICE, _TWICE], [("duplicate", 1, 0, "")], "\n")
     def check(records, mutations, ending):
         counts["examples"] += 1
         twice = {k for k, n in Counter(r.interaction for r in records).items() if n > 1}
@@ -1256,9 +1274,16 @@ def test_parse_efetch_on_arbitrary_and_structured_xml(record_property):
         st.lists(article, max_size=3),
         st.integers(0, 3000),
     )
+    # Whole answers with the right root: most of the above are refused, and a small budget
+    # must still reach the code that reads articles and their links.
+    whole = st.lists(article, max_size=3).map(
+        lambda articles: (
+            '<?xml version="1.0"?>\n<PubmedArticleSet>' + "".join(articles) + "</PubmedArticleSet>"
+        ).encode()
+    )
 
     @fuzz(400)
-    @given(st.one_of(st.binary(max_size=200), ANY_TEXT.map(lambda t: t.encode()), documents))
+    @given(st.one_of(st.binary(max_size=200), ANY_TEXT.map(lambda t: t.encode()), documents, whole))
     def check(data):
         counts["examples"] += 1
         try:
@@ -1462,12 +1487,32 @@ CACHE_OBJECTS = with_extra_keys(
 )
 
 
+# Records of the right shape, so that a small budget still round-trips some citations: in
+# CACHE_OBJECTS any field may be of a wrong type, and few records come out whole.
+WELL_TYPED_CACHE_OBJECTS = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["pubmed:1", "doi:10.1/x", "pmc:PMC1"]),
+        "status": st.sampled_from(["ok", "not-found"]),
+        "source": st.sampled_from(["pubmed", "crossref"]),
+    },
+    optional={
+        "authors": st.lists(
+            st.fixed_dictionaries({"family": st.text(max_size=8)}, optional={"given": st.text()}),
+            max_size=3,
+        ),
+        "year": st.integers(1900, 2100),
+        "title": st.text(max_size=20),
+    },
+)
+
+
 def test_parse_cache(record_property):
     counts = Counter()
     lines = st.lists(
         st.one_of(
             ANY_TEXT.filter(lambda t: "\n" not in t),
             CACHE_OBJECTS.map(lambda o: (json.dumps(o), o)),
+            WELL_TYPED_CACHE_OBJECTS.map(lambda o: (json.dumps(o), o)),
             JSON.map(lambda o: (json.dumps(o), o)),
         ),
         max_size=5,

@@ -1,10 +1,12 @@
 """Hostile files from the outside (issue 7): refused clearly, in bounded time and memory.
 
-XML attacks (XXE, entity bombs, deep nesting, huge attributes) and a 100 MB map go
-through the real command line in a child process, which reports its own peak memory
-(``VmHWM``); broken ledgers go through ``crsmap`` in-process; hostile zips
-through ``crsmap verify`` with ``tracemalloc``. Time and memory bounds are generous: they
-detect hangs and blow-ups, they are no benchmark.
+XML attacks (XXE, entity bombs, deep nesting, huge attributes) and a large generated map
+go through the real command line in a child process, which reports its own peak memory
+(``VmHWM``) and is killed if it hangs; broken ledgers go through ``crsmap`` in-process;
+hostile zips through ``crsmap verify`` with ``tracemalloc``. Nothing asserts on time:
+the child's timeout only stops a hang, and the memory bounds catch blow-ups. How long a
+100 MB map takes, and its peak memory, are measured by ``make bench`` (bench/run.py,
+"large map"), against lxml parsing the same file.
 
 Each test prints (``pytest -rP``) and records (``--junitxml`` property
 ``hostile_rejected``) how many hostile files it saw refused. Bugs it found were fixed; their tests stay here.
@@ -15,9 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import struct
-import time
 import tracemalloc
 import zipfile
 import zlib
@@ -31,9 +31,8 @@ from curation.errors import InputError
 from curation.xmlsafe import parse_xml_bytes
 
 from .conftest import CARBERRY
-from .processes import HANG_SECONDS, Run, crsmap_process
+from .processes import Run, crsmap_process
 
-BIG_MAP_SECONDS = 300  # a 100 MB map takes about 10 s to init on two cores; CI may be slower
 MEMORY_GUARD = 4 * 1024**3  # bytes; a guard against blow-ups only
 
 SBML_OPEN = (
@@ -44,9 +43,8 @@ SBML_OPEN = (
 PROLOG_PADDING = "<!--" + "p" * 70_000 + "-->\n"
 
 
-def assert_bounded(run: Run, seconds: float = HANG_SECONDS) -> None:
+def assert_bounded(run: Run) -> None:
     assert not run.timed_out, f"hang: {run}"
-    assert run.seconds < seconds, f"hang: {run}"
     assert run.peak_bytes < MEMORY_GUARD, f"memory blow-up: {run}"
     assert "Traceback" not in run.stderr and "internal error" not in run.stderr, str(run)
     assert run.code in (0, 1, 2, 3), str(run)
@@ -219,13 +217,12 @@ def test_entity_bombs_are_refused_in_bounded_time_and_memory(tmp_path, record_pr
         seen += 1
         path = tmp_path / f"{name}.xml"
         path.write_text(document)
-        start = time.monotonic()
-        with pytest.raises(InputError):  # in-process first: the library's view
-            parse_xml_bytes(path.read_bytes(), name)
-        assert time.monotonic() - start < HANG_SECONDS
+        # The command line first, in a child that a hang would not outlive ...
         run = crsmap_process(init_args(path, f"proj-{name}"), tmp_path)
         assert_refused(run, f"{name}.xml", expected)
         assert not (tmp_path / f"proj-{name}").exists()
+        with pytest.raises(InputError):  # ... then the library's view
+            parse_xml_bytes(path.read_bytes(), name)
         slowest, biggest = max(slowest, run.seconds), max(biggest, run.peak_bytes / 2**20)
         rejected += 1
     report(
@@ -260,33 +257,36 @@ def test_deep_nesting_and_huge_values_are_refused(tmp_path, record_property):
         line = assert_refused(run, f"{name}.xml:", expected)
         assert len(line) < 400, line  # one short line, not the 50 MB value echoed back
         assert not (tmp_path / f"proj-{name}").exists()
-        details.append(f"{name} {run.seconds:.1f} s {run.peak_bytes / 2**20:.0f} MiB")
+        details.append(f"{name} {run.peak_bytes / 2**20:.0f} MiB")
         rejected += 1
     report(record_property, rejected, len(cases), ", ".join(details))
 
 
+# Notes crafted against the reference patterns; each regex tried on them backtracks for
+# hours if it is quadratic or worse, so the child's timeout tells a hang from a slow machine.
+REDOS_NOTES = {
+    "pmid-list": "PMID: 1" + ", 12345" * 200_000,
+    "doi-prefixes": "doi:10.1234/" * 100_000,
+    "urls": "https://pubmed.ncbi.nlm.nih.gov/" * 50_000,
+    "pmc": "PMC" * 300_000,
+    "entrez": "ncbi.nlm.nih.gov/entrez/query.fcgi?" * 90_000,  # 3 MB: a quadratic pattern once
+}
+
+
 def test_redos_in_notes_is_bounded(tmp_path):
     """Notes crafted against the reference patterns must not make crsmap hang."""
-    texts = {
-        "pmid-list": "PMID: 1" + ", 12345" * 200_000,
-        "doi-prefixes": "doi:10.1234/" * 100_000,
-        "urls": "https://pubmed.ncbi.nlm.nih.gov/" * 50_000,
-        "pmc": "PMC" * 300_000,
-    }
-    for name, text in texts.items():
-        path = tmp_path / f"{name}.xml"
-        path.write_text(sbml(notes=text))
-        run = crsmap_process(init_args(path, f"proj-{name}"), tmp_path)
-        assert_bounded(run)
-        assert run.code == 0, str(run)
-
-
-def test_quadratic_entrez_pattern_in_notes_is_bounded(tmp_path):
-    path = tmp_path / "entrez.xml"
-    path.write_text(sbml(notes="ncbi.nlm.nih.gov/entrez/query.fcgi?" * 90_000))  # 3 MB
-    run = crsmap_process(init_args(path), tmp_path, timeout=10)
-    assert not run.timed_out, str(run)
+    reactions = "".join(
+        f'<reaction id="re{i}" name="{name}"><notes>{text}</notes></reaction>'
+        for i, (name, text) in enumerate(REDOS_NOTES.items(), start=1)
+    )
+    path = tmp_path / "redos.xml"
+    path.write_text(
+        sbml().replace('<reaction id="re1" name="r"></reaction>', reactions)
+    )  # one map, one child process: each reaction's notes are scanned on their own
+    run = crsmap_process(init_args(path), tmp_path)
+    assert_bounded(run)
     assert run.code == 0, str(run)
+    assert f"{len(REDOS_NOTES)} interactions" in run.stdout + run.stderr, str(run)
 
 
 # --- a large valid map -------------------------------------------------------------------------
@@ -356,57 +356,36 @@ def write_large_map(path: Path, target_bytes: int) -> int:
     return reactions
 
 
-def available_memory() -> int | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        return None
-    return None
+# About 1,600 reactions with notes, RDF and modifiers: larger than any map in ../shared/data
+# in reactions, still quick. The 100 MB map this test once loaded is timed by ``make bench``.
+LARGE_MAP_BYTES = 4_000_000
 
 
-def test_a_100_MB_map_loads_through_init_and_list(tmp_path, record_property):
-    memory = available_memory()
-    if memory is not None and memory < 3 * 1024**3:
-        pytest.skip(f"only {memory / 2**30:.1f} GiB of memory available; the 100 MB map needs ~3")
-    if shutil.disk_usage(tmp_path).free < 2 * 1024**3:
-        pytest.skip("less than 2 GiB free disk for the 100 MB map, its copy and its git object")
-    try:
-        _load_large_map(tmp_path, record_property)
-    finally:  # 100 MB, its copy and its git object: do not keep them in pytest's basetemp
-        shutil.rmtree(tmp_path / "proj", ignore_errors=True)
-        (tmp_path / "large_map.xml").unlink(missing_ok=True)
-
-
-def _load_large_map(tmp_path: Path, record_property) -> None:
+def test_a_large_map_loads_through_init_and_list(tmp_path, record_property):
     path = tmp_path / "large_map.xml"
-    start = time.monotonic()
-    reactions = write_large_map(path, 100_000_000)
-    generated = time.monotonic() - start
+    reactions = write_large_map(path, LARGE_MAP_BYTES)
     size = path.stat().st_size
-    assert size >= 99_000_000
+    assert size >= LARGE_MAP_BYTES * 0.99
 
-    init = crsmap_process(init_args(path, "proj", commit=True), tmp_path, BIG_MAP_SECONDS)
-    assert_bounded(init, BIG_MAP_SECONDS)
+    init = crsmap_process(init_args(path, "proj", commit=True), tmp_path)
+    assert_bounded(init)
     assert init.code == 0, str(init)
     assert f"{reactions} interactions" in init.stdout + init.stderr, str(init)
 
     listing = crsmap_process(
-        ["--project", "proj", "interactions", "list", "--format", "tsv"], tmp_path, BIG_MAP_SECONDS
+        ["--project", "proj", "interactions", "list", "--format", "tsv"], tmp_path
     )
-    assert_bounded(listing, BIG_MAP_SECONDS)
+    assert_bounded(listing)
     assert listing.code == 0, str(listing)
     rows = listing.stdout.splitlines()
     assert len(rows) == reactions + 1 and rows[1].startswith("re1\tSTATE_TRANSITION\t")
-    record_property("large_map_init_seconds", round(init.seconds, 1))
+    assert rows[-1].startswith(f"re{reactions}\t"), rows[-1]
     record_property("large_map_init_peak_mib", round(init.peak_bytes / 2**20))
-    record_property("large_map_list_seconds", round(listing.seconds, 1))
     record_property("large_map_list_peak_mib", round(listing.peak_bytes / 2**20))
     print(
-        f"large map: {size / 1e6:.0f} MB, {reactions} reactions, generated in {generated:.1f} s; "
-        f"init {init.seconds:.1f} s peak {init.peak_bytes / 2**20:.0f} MiB; "
-        f"interactions list {listing.seconds:.1f} s peak {listing.peak_bytes / 2**20:.0f} MiB"
+        f"large map: {size / 1e6:.1f} MB, {reactions} reactions; init peak "
+        f"{init.peak_bytes / 2**20:.0f} MiB, interactions list peak "
+        f"{listing.peak_bytes / 2**20:.0f} MiB"
     )
 
 
@@ -504,20 +483,18 @@ def imported(project, runner):
 
 
 def _invoke(runner, root: Path, *args: str):
-    start = time.monotonic()
     tracemalloc.start()
     try:
         result = runner.invoke(cli, ["--project", str(root), *args])
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    seconds = time.monotonic() - start
     assert "Traceback" not in result.output and "internal error" not in result.output, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
         result.exception
     )
     assert result.exit_code in (0, 1, 2), result.output
-    assert seconds < HANG_SECONDS and peak < MEMORY_GUARD, (seconds, peak)
+    assert peak < MEMORY_GUARD, f"{peak / 2**20:.0f} MiB allocated"
     return result
 
 
@@ -782,14 +759,14 @@ def files_under(*folders: Path) -> set[Path]:
 
 
 def verify_in_process(runner, bundle: Path):
-    start = time.monotonic()
+    """``crsmap verify BUNDLE`` in-process, and the peak of Python's allocations during it."""
     tracemalloc.start()
     try:
         result = runner.invoke(cli, ["verify", str(bundle)])
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    return result, time.monotonic() - start, peak
+    return result, peak
 
 
 def test_good_bundle_verifies(tmp_path, runner):
@@ -808,17 +785,16 @@ def test_hostile_bundles_are_rejected_unread(tmp_path, runner, monkeypatch, reco
     rejected = 0
     details = []
     for name, (bundle, expected) in sorted(cases.items()):
-        result, seconds, peak = verify_in_process(runner, bundle)
+        result, peak = verify_in_process(runner, bundle)
         assert result.exit_code == 1, f"{name}: {result.output}"
         assert "Traceback" not in result.output and "internal error" not in result.output
         failures = [line for line in result.stdout.splitlines() if line.startswith("FAIL ")]
         assert any(expected in line for line in failures), f"{name}: {result.output[-1000:]}"
         assert all(len(line) < 400 for line in failures), f"{name}: overlong problem line"
-        assert seconds < HANG_SECONDS, f"{name}: {seconds:.1f} s"
         # Nothing the archive holds is decompressed: Python allocations stay far below its content.
         assert peak < 50 * 2**20, f"{name}: {peak / 2**20:.0f} MiB allocated"
         assert files_under(tmp_path) == before, f"{name}: verify wrote files"
-        details.append(f"{name} {seconds:.2f} s {peak / 2**20:.1f} MiB")
+        details.append(f"{name} {peak / 2**20:.1f} MiB")
         rejected += 1
     assert not (tmp_path / "evil.txt").exists() and not (folder / "evil.txt").exists()
     report(record_property, rejected, len(cases), ", ".join(details))
@@ -864,7 +840,7 @@ def test_verify_refuses_a_bomb_split_into_small_entries(tmp_path, runner):
     path = write_zip(
         tmp_path / "split-bomb.zip", [(f"b/{i}.tsv", b"\0" * 999_999) for i in range(100)]
     )
-    result, _, peak = verify_in_process(runner, path)
+    result, peak = verify_in_process(runner, path)
     assert result.exit_code == 1
     assert "zip bomb" in result.output or "expands" in result.output, result.output[-500:]
     assert peak < 50 * 2**20, f"{peak / 2**20:.0f} MiB read from a {path.stat().st_size} byte zip"

@@ -17,6 +17,7 @@ from curation.identifiers import (
     parse_spdx,
     spdx_license_ids,
 )
+from literature.identifiers import SPELLINGS, names_reference, references_in_text
 
 
 @pytest.mark.parametrize(
@@ -68,6 +69,20 @@ def test_bad_references_name_the_value_and_the_expectation(text, fragment):
     with pytest.raises(InputError, match=r"expected|empty") as err:
         normalise_reference(text)
     assert fragment in str(err.value)
+
+
+@pytest.mark.parametrize("spelling", SPELLINGS, ids=lambda s: s.lead)
+def test_each_link_spelling_reads_alike_whole_in_text_and_in_rdf(spelling):
+    """One table serves parse_reference, the notes reader and the RDF reader."""
+    local = {"pubmed": "29808005", "doi": "10.1038/s41591-018-0041-7", "pmc": "PMC8127450"}
+    # The plainest instance of the lead: no optional parts, no escapes.
+    lead = re.sub(r"\(\?:[^()]*\)\?|\\", "", spelling.lead).replace("[:/]", "/")
+    link = f"{lead}{local[spelling.prefix]}"
+    curie = f"{spelling.prefix}:{local[spelling.prefix]}"
+    assert spelling.mark == spelling.mark.lower() and spelling.mark in link.lower()
+    assert normalise_reference(link) == curie
+    assert [r.curie for r in references_in_text(f"see {link}.")] == [curie]
+    assert names_reference(link)
 
 
 def test_orcid_checksum_follows_iso_7064():

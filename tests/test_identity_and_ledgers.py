@@ -312,7 +312,7 @@ def interrupted(project, env, crsmap):
     head = git(project.root, "rev-parse", "HEAD").strip()
     killed = run_with_kill_point(
         ["--project", str(project.root), "annotate"], env,
-        module="curation.gitrepo", attribute="commit_paths", when="before",
+        point="commit",
     )  # fmt: skip
     assert killed.killed, killed.stderr
     assert b"urn:miriam:pubmed:29808005" in (project.root / MAP).read_bytes()

@@ -10,7 +10,6 @@ from curation.ledger import (
     read_evidence,
     read_interactions,
     render_evidence,
-    write_evidence,
 )
 
 TODAY = dt.date(2026, 11, 26)
@@ -51,8 +50,10 @@ def test_columns_are_the_contract():
 
 def test_rows_are_sorted_by_interaction_then_reference_naturally(tmp_path):
     path = tmp_path / "evidence.tsv"
-    write_evidence(
-        path, [record("re10", "pubmed:2"), record("re2", "pubmed:30"), record("re2", "pubmed:4")]
+    path.write_text(
+        render_evidence(
+            [record("re10", "pubmed:2"), record("re2", "pubmed:30"), record("re2", "pubmed:4")]
+        )
     )
     lines = path.read_text().splitlines()
     assert lines[0] == "\t".join(EVIDENCE_COLUMNS)

@@ -20,8 +20,9 @@ from click.testing import CliRunner
 from cli.main import cli
 from curation.demo import install_literature_snapshot
 from curation.merge import FORMATS, merge_texts
-from literature.export import FORMULA_STARTS, spreadsheet_safe, to_tsv
+from literature.export import to_tsv
 from literature.model import Author, Citation
+from literature.tsv import FORMULA_STARTS, spreadsheet_safe, spreadsheet_value
 
 from . import mapfactory as mf
 from .conftest import CARBERRY
@@ -223,6 +224,7 @@ def test_every_owasp_start_is_neutralised_and_nothing_else():
     assert FORMULA_STARTS == ("=", "+", "-", "@", "\t", "\r")
     for start in FORMULA_STARTS:
         assert spreadsheet_safe(f"{start}x") == f"'{start}x"
+        assert spreadsheet_value(spreadsheet_safe(f"{start}x")) == f"{start}x"
     for benign in ("pubmed:1", "re12", "ECO:0000269", CARBERRY, "2026-01-01", "1.0.0", "x=1"):
         assert spreadsheet_safe(benign) == benign
 

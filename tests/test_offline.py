@@ -42,6 +42,8 @@ def test_a_refused_connection_is_said_in_words(crsmap, project, monkeypatch):
         port = probe.getsockname()[1]
     monkeypatch.setenv("CRSMAP_EUTILS_URL", f"http://127.0.0.1:{port}/entrez/eutils/")
     monkeypatch.setattr(literature.http, "BACKOFF_FACTOR", 0.01)
+    # One retry is enough to see the message; six would wait on the 3-a-second NCBI limit.
+    monkeypatch.setattr(literature.http, "MAX_ATTEMPTS", 2)
     result = crsmap("fetch")
     assert result.exit_code == 3, result.output
     assert f"cannot connect to 127.0.0.1:{port}: connection refused" in result.stderr

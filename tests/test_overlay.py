@@ -10,8 +10,7 @@ from bench.generate_map import generate_map
 from curation.celldesigner import CellDesignerMap, read_map
 from curation.ledger import EvidenceRecord, InteractionRecord
 from curation.overlay import OVERLAY_FILE, render_overlay
-from curation.report import STATUSES, MapInput, ReportInput
-from curation.report_data import statuses
+from curation.report import STATUSES, MapInput, ReportInput, statuses
 from literature.model import Citation
 
 from .conftest import CARBERRY, shared_map
@@ -51,7 +50,7 @@ def five_statuses(
         expected[interaction.id] = status
         if status == "missing":
             continue
-        reference = "pubmed:1" if status == "retracted" else f"pubmed:{1000 + n}"
+        reference = "pubmed:1" if status == "retracted-or-not-found" else f"pubmed:{1000 + n}"
         evidence.append(
             EvidenceRecord(interaction.id, reference, "ECO:0000269", CARBERRY, "2025-01-15", "map")
         )

@@ -13,22 +13,27 @@ import pytest
 from lxml import etree
 
 from bench.generate_map import generate_map
+from curation import audit
 from curation.audit import Finding
 from curation.celldesigner import CellDesignerMap, Interaction, read_map
 from curation.errors import InputError
-from curation.layout import read_layout
 from curation.ledger import EvidenceRecord, InteractionRecord
+from curation.project import Project
 from curation.report import (
     STATUSES,
     MapInput,
     ReleasePoint,
     ReportInput,
+    for_project,
+    read_layout,
     render_report,
     status_of,
+    write_report,
 )
+from literature.cache import render_cache
 from literature.model import Author, Citation
 
-from .conftest import CARBERRY, SECOND_ORCID, shared_map
+from .conftest import CARBERRY, SECOND_ORCID, add_evidence_rows, shared_map
 from .conftest import MAP_NAMES_FOR_TESTS as MAP_NAMES
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
@@ -42,8 +47,8 @@ EXPECTED_SAMPLE_STATUSES = {
     "re15": "missing",
     "re18": "missing",
     "re20": "missing",
-    "re16": "retracted",  # pubmed:20808781 is retracted in the shipped snapshot
-    "re13": "retracted",  # marked not-found below
+    "re16": "retracted-or-not-found",  # pubmed:20808781 is retracted in the shipped snapshot
+    "re13": "retracted-or-not-found",  # marked not-found below
     "re17": "changed",
     "re14": "reviewed",
     "re1": "reviewed",
@@ -206,7 +211,13 @@ def test_one_group_per_interaction_with_the_right_status(sample_data, sample_htm
         assert statuses[interaction] == status, interaction
     assert {s.code for s in STATUSES} == set(statuses.values())
     assert statuses["re2"] == "draft"
-    assert [s.code for s in STATUSES] == ["retracted", "missing", "changed", "reviewed", "draft"]
+    assert [s.code for s in STATUSES] == [
+        "retracted-or-not-found",
+        "missing",
+        "changed",
+        "reviewed",
+        "draft",
+    ]
 
 
 def test_the_legend_counts_each_status(sample_html):
@@ -226,21 +237,21 @@ def test_status_of_takes_the_worst_status():
     gone = {"pubmed:1": Citation("pubmed:1", status="not-found")}
     retracted = {"pubmed:1": Citation("pubmed:1", retracted=True)}
     assert status_of(interaction, [], changed, retracted) == "missing"
-    assert status_of(interaction, [record], changed, retracted) == "retracted"
-    assert status_of(interaction, [record], None, gone) == "retracted"
+    assert status_of(interaction, [record], changed, retracted) == "retracted-or-not-found"
+    assert status_of(interaction, [record], None, gone) == "retracted-or-not-found"
     assert status_of(interaction, [record], changed, {}) == "changed"
     assert status_of(interaction, [record], reviewed, {}) == "reviewed"
     assert status_of(interaction, [record], None, {}) == "draft"
     assert status_of(interaction, [record], InteractionRecord("re1"), {}) == "draft"
     # A ledger may spell a reference PMID:1; the citation is still found by its CURIE.
     spelled = EvidenceRecord("re1", "PMID:1", "ECO:0000269", CARBERRY, "2025-01-01", "manual")
-    assert status_of(interaction, [spelled], None, retracted) == "retracted"
+    assert status_of(interaction, [spelled], None, retracted) == "retracted-or-not-found"
 
 
 def test_cards_carry_what_the_side_panel_shows(sample_html):
     data = page_data(sample_html)
     re16 = data["cards"]["re16"]
-    assert re16["st"] == "retracted" and re16["refs"][0]["flag"] == "retracted"
+    assert re16["st"] == "retracted-or-not-found" and re16["refs"][0]["flag"] == "retracted"
     assert re16["refs"][0]["cite"] == "Ropelle ER et al. 2010 PLoS Biol"
     assert data["cards"]["re13"]["refs"][0]["flag"] == "not-found"
     re1 = data["cards"]["re1"]
@@ -396,6 +407,61 @@ def test_several_maps_get_one_viewer_each():
     assert len(statuses) == len(sample.interactions) + len(ace2.interactions)
     assert "crs_sample:re1" in statuses and ace2_path.stem + ":re1" in statuses
     assert len(etree.fromstring(html.encode()).findall(f".//{SVG}svg[@class='map']")) == 2
+
+
+# --- the working tree's report ------------------------------------------------------------
+
+
+def test_the_audit_and_the_report_agree_on_what_is_retracted(project):
+    """One notion of retracted: a found reference flagged retracted; a not-found one never is."""
+    cache = [
+        Citation("pubmed:1", title="Retracted", year=2001, retracted=True),
+        Citation("pubmed:2", status="not-found"),
+        # A hand-edited cache may flag a not-found record: still not found, not retracted.
+        Citation("pubmed:3", status="not-found", retracted=True),
+    ]
+    (project.root / "literature.jsonl").write_text(render_cache(cache), encoding="utf-8")
+    for interaction, reference in (
+        ("re12", "pubmed:1"),
+        ("re15", "pubmed:2"),
+        ("re18", "pubmed:3"),
+    ):
+        add_evidence_rows(project, [reference], interaction)
+    project = Project.open(project.root)
+
+    findings = audit.run(project, fail_on="never").findings
+    html = render_report(for_project(project))
+    cards = page_data(html)["cards"]
+    flags = {r["ref"]: r["flag"] for card in cards.values() for r in card.get("refs", ())}
+
+    def audited(rule: str) -> set[str]:
+        return {f.reference for f in findings if f.rule == rule}
+
+    def flagged(flag: str) -> set[str]:
+        return {reference for reference, value in flags.items() if value == flag}
+
+    assert audited("retracted") == flagged("retracted") == {"pubmed:1"}
+    assert audited("reference-not-found") == flagged("not-found") == {"pubmed:2", "pubmed:3"}
+    assert [c.is_retracted for c in cache] == [True, False, False]
+    # The report's worst status covers both, under a name that says so.
+    assert {cards[i]["st"] for i in ("re12", "re15", "re18")} == {"retracted-or-not-found"}
+    assert interactions_in(html)["re12"] == "retracted-or-not-found"
+
+
+def test_the_report_parses_each_map_once_for_its_layout(project, monkeypatch, tmp_path):
+    """The model's tree is not kept, so the layout needs one parse of its own; no more."""
+    project = Project.open(project.root)
+    parses = []
+    parse = etree.fromstring
+
+    def counting(data, *args, **kwargs):
+        parses.append(len(data))
+        return parse(data, *args, **kwargs)
+
+    monkeypatch.setattr(etree, "fromstring", counting)
+    write_report(project, tmp_path / "report.html")
+    size = len(SAMPLE.read_bytes())
+    assert parses == [size, size]  # the model (the audit's too), then the layout
 
 
 # --- the layout ------------------------------------------------------------------------------

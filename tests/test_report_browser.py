@@ -20,8 +20,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from curation.layout import read_layout
-from curation.report import ReportInput, render_report
+from curation.report import ReportInput, read_layout, render_report
 
 from .conftest import SECOND_ORCID, shared_map
 from .test_report import real_input, sample_input

@@ -13,8 +13,7 @@ from cli.main import cli
 from curation.annotate import annotate_bytes, verify_annotated
 from curation.celldesigner import CD_NS, read_map
 from curation.errors import InputError
-from curation.layout import read_layout
-from curation.report import MapInput, ReportInput, render_report
+from curation.report import MapInput, ReportInput, read_layout, render_report
 from curation.sbml import (
     MODIFIER_TYPES,
     REACTION_TYPES,

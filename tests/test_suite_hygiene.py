@@ -8,6 +8,7 @@ import socket
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 import literature.http
 
@@ -19,10 +20,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def url_settings_in_the_source() -> set[str]:
-    """Every ``CRSMAP_..._URL`` name the code of curation/, literature/ and cli/ reads."""
+    """Every ``CRSMAP_..._URL`` name the code of crsmap's packages (curation/, literature/,
+    cli/, and any other with an ``__init__.py`` but tests/) reads."""
     names: set[str] = set()
-    for package in ("curation", "literature", "cli"):
-        for path in (ROOT / package).rglob("*.py"):
+    packages = [p for p in ROOT.iterdir() if (p / "__init__.py").is_file() and p.name != "tests"]
+    assert {"curation", "literature", "cli"} <= {p.name for p in packages}
+    for package in packages:
+        for path in package.rglob("*.py"):
             names.update(re.findall(r"CRSMAP_[A-Z0-9_]*_URL\b", path.read_text(encoding="utf-8")))
     return names
 
@@ -61,6 +65,8 @@ def test_a_fetch_without_the_fake_server_fails_naming_the_local_port(
     # Each kind of reference goes to one service; all of them must end at the refused port.
     add_evidence_rows(project, [reference])
     monkeypatch.setattr(literature.http, "BACKOFF_FACTOR", 0.01)
+    # One retry is enough to end at the port; six would wait on the 3-a-second NCBI limit.
+    monkeypatch.setattr(literature.http, "MAX_ATTEMPTS", 2)
     cache = project.root / "literature.jsonl"
     before = cache.read_bytes()
     result = crsmap("fetch")
@@ -73,11 +79,14 @@ def test_a_fetch_without_the_fake_server_fails_naming_the_local_port(
 class _Reporter:
     """What ``pytest_terminal_summary`` uses of pytest's TerminalReporter."""
 
-    def __init__(self, skip_reasons: list[str]):
+    def __init__(self, skip_reasons: list[str], as_list: bool = False):
+        # A worker's report reaches the xdist controller through a serializer, which may
+        # hand the (path, line, reason) of a skip back as a list.
+        shape = list if as_list else tuple
         self.stats = {
             "skipped": [
                 pytest.TestReport(
-                    "t.py::t", ("t.py", 1, "t"), {}, "skipped", ("t.py", 1, r), "call"
+                    "t.py::t", ("t.py", 1, "t"), {}, "skipped", shape(("t.py", 1, r)), "call"
                 )
                 for r in skip_reasons
             ]
@@ -88,13 +97,15 @@ class _Reporter:
         self.lines.append(line)
 
 
-def test_one_line_counts_the_skips_for_shared_data_and_says_why():
+@pytest.mark.parametrize("as_list", [False, True], ids=["in-process", "from-xdist-workers"])
+def test_one_line_counts_the_skips_for_shared_data_and_says_why(as_list):
     reporter = _Reporter(
         [
             "Skipped: ../shared/data/maps not found at /x: real-map tests need it",
             f"Skipped: recorded response a.json not found under {conftest.SHARED_DATA}/eutils",
             "Skipped: python-libsbml is not installed",
-        ]
+        ],
+        as_list,
     )
     conftest.pytest_terminal_summary(reporter, 0, None)
     assert len(reporter.lines) == 1, reporter.lines
@@ -106,3 +117,17 @@ def test_no_skip_line_when_nothing_was_skipped_for_shared_data():
     reporter = _Reporter(["Skipped: python-libsbml is not installed"])
     conftest.pytest_terminal_summary(reporter, 0, None)
     assert reporter.lines == []
+
+
+def test_an_xdist_worker_leaves_the_line_to_the_controller():
+    reporter = _Reporter(["Skipped: ../shared/data/maps not found at /x: real-map tests need it"])
+    worker = type("Config", (), {"workerinput": {"workerid": "gw0"}})()
+    conftest.pytest_terminal_summary(reporter, 0, worker)
+    assert reporter.lines == []
+
+
+def test_the_hypothesis_profile_is_the_one_asked_for():
+    asked = os.environ.get(conftest.HYPOTHESIS_PROFILE_SETTING) or "ci"
+    assert settings.default == settings.get_profile(asked)
+    assert settings.default.deadline is None and settings.default.database is None
+    assert settings.get_profile("thorough").max_examples > settings.get_profile("ci").max_examples

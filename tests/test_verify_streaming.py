@@ -3,9 +3,10 @@
 The zip's central directory is checked before any entry is read: a name given twice (or
 two names that land on one file when extracted), an end record that miscounts the
 entries, a directory too large for its count, a compressed size that runs into another
-entry. Then each entry is read once, in chunks. A large bundle goes through the real
-command line in a child process that reports its own peak memory (``VmHWM``), as
-tests/test_hostile.py does; the bounds catch blow-ups, they are no benchmark.
+entry. Then each entry is read once, in chunks. Two bundles of the same reactions, one
+with several times the bytes of the other, go through the real command line in a child
+process that reports its own peak memory (``VmHWM``), as tests/test_hostile.py does: the
+peak must not grow with the bytes. Nothing asserts on time.
 """
 
 from __future__ import annotations
@@ -14,14 +15,13 @@ import hashlib
 import json
 import random
 import struct
-import time
 import tracemalloc
 import warnings
 import zipfile
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from cli.main import cli
@@ -273,32 +273,43 @@ def test_a_huge_directory_is_refused_before_it_is_parsed(declared, expected, tmp
 # --- bounded memory ----------------------------------------------------------------------------
 
 
-def large_bundle(path: Path, reactions: int) -> tuple[Path, int]:
-    """A consistent bundle of ~120 MB of files (a ~40 MB map); returns it and that size."""
-    note = "Shown in macrophages after infection; the review lists the cell lines. " * 3
+def padded_bundle(path: Path, reactions: int, padding: int) -> tuple[Path, dict[str, int]]:
+    """A consistent bundle whose notes and report grow with ``padding``, its reactions and
+    references not; returns it and the size of each file."""
+    note = "Shown in macrophages after infection; the review lists the cell lines. " * padding
     document = map_xml(reactions, note)
     rows = [(f"re{i}", f"pubmed:{10_000_000 + i}") for i in range(1, reactions + 1)]
     report = "".join(
         f'<tr><td>re{i}</td><td><a href="https://pubmed.ncbi.nlm.nih.gov/{10_000_000 + i}">'
-        f"pubmed:{10_000_000 + i}</a></td><td>{i * 7919 % 100_003}</td></tr>\n" * 8
+        f"pubmed:{10_000_000 + i}</a></td><td>{i * 7919 % 100_003}</td></tr>\n" * 3 * padding
         for i in range(1, reactions + 1)
     ).encode()
     files = bundle_files(document, rows, report=report)
     write_zip(path, entries_of(files), level=1)
-    return path, sum(len(data) for data in files.values())
+    return path, {name: len(data) for name, data in files.items()}
 
 
-def test_a_large_bundle_verifies_in_bounded_memory(tmp_path, record_property):
-    path, unpacked = large_bundle(tmp_path / "large.zip", 40_000)
-    run = crsmap_process(["verify", str(path)], tmp_path)
+def test_verify_memory_does_not_grow_with_the_bundle(tmp_path, record_property):
+    runs, sizes = {}, {}
+    for padding in (2, 20):
+        path, sizes[padding] = padded_bundle(tmp_path / f"padded-{padding}.zip", 2_000, padding)
+        runs[padding] = crsmap_process(["verify", str(path)], tmp_path)
+        assert runs[padding].code == 0, str(runs[padding])
+        assert "intact and consistent" in runs[padding].stdout, str(runs[padding])
+    small, large = runs[2], runs[20]
+    added = sum(sizes[20].values()) - sum(sizes[2].values())
+    largest_file = max(sizes[20].values())
+    growth = large.peak_bytes - small.peak_bytes
     numbers = (
-        f"{path.stat().st_size / 1e6:.1f} MB zip, {unpacked / 1e6:.0f} MB of files: "
-        f"{run.seconds:.1f} s, peak {run.peak_bytes / 2**20:.0f} MiB"
+        f"{sum(sizes[2].values()) / 1e6:.0f} MB of files: peak {small.peak_bytes / 2**20:.0f} "
+        f"MiB; {sum(sizes[20].values()) / 1e6:.0f} MB: peak {large.peak_bytes / 2**20:.0f} MiB"
     )
     print(numbers)
-    record_property("verify_large_bundle", numbers)
-    assert run.code == 0 and "intact and consistent" in run.stdout, str(run)
-    assert 0 < run.peak_bytes < PEAK_BOUND, f"memory blow-up: {run}"
+    record_property("verify_padded_bundles", numbers)
+    # Reading any one file whole would add at least the growth of that file; streaming adds
+    # next to nothing (chunks, and a longest line that stays below the chunk size).
+    assert growth < largest_file / 4, f"peak grew by {growth / 2**20:.1f} MiB for {added} bytes"
+    assert 0 < large.peak_bytes < PEAK_BOUND, f"memory blow-up: {large}"
 
 
 # --- what streaming must not lose ---------------------------------------------------------------
@@ -471,11 +482,9 @@ def test_the_streaming_parser_refuses_entities_and_never_reads_files(tmp_path):
     secret = tmp_path / "secret.txt"
     secret.write_text("TOPSECRET")
     for name, data in _hostile_maps(secret).items():
-        start = time.monotonic()
         with pytest.raises(InputError) as refused:
             map_references(_chunked(data, 65_536), "m.xml")
         assert "TOPSECRET" not in str(refused.value), name
-        assert time.monotonic() - start < 10, f"{name}: a hang"
 
 
 _JSON = st.recursive(
@@ -485,8 +494,7 @@ _JSON = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None)
-@given(
+@given(  # as many examples as the hypothesis profile says (tests/conftest.py)
     items=st.lists(_JSON, max_size=8),
     indent=st.sampled_from([None, 0, 2]),
     size=st.integers(min_value=1, max_value=40),

@@ -1,28 +1,27 @@
-"""What the HTML report shows, gathered from the working tree or from a release commit."""
+"""What the HTML report shows, gathered from the working tree or from a release commit.
+
+Everything here reads the project or a snapshot and returns a :class:`ReportInput`;
+rendering it (:func:`curation.report.render_report`) has no side effects.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from .provenance import ReleaseState
+from ..provenance import ReleaseState, release_states, releases, state_of
+from .model import MapInput, ReleasePoint, ReportInput
 
 if TYPE_CHECKING:
-    from .celldesigner import Interaction
-    from .project import Project
-    from .report import MapInput, ReportInput
-    from .snapshot import Snapshot
+    from ..project import Project
+    from ..snapshot import Snapshot
 
 
 def _first_releases(states: list[ReleaseState]) -> dict[str, str]:
-    from .provenance import releases
-
     return releases([s for s in states if s.version != "now"]).first_interaction
 
 
 def _points(states: list[ReleaseState]):
-    from .report import ReleasePoint
-
     return tuple(
         ReleasePoint(
             s.version, s.date, len(s.interactions), s.with_evidence, dict(s.records_by_curator)
@@ -40,8 +39,8 @@ def one_reference_per_paper(evidence, citations) -> tuple[tuple, dict]:
     """
     from dataclasses import replace
 
-    from .identifiers import reference_key
-    from .papers import paper_key, preference
+    from ..identifiers import reference_key
+    from ..papers import paper_key, preference
 
     chosen: dict[tuple[str, str], tuple] = {}
     for record in evidence:
@@ -66,19 +65,18 @@ def write_report(project: Project, path=None):
     """Render the working tree's report to ``path`` (default ``dist/report.html``)."""
     from pathlib import Path
 
-    from .report import render_report
-    from .storage import atomic_write_text
+    from ..transaction import write_file
+    from .html import render_report
 
     target = Path(path) if path else project.root / "dist" / "report.html"
     html = render_report(for_project(project))  # a refused project leaves no empty dist/
     target.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(target, html)
-    return target
+    return write_file(target, html)
 
 
 def working_snapshot(project: Project) -> Snapshot:
     """The working tree as a snapshot: its maps, ledgers and cached citations (no map bytes)."""
-    from .snapshot import Snapshot
+    from ..snapshot import Snapshot
 
     return Snapshot(
         revision="working tree",
@@ -95,10 +93,8 @@ def working_snapshot(project: Project) -> Snapshot:
 
 def for_project(project: Project) -> ReportInput:
     """The report of the working tree: the current map and ledgers, and every release so far."""
-    from . import audit, gitrepo
-    from .paths import contained
-    from .provenance import release_states, state_of
-    from .report import MapInput, ReportInput
+    from .. import audit, gitrepo
+    from ..paths import contained
 
     states: list[ReleaseState] = []
     repo = gitrepo.find_repo(project.root)
@@ -131,8 +127,7 @@ def for_release(
     snapshot: Snapshot, version: str, day: dt.date, states: list[ReleaseState]
 ) -> ReportInput:
     """The report of a release, from the tagged commit only (so bundles stay reproducible)."""
-    from . import audit
-    from .report import MapInput, ReportInput
+    from .. import audit
 
     evidence, citations = one_reference_per_paper(snapshot.evidence, snapshot.citations)
     return ReportInput(
@@ -160,7 +155,6 @@ def for_statuses(snapshot: Snapshot, version: str | None = None) -> ReportInput:
     The statuses are those of :func:`for_project` (a working-tree snapshot) or
     :func:`for_release` (a release commit's): same evidence, rows and citations.
     """
-    from .report import MapInput, ReportInput
 
     evidence, citations = one_reference_per_paper(snapshot.evidence, snapshot.citations)
     return ReportInput(
@@ -179,11 +173,3 @@ def for_statuses(snapshot: Snapshot, version: str | None = None) -> ReportInput:
         curators={},
         license=snapshot.config.map.license,
     )
-
-
-def statuses(data: ReportInput) -> list[tuple[MapInput, list[tuple[Interaction, str]]]]:
-    """Per map file, its interactions (in the report's order) with the status the report
-    colours them by (a code of :data:`curation.report.STATUSES`)."""
-    from .report import _model  # the report's own grouping, so both always agree
-
-    return [(map_input, list(pairs)) for map_input, pairs in _model(data).items]

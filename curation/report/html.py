@@ -14,111 +14,29 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from html import escape
-from typing import NamedTuple
+from typing import TYPE_CHECKING
 
-from literature.model import Citation
-
-from .audit import Finding
-from .celldesigner import CellDesignerMap, Interaction
-from .identifiers import reference_key
-from .layout import number, read_layout, to_svg
-from .ledger import EvidenceRecord, InteractionRecord, evidence_sort_key, natural_key
-
-
-class Status(NamedTuple):
-    """An evidence status of an interaction: code, legend label and colour."""
-
-    code: str
-    label: str
-    colour: str
-
-
-# Worst first: status_of() returns the first that applies. Colours stay apart for the
-# common colour-vision deficiencies (red/orange/purple/green/blue differ in lightness).
-STATUSES: tuple[Status, ...] = (
-    Status("retracted", "Retracted or not-found reference", "#b2182b"),
-    Status("missing", "No evidence", "#f4a21e"),
-    Status("changed", "Changed since curated", "#8e44ad"),
-    Status("reviewed", "Evidence, reviewed", "#1a9850"),
-    Status("draft", "Evidence, draft", "#3b7dd8"),
+from ..identifiers import reference_key
+from ..ledger import EvidenceRecord, InteractionRecord
+from .layout import read_layout
+from .model import (
+    STATUSES,
+    Facts,
+    ReleasePoint,
+    ReportInput,
+    citation_of,
+    facts,
+    reference_flag,
 )
-_LABELS = {s.code: s.label for s in STATUSES}
+from .svg import number, to_svg
+
+if TYPE_CHECKING:
+    from literature.model import Citation
+
+    from ..audit import Finding
+
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
-
-
-@dataclass(frozen=True)
-class MapInput:
-    """One map file of the project: its path in the project, its model and its bytes."""
-
-    relative: str
-    model: CellDesignerMap
-    data: bytes
-
-
-@dataclass(frozen=True)
-class ReleasePoint:
-    """The state of the curation at one release."""
-
-    version: str
-    date: str
-    interactions: int
-    with_evidence: int
-    records_by_curator: dict[str, int]  # ORCID -> evidence records
-
-
-@dataclass(frozen=True)
-class ReportInput:
-    """Everything the report shows; built by the caller, so rendering has no side effects.
-
-    ``first_release`` (interaction id -> version) and ``license`` (the map's default
-    license, shown on cards of interactions without their own) are optional.
-    """
-
-    title: str
-    version: str | None
-    date: str
-    maps: tuple[MapInput, ...]
-    evidence: tuple[EvidenceRecord, ...]
-    rows: tuple[InteractionRecord, ...]
-    citations: dict[str, Citation]
-    findings: tuple[Finding, ...]
-    releases: tuple[ReleasePoint, ...]
-    curators: dict[str, str]  # ORCID -> name
-    first_release: dict[str, str] = field(default_factory=dict)
-    license: str = ""
-
-
-def _citation(citations: Mapping[str, Citation], reference: str) -> Citation | None:
-    return citations.get(reference) or citations.get(reference_key(reference))
-
-
-def _flag(citation: Citation | None) -> str:
-    """'retracted', 'not-found' or '' for a reference's cached citation."""
-    if citation is None:
-        return ""
-    if citation.status == "not-found":
-        return "not-found"
-    return "retracted" if citation.retracted else ""
-
-
-def status_of(
-    interaction: Interaction,
-    records: Sequence[EvidenceRecord],
-    row: InteractionRecord | None,
-    citations: Mapping[str, Citation],
-) -> str:
-    """The one status of an interaction, the worst that applies (the order of STATUSES)."""
-    if any(_flag(_citation(citations, r.reference)) for r in records):
-        return "retracted"
-    if not records:
-        return "missing"
-    if row is not None and row.signature and row.signature != interaction.signature:
-        return "changed"
-    if row is not None and row.status == "reviewed":
-        return "reviewed"
-    return "draft"
 
 
 # --- small HTML helpers ------------------------------------------------------------------
@@ -162,33 +80,7 @@ def _orcid_link(orcid: str) -> str:
 # --- the sections ------------------------------------------------------------------------
 
 
-@dataclass
-class _Model:
-    """The report's facts, derived once from the input."""
-
-    items: list[tuple[MapInput, list[tuple[Interaction, str]]]]  # per map: (interaction, status)
-    records: dict[str, list[EvidenceRecord]]
-    rows: dict[str, InteractionRecord]
-    counts: Counter
-
-
-def _model(data: ReportInput) -> _Model:
-    records: dict[str, list[EvidenceRecord]] = {}
-    for record in sorted(data.evidence, key=evidence_sort_key):
-        records.setdefault(record.interaction, []).append(record)
-    rows = {row.interaction: row for row in data.rows}
-    items, counts = [], Counter()
-    for map_input in data.maps:
-        pairs = []
-        for i in sorted(map_input.model.interactions.values(), key=lambda i: natural_key(i.id)):
-            status = status_of(i, records.get(i.id, ()), rows.get(i.id), data.citations)
-            counts[status] += 1
-            pairs.append((i, status))
-        items.append((map_input, pairs))
-    return _Model(items, records, rows, counts)
-
-
-def _legend(model: _Model) -> str:
+def _legend(model: Facts) -> str:
     return (
         '<div class="legend" id="legend">'
         + "".join(
@@ -202,11 +94,11 @@ def _legend(model: _Model) -> str:
 
 
 def _reference(record: EvidenceRecord, citations: Mapping[str, Citation]) -> dict:
-    citation = _citation(citations, record.reference)
+    citation = citation_of(citations, record.reference)
     return {
         "ref": reference_key(record.reference),
         "cite": citation.label() if citation is not None else "",
-        "flag": _flag(citation),
+        "flag": reference_flag(citation),
         "eco": record.evidence,
         "cur": record.curator,
         "date": record.date,
@@ -215,7 +107,7 @@ def _reference(record: EvidenceRecord, citations: Mapping[str, Citation]) -> dic
     }
 
 
-def _card_data(data: ReportInput, model: _Model) -> dict:
+def _card_data(data: ReportInput, model: Facts) -> dict:
     """What the cards show, by interaction id; empty values are left out."""
     cards = {}
     for index, (_, pairs) in enumerate(model.items):
@@ -242,11 +134,11 @@ def _card_data(data: ReportInput, model: _Model) -> dict:
         "cards": cards,
         "maps": [m.relative for m in data.maps],
         "curators": dict(sorted(data.curators.items())),
-        "labels": _LABELS,
+        "labels": {s.code: s.label for s in STATUSES},
     }
 
 
-def _coverage(model: _Model) -> str:
+def _coverage(model: Facts) -> str:
     by_map = []
     by_type: dict[str, list[int]] = {}
     for map_input, pairs in model.items:
@@ -433,7 +325,7 @@ def _no_layout(relative: str, count: int) -> str:
 
 def render_report(data: ReportInput) -> str:
     """The report as one self-contained, deterministic HTML5 page (also well-formed XML)."""
-    model = _model(data)
+    model = facts(data)
     title = data.title or "Curation report"
     subtitle = " · ".join(
         p for p in (f"version {data.version}" if data.version else "", data.date) if p

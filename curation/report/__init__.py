@@ -1,0 +1,69 @@
+"""The evidence report: one self-contained HTML page about a map and its curation.
+
+:mod:`~curation.report.data` gathers a :class:`ReportInput` from the working tree or a
+release commit, :mod:`~curation.report.model` gives every interaction its evidence
+status, :mod:`~curation.report.layout` (and :mod:`~curation.report.sbml_layout`) read
+the map's drawing, :mod:`~curation.report.svg` draws it and
+:mod:`~curation.report.html` writes the page::
+
+    from curation.report import for_project, render_report
+    html = render_report(for_project(project))
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .data import for_project, for_release, for_statuses, working_snapshot, write_report
+    from .html import render_report
+    from .layout import read_layout
+    from .model import STATUSES, MapInput, ReleasePoint, ReportInput, status_of, statuses
+
+__all__ = [
+    "STATUSES",
+    "MapInput",
+    "ReleasePoint",
+    "ReportInput",
+    "for_project",
+    "for_release",
+    "for_statuses",
+    "read_layout",
+    "render_report",
+    "status_of",
+    "statuses",
+    "working_snapshot",
+    "write_report",
+]
+
+# Imported on first use, as in the curation package: the overlay needs only the statuses,
+# not lxml, git or the audit.
+_HOMES = {
+    "STATUSES": "model",
+    "MapInput": "model",
+    "ReleasePoint": "model",
+    "ReportInput": "model",
+    "status_of": "model",
+    "statuses": "model",
+    "for_project": "data",
+    "for_release": "data",
+    "for_statuses": "data",
+    "working_snapshot": "data",
+    "write_report": "data",
+    "read_layout": "layout",
+    "render_report": "html",
+}
+
+
+def __getattr__(name: str):
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
