@@ -14,6 +14,7 @@ import click
 from . import options
 from .citations import export, fetch
 from .evidence import annotate, evidence, history, import_, interactions, show
+from .minerva import minerva
 from .options import Command, Subgroup
 from .project import creators, curators, demo, init, merge_driver
 from .release import audit, bundle, release, report, verify
@@ -82,7 +83,7 @@ def cli(ctx, project_dir):
 
 for _command in (
     init, import_, annotate, interactions, evidence, curators, creators, show, audit, release,
-    bundle, verify, history, report, merge_driver, fetch, export, demo,
+    bundle, verify, history, report, merge_driver, fetch, export, minerva, demo,
 ):  # fmt: skip
     cli.add_command(_command)
 

@@ -118,6 +118,7 @@ class AuditData:
     rejections: list[RejectionRecord] = field(default_factory=list)
     rejected: dict[tuple[str, str], RejectionRecord] = field(default_factory=dict)
     papers: list[str | None] = field(default_factory=list)  # each record's paper (see papers.py)
+    minerva: object = None  # a curation.minerva.MinervaAudit, or None without minerva.json
 
     def __post_init__(self):
         for index, record in enumerate(self.evidence):
@@ -155,6 +156,9 @@ class AuditData:
         except InputError as exc:  # unreadable as a whole (e.g. not UTF-8)
             problems.append(LineProblem(CACHE_FILE, 1, str(exc)))
             cache = {}
+        from .minerva import load_for_audit
+
+        minerva = load_for_audit(project, problems)  # a corrupt minerva.json: invalid-record
         return cls(
             config=project.config,
             interactions=project.interactions,
@@ -167,6 +171,7 @@ class AuditData:
             citations=cache,
             today=project.today,
             rejections=rejected.records,
+            minerva=minerva,
         )
 
     @classmethod
@@ -602,6 +607,19 @@ def _invalid_record(data: AuditData):
             "invalid-record", None, None, str(problem), f"correct {problem.file} line {problem.line}",
             (problem.file, problem.line),
         )  # fmt: skip
+
+
+def _register_minerva_rules() -> None:
+    """The rules over the MINERVA snapshot (see :mod:`curation.minerva`); they find nothing
+    without ``minerva.json``, and a release (audited from its commit) does not run them.
+    Only the rules module is imported here: the comparison and the network code wait."""
+    from .minerva.rules import RULES, checker
+
+    for info in RULES:
+        rule(info.code, info.severity, info.description, info.fix)(checker(info.code))
+
+
+_register_minerva_rules()
 
 
 # --- running ---------------------------------------------------------------------------------

@@ -141,6 +141,29 @@ class CuratorProblem:
         return f"{CONFIG_FILE}: {self.key} {quoted(self.value)}: {self.problem}{expected}"
 
 
+MINERVA_KEYS = ("url", "project", "models")
+
+
+@dataclass(frozen=True)
+class MinervaSettings:
+    """The ``[minerva]`` table: the MINERVA instance and project the map is published on.
+
+    ``url`` is the instance base (``https://host/minerva``), ``project`` MINERVA's project
+    id; both are "" when not configured (``crsmap minerva pull`` may name them instead).
+    ``models`` are the ``[minerva.models]`` overrides, ``("Model name", "maps/file.xml")``,
+    for MINERVA maps whose names differ from the map files'.
+    """
+
+    url: str = ""
+    project: str = ""
+    models: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def overrides(self) -> dict[str, str]:
+        """The ``[minerva.models]`` overrides by model name."""
+        return dict(self.models)
+
+
 @dataclass(frozen=True)
 class Config:
     """The parsed ``crsmap.toml``.
@@ -163,6 +186,9 @@ class Config:
     and ``[audit.severity]`` (a rule code = error, warning or info)."""
     curator_problems: tuple[CuratorProblem, ...] = ()
     """Not a key: the curators' names or emails crsmap will not use (the audit reports them)."""
+    minerva: MinervaSettings = field(default_factory=MinervaSettings)
+    """``[minerva]``: ``url`` and ``project`` of the MINERVA project the map is published on,
+    and ``[minerva.models]`` (a MINERVA map name = its file in ``[map] files``)."""
 
     def curator(self, orcid: str) -> Curator | None:
         """The registered curator with this ORCID, or None."""
@@ -319,6 +345,46 @@ def parse_config(text: str, committed: bool = False) -> Config:
         default_eco=_expect(evidence, "default_eco", str, "[evidence] ", DEFAULT_ECO),
         audit=_expect(doc, "audit", dict, "", {}),
         curator_problems=problems,
+        minerva=_minerva(doc, files),
+    )
+
+
+def _minerva(doc: dict, files: tuple[str, ...]) -> MinervaSettings:
+    """``[minerva]``, checked strictly: an http(s) ``url``, a ``project`` id, overrides that
+    name map files of ``[map] files``; any other key is refused."""
+    from services.minerva import check_project_id, instance_url
+
+    table = _expect(doc, "minerva", dict, "", None)
+    if table is None:
+        return MinervaSettings()
+    for key in table:
+        if key not in MINERVA_KEYS:
+            raise InputError(
+                f"{CONFIG_FILE}: [minerva] unknown key {quoted(str(key))}; expected "
+                f"{', '.join(MINERVA_KEYS)}"
+            )
+    checked = {}
+    for key, check in (("url", instance_url), ("project", check_project_id)):
+        if key in table:
+            try:
+                checked[key] = check(_expect(table, key, str, "[minerva] ", ""))
+            except InputError as exc:
+                raise InputError(f"{CONFIG_FILE}: [minerva] {key}: {exc}") from None
+    overrides = []
+    for name, target in _expect(table, "models", dict, "[minerva] ", {}).items():
+        where = f"[minerva.models] {quoted(name)}"
+        if not name.strip() or has_control_characters(name):
+            raise InputError(f"{CONFIG_FILE}: {where}: expected a MINERVA map name on one line")
+        if not isinstance(target, str) or PurePosixPath(target.replace("\\", "/")) not in {
+            PurePosixPath(f) for f in files
+        }:
+            raise InputError(
+                f"{CONFIG_FILE}: {where} = {target!r}: expected one of the map files of "
+                f"[map] files ({', '.join(files)})"
+            )
+        overrides.append((name, str(PurePosixPath(target.replace("\\", "/")))))
+    return MinervaSettings(
+        checked.get("url", ""), checked.get("project", ""), tuple(sorted(overrides))
     )
 
 

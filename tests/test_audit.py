@@ -1,7 +1,9 @@
 """Every audit rule: a project that triggers exactly that rule, and the fix that clears it."""
 
+import datetime as dt
 import json
 import re
+import subprocess
 
 import pytest
 from lxml import etree
@@ -163,12 +165,63 @@ def _break_and_fix(rule_code, run, project):
         config = project.root / "crsmap.toml"
         config.write_text(re.sub(r"(?ms)^creators = \[.*?\](.*?)\n", "", config.read_text()))
         return lambda: run("creators", "add", "Lovelace, Ada")
+    if rule_code.startswith("minerva-"):
+        return _break_minerva(rule_code, project)
     if rule_code == "invalid-record":
         append(evidence, "re1\tpubmed:111\tECO:12\n")
         return lambda: evidence.write_text(
             evidence.read_text().replace("re1\tpubmed:111\tECO:12\n", "")
         )
     raise AssertionError(f"no breakage written for {rule_code}")
+
+
+PUBLISHED = {"re1": (("PUBMED", "111"),), "re2": (("PUBMED", "222"),)}  # what the ledger holds
+
+
+def publish(project, reactions=PUBLISHED, pulled="2026-01-05T10:00:00Z", models=()) -> None:
+    """minerva.json as `crsmap minerva pull` would write it for these published reactions."""
+    from curation.minerva import MinervaSnapshot, render_snapshot
+    from services.minerva import MinervaModel, MinervaProject, MinervaReaction
+
+    shown = tuple(MinervaReaction(r, references=refs) for r, refs in reactions.items())
+    published = MinervaProject(
+        "https://minerva.example.org/minerva", "mini", "16.4.1", "", "Mini map",
+        (MinervaModel(1, "Mini map", shown), *models),
+    )  # fmt: skip
+    (project.root / "minerva.json").write_text(
+        render_snapshot(MinervaSnapshot(published, pulled)), encoding="utf-8"
+    )
+
+
+def _break_minerva(rule_code, project):
+    """The published map (minerva.json) differing from the ledger in one way; the fix is
+    the snapshot of a map published as the ledger holds it."""
+    from services.minerva import MinervaModel
+
+    broken = dict(PUBLISHED)
+    pulled, models = "2026-01-05T10:00:00Z", ()
+    if rule_code == "minerva-missing-reference":
+        broken["re1"] = ()
+    elif rule_code == "minerva-extra-reference":
+        broken["re1"] = (("PUBMED", "111"), ("PUBMED", "444"))
+    elif rule_code == "minerva-unknown-reaction":
+        broken["re99"] = ()
+    elif rule_code == "minerva-missing-reaction":
+        del broken["re2"]
+    elif rule_code == "minerva-invalid-reference":
+        broken["re1"] = (("PUBMED", "111"), ("PUBMED", "PMID12x"))
+    elif rule_code == "minerva-unmatched-model":
+        models = (MinervaModel(2, "A map with no file"),)
+    elif rule_code == "minerva-stale":
+        pulled = "2000-01-01T00:00:00Z"  # pulled long before the release tagged now
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@t", "tag", "-a", "v0.1.0",
+             "-m", "Mini map 0.1.0"], cwd=project.root, check=True,
+        )  # fmt: skip
+    else:
+        raise AssertionError(f"no breakage written for {rule_code}")
+    publish(project, broken, pulled, models)
+    return lambda: publish(project, pulled=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
 @pytest.mark.parametrize("rule_code", list(RULES))

@@ -1,8 +1,11 @@
-"""The packages are layers: cli -> curation -> literature, and cli -> literature; nothing else.
+"""The packages are layers: cli -> curation -> services -> literature; nothing else.
 
-``literature`` is meant to be reusable without maps, so it may import neither
-``curation`` nor ``cli``; ``curation`` may not import ``cli``. A small AST walk checks
-every import statement, including those inside functions (the lazy ones).
+``literature`` is meant to be reusable without maps, so it imports none of the others.
+``services`` holds the clients of the services a map lives on (MINERVA): it may use
+literature's HTTP layer and errors, and knows nothing of maps or projects, so it imports
+neither ``curation`` nor ``cli``. ``curation`` may not import ``cli``; ``cli`` may import
+every layer below it. A small AST walk checks every import statement, including those
+inside functions (the lazy ones).
 """
 
 import ast
@@ -13,11 +16,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("cli", "curation", "literature")
+PACKAGES = ("cli", "curation", "literature", "services")
 # What each package may import from the others.
 ALLOWED = {
-    "cli": {"curation", "literature"},
-    "curation": {"literature"},
+    "cli": {"curation", "literature", "services"},
+    "curation": {"literature", "services"},
+    "services": {"literature"},
     "literature": set(),
 }
 
@@ -76,6 +80,14 @@ def test_importing_literature_loads_no_curation_module():
     )
     assert "literature.model" in loaded
     assert [m for m in loaded if not m.startswith("literature")] == []
+
+
+def test_importing_services_loads_neither_curation_nor_the_cli():
+    modules = sorted(p.stem for p in (ROOT / "services").glob("*.py") if p.stem != "__init__")
+    assert modules, "services/ holds no module"
+    loaded = loaded_after("import services\n" + "".join(f"import services.{m}\n" for m in modules))
+    assert "services.minerva" in loaded
+    assert [m for m in loaded if m.split(".")[0] not in ("services", "literature")] == []
 
 
 def test_importing_curation_loads_only_what_is_asked_for():
