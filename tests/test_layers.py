@@ -91,7 +91,7 @@ def test_importing_services_loads_neither_curation_nor_the_cli():
 
 
 def test_importing_curation_loads_only_what_is_asked_for():
-    assert loaded_after("import curation") == ["curation"]
+    assert loaded_after("import curation") == ["curation", "curation.lazy"]
     loaded = loaded_after("import curation.identifiers")
     assert "curation.project" not in loaded and "curation.celldesigner" not in loaded
     loaded = loaded_after("from curation import Project, InputError")
