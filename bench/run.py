@@ -30,6 +30,7 @@ from pathlib import Path
 import audit_bench  # bench/ is sys.path[0] when run as a script
 import fetch_bench
 import large_map_bench
+import minerva_bench
 import release_bench
 from generate_map import generate_map
 
@@ -58,7 +59,7 @@ RUNS_BUNDLE = 5
 RUNS_ARCHIVE = 5
 
 LIBSBML_MISSING = "python-libsbml is not installed (.venv/bin/pip install python-libsbml)"
-SECTIONS = ("real-map", "help", "growth", "audit", "fetch", "release", "large-map")
+SECTIONS = ("real-map", "help", "growth", "audit", "fetch", "release", "large-map", "minerva")
 STEPS = len(SECTIONS)
 
 
@@ -657,6 +658,26 @@ def bench_large_map(workdir: Path) -> list[Row]:
     return rows
 
 
+def bench_minerva(workdir: Path) -> list[Row]:
+    folder = workdir / "minerva"
+    folder.mkdir()
+    measured = minerva_bench.run(
+        folder, subprocess_env(), lambda message: progress(f"8/{STEPS} {message}")
+    )
+    crsmap, baseline = measured.crsmap, measured.baseline
+    return [
+        Row(
+            f"minerva pull: {minerva_bench.MODELS} maps, {measured.reactions:,} reactions "
+            f"(crsmap {crsmap.requests} requests, baseline {baseline.requests})",
+            fmt_time(crsmap.seconds),
+            "requests.get + json of the same URLs, nothing written",
+            fmt_time(baseline.seconds),
+            crsmap.seconds / baseline.seconds,
+            "< 10 s",
+        )
+    ]
+
+
 # --- the table ---------------------------------------------------------------------------
 
 
@@ -752,6 +773,12 @@ def main(argv: list[str] | None = None) -> None:
             except (subprocess.CalledProcessError, RuntimeError) as exc:
                 detail = getattr(exc, "stderr", None) or exc
                 notes.append(f"release benchmark failed: {str(detail).strip()}")
+        if "minerva" in chosen:
+            try:
+                rows += bench_minerva(workdir)
+            except (subprocess.CalledProcessError, RuntimeError) as exc:
+                detail = getattr(exc, "stderr", None) or exc
+                notes.append(f"minerva benchmark failed: {str(detail).strip()}")
         if "large-map" in chosen:
             try:
                 rows += bench_large_map(workdir)

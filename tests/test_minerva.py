@@ -619,3 +619,13 @@ def test_a_real_map_on_minerva_misses_exactly_its_notes_only_references(
         (f.interaction, f.reference) for f in findings if f.rule != "minerva-missing-reference"
     ] == [(first.id, EXTRA)]
     assert status(project).files[0].reactions_minerva == len(cd_map.interactions)
+    # Annotate, upload again (MINERVA now shows the MIRIAM annotations): only the extra
+    # paper MINERVA shows and the ledger does not hold is left.
+    project.annotate()
+    project = Project.open(project.root)
+    reactions = published(project.maps[0], extra={first.reaction_id: [as_minerva(EXTRA)]})
+    minerva_server.projects[PROJECT_ID].models[0].reactions = reactions
+    pull(project, minerva_server.url, PROJECT_ID, now=NOW)
+    assert [(f.rule, f.interaction, f.reference) for f in compare(project)] == [
+        ("minerva-extra-reference", first.id, EXTRA)
+    ]
