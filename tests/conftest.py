@@ -6,7 +6,6 @@ line at the end that counts the tests the absence of ../shared/data skipped.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import socket
 import subprocess
@@ -171,9 +170,6 @@ def git_log(root: Path, fmt: str = "%an|%ae|%s") -> list[str]:
         ["git", "log", f"--format={fmt}"], cwd=root, capture_output=True, text=True, check=True
     )
     return out.stdout.splitlines()
-
-
-TODAY = dt.date.today()
 
 
 def _skipped_for_shared_data(terminalreporter) -> int:
