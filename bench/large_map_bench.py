@@ -27,26 +27,13 @@ SAMPLE_REACTIONS = 1_000  # generated first, to learn the bytes per reaction
 PYTHON = sys.executable
 CURATOR = ("Josiah Carberry", "0000-0002-1825-0097")
 
-# The child writes its own peak to a file when it exits: the kernel's ru_maxrss of a child
-# carries the parent's peak across the fork and exec (tests/processes.py does the same).
-_PEAK = """
-import atexit, os, resource, sys
+ROOT = Path(__file__).resolve().parents[1]
+if sys.path[:1] != [str(ROOT)]:
+    sys.path.insert(0, str(ROOT))  # tests/ is not installed (see fetch_bench.py)
+# The child writes its own peak to a file when it exits, as the tests' children do.
+from tests.processes import PEAK_FILE_SETTING  # noqa: E402
+from tests.processes import PEAK_REPORTER as _PEAK  # noqa: E402
 
-def _report_peak():
-    peak = 0
-    try:
-        with open("/proc/self/status") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    peak = int(line.split()[1]) * 1024
-    except OSError:  # no /proc: ru_maxrss (bytes on macOS, else kB)
-        usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        peak = usage if sys.platform == "darwin" else usage * 1024
-    with open(os.environ["CRSMAP_BENCH_PEAK_FILE"], "w") as out:
-        out.write(str(peak))
-
-atexit.register(_report_peak)
-"""
 CRSMAP = _PEAK + "from cli.main import main\nmain()\n"
 LXML = _PEAK + "import sys\nfrom lxml import etree\netree.parse(sys.argv[1])\n"
 
@@ -77,7 +64,7 @@ def measure(code: str, args: list[str], cwd: Path, env: dict[str, str]) -> Measu
         done = subprocess.run(
             [PYTHON, "-c", code, *args],
             cwd=cwd,
-            env={**env, "CRSMAP_BENCH_PEAK_FILE": str(peak_file)},
+            env={**env, PEAK_FILE_SETTING: str(peak_file)},
             capture_output=True,
             text=True,
             check=False,

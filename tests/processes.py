@@ -39,7 +39,9 @@ class Run:
 
 # The child reports its own peak memory: the kernel's ru_maxrss of a child carries the
 # parent's peak across the fork and exec, so a large test process would mask the child's.
-_CHILD = """
+# PEAK_REPORTER goes before the child's own code (bench/large_map_bench.py uses it too).
+PEAK_FILE_SETTING = "CRSMAP_PEAK_FILE"
+PEAK_REPORTER = f"""
 import atexit, os, resource, sys
 
 def _report_peak():
@@ -52,13 +54,12 @@ def _report_peak():
     except OSError:  # no /proc: ru_maxrss, an upper bound (bytes on macOS, else kB)
         usage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         peak = usage if sys.platform == "darwin" else usage * 1024
-    with open(os.environ["CRSMAP_TEST_PEAK_FILE"], "w") as out:
+    with open(os.environ["{PEAK_FILE_SETTING}"], "w") as out:
         out.write(str(peak))
 
 atexit.register(_report_peak)
-from cli.main import main
-main()
 """
+_CHILD = PEAK_REPORTER + "from cli.main import main\nmain()\n"
 
 
 def crsmap_process(args: list[str], cwd: Path, timeout: float = HANG_SECONDS) -> Run:
@@ -66,7 +67,7 @@ def crsmap_process(args: list[str], cwd: Path, timeout: float = HANG_SECONDS) ->
     with tempfile.TemporaryDirectory() as scratch:
         peak_file = Path(scratch) / "peak"
         path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
-        env = {**os.environ, "CRSMAP_TEST_PEAK_FILE": str(peak_file), "PYTHONPATH": path}
+        env = {**os.environ, PEAK_FILE_SETTING: str(peak_file), "PYTHONPATH": path}
         start = time.monotonic()
         try:
             done = subprocess.run(
