@@ -487,14 +487,16 @@ def crossref_work(record: CrossrefRecord) -> dict[str, Any]:
 # --------------------------------------------------------------------------- HTTP layer
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    """Threaded server that remembers open connections so ``stop`` can close them."""
+class LocalHTTPServer(ThreadingHTTPServer):
+    """Threaded server on 127.0.0.1 that remembers open connections so ``stop`` can close
+    them, and keeps what went wrong in its handlers in ``fake.internal_errors``. Every fake
+    service of the tests serves through it (``tests/minervaserver.py`` too)."""
 
-    def __init__(self, fake: FakeLiteratureServer) -> None:
+    def __init__(self, fake, handler: type[BaseHTTPRequestHandler]) -> None:
         self.fake = fake
         self.connections: dict[threading.Thread, socket.socket] = {}
         self.connections_lock = threading.Lock()
-        super().__init__((HOST, 0), _Handler)
+        super().__init__((HOST, 0), handler)
 
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls socket.getfqdn(), a reverse DNS lookup that can stall.
@@ -536,7 +538,7 @@ class _Handler(BaseHTTPRequestHandler):
     # cost ~40 ms per answer on loopback.
     disable_nagle_algorithm = True
     wbufsize = -1  # buffered; BaseHTTPRequestHandler flushes after each request
-    server: _HTTPServer
+    server: LocalHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: the real server's access log would go to stderr."""
@@ -786,7 +788,7 @@ class FakeLiteratureServer:
         self._holds: list[threading.Event] = []  # set by stop(): no handler outlives it
         self._request_log: list[Request] = []
         self._windows: dict[str, collections.deque[float]] = {}
-        self._httpd: _HTTPServer | None = None
+        self._httpd: LocalHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self._port: int | None = None
 
@@ -796,7 +798,7 @@ class FakeLiteratureServer:
         """Bind 127.0.0.1 on a free port and serve in a daemon thread."""
         if self._httpd is not None:
             raise RuntimeError("the fake literature server is already running")
-        self._httpd = _HTTPServer(self)
+        self._httpd = LocalHTTPServer(self, _Handler)
         self._port = self._httpd.server_address[1]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,

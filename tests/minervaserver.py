@@ -21,16 +21,16 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socketserver
-import sys
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
+
+from .fakeserver import LocalHTTPServer
 
 HOST = "127.0.0.1"
 PREFIX = "/minerva/api/"
@@ -122,31 +122,12 @@ def reaction(
     return entry
 
 
-class _HTTPServer(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, fake: FakeMinerva) -> None:
-        self.fake = fake
-        super().__init__((HOST, 0), _Handler)
-
-    def server_bind(self) -> None:
-        # HTTPServer.server_bind calls socket.getfqdn(), a reverse DNS lookup that can stall.
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
-    def handle_error(self, request, client_address) -> None:
-        # A client that hangs up (timeouts) is normal; anything else is a bug in the fake.
-        error = sys.exc_info()[1]
-        if error is not None and not isinstance(error, OSError):
-            self.fake.internal_errors.append(error)
-
-
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeMinerva/1.0"
     timeout = 10
     disable_nagle_algorithm = True
-    server: _HTTPServer
+    server: LocalHTTPServer
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: an access log would go to stderr."""
@@ -194,13 +175,13 @@ class FakeMinerva:
         self._log: list[Request] = []
         self._lock = threading.Lock()
         self._release = threading.Event()
-        self._httpd: _HTTPServer | None = None
+        self._httpd: LocalHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
     def start(self) -> FakeMinerva:
-        self._httpd = _HTTPServer(self)
+        self._httpd = LocalHTTPServer(self, _Handler)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )
