@@ -72,6 +72,7 @@ def status(state, fmt):
         return
     if fmt == "table":
         click.echo(_heading(summary))
+    codes = _codes()
     rows = [
         {
             "file": f.file,
@@ -80,13 +81,13 @@ def status(state, fmt):
             "reactions minerva": f.reactions_minerva,
             "references ledger": f.references_ledger,
             "references minerva": f.references_minerva,
-            **{code: f.findings.get(code, 0) for code in _codes()},
+            **{code: f.findings.get(code, 0) for code in codes},
         }
         for f in summary.files
     ]
     columns = [
         "file", "minerva map", "reactions map", "reactions minerva", "references ledger",
-        "references minerva", *_codes(),
+        "references minerva", *codes,
     ]  # fmt: skip
     emit_rows(rows, columns, fmt, title="Per map file")
     if fmt == "table" and summary.unmatched_models:
