@@ -29,7 +29,7 @@ from .changes import CHANGES_FILE, render_changes
 from .identifiers import reference_key
 from .ledger import EVIDENCE_COLUMNS, EVIDENCE_FILE, INTERACTIONS_FILE, natural_key
 from .papers import one_per_paper
-from .provenance import Releases
+from .provenance import Lineage
 from .snapshot import CHANGELOG_FILE, Snapshot
 from .zenodo import ZENODO_FILE, zenodo_json
 
@@ -109,7 +109,7 @@ class OriginalMap:
 def build_files(
     snapshot: Snapshot,
     release: Release,
-    history: Releases,
+    history: Lineage,
     license_text: str = "",
     report: str = "",
     changes: list | None = None,

@@ -15,13 +15,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .collector import collector_paused
 from .errors import InputError
 from .identifiers import Reference, names_reference, parse_reference, references_in_text
 from .ledger import natural_key
 from .xmlsafe import parse_xml_file
+
+if TYPE_CHECKING:
+    from .report.layout import Layout
 
 CD_NS = "http://www.sbml.org/2001/ns/celldesigner"
 RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
@@ -83,12 +86,15 @@ class CellDesignerMap:
 
     ``format`` is ``celldesigner`` for CellDesigner files and ``sbml`` for SBML
     Level 2 or 3 files without CellDesigner's extension (see :mod:`curation.sbml`).
+    ``layout`` is the map's drawing (:class:`curation.report.layout.Layout`), read from
+    the same parsed document only when the reader is asked for it (the report is).
     """
 
     path: Path
     model_id: str
     interactions: dict[str, Interaction] = field(default_factory=dict)
     format: str = "celldesigner"
+    layout: Layout | None = field(default=None, compare=False, repr=False)
 
     @property
     def stem(self) -> str:
@@ -289,22 +295,25 @@ class _Species:
         return text
 
 
-def read_map(path: Path, qualify: bool = False, label: str | None = None) -> CellDesignerMap:
+def read_map(
+    path: Path, qualify: bool = False, label: str | None = None, layout: bool = False
+) -> CellDesignerMap:
     """Parse a CellDesigner file safely and return its interactions.
 
-    With ``qualify`` the interaction IDs carry the file stem (``il6_signalling:re12``).
+    With ``qualify`` the interaction IDs carry the file stem (``il6_signalling:re12``);
+    with ``layout`` the map also carries its drawing, read from the same parse.
     """
     path = Path(path)
     label = label or str(path)
     with collector_paused():  # thousands of small immutable objects, and no cycles
         tree, _ = parse_xml_file(path, label)
-        return map_from_tree(tree, path, qualify, label)
+        return map_from_tree(tree, path, qualify, label, layout)
 
 
 def map_from_tree(
-    tree, path: Path, qualify: bool = False, label: str | None = None
+    tree, path: Path, qualify: bool = False, label: str | None = None, layout: bool = False
 ) -> CellDesignerMap:
-    """Build the map model from an already parsed document.
+    """Build the map model (and with ``layout`` its drawing) from an already parsed document.
 
     CellDesigner files are read here; other SBML Level 2 or 3 files by
     :func:`curation.sbml.read_sbml_model`; any other XML is refused, naming its format.
@@ -316,12 +325,18 @@ def map_from_tree(
     root = tree.getroot()
     sbml, model = sbml_model(root, label)
     if not is_celldesigner(root):
-        return read_sbml_model(model, sbml, path, qualify, label)
-    species = _Species(model, sbml)
-    result = CellDesignerMap(path=path, model_id=model.get("id", ""))
-    stem = path.stem
-    for reaction in model.iterfind(f"{sbml}listOfReactions/{sbml}reaction"):
-        add_interaction(result, _read_reaction(reaction, sbml, species, stem, qualify), label)
+        result = read_sbml_model(model, sbml, path, qualify, label)
+    else:
+        species = _Species(model, sbml)
+        result = CellDesignerMap(path=path, model_id=model.get("id", ""))
+        stem = path.stem
+        for reaction in model.iterfind(f"{sbml}listOfReactions/{sbml}reaction"):
+            add_interaction(result, _read_reaction(reaction, sbml, species, stem, qualify), label)
+    if layout:
+        # Imported here: the drawing is read only for the report, and builds on this model.
+        from .report.layout import layout_of
+
+        result.layout = layout_of(root, label)
     return result
 
 

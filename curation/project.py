@@ -116,6 +116,21 @@ class Project:
             ]
         return self._maps
 
+    def maps_with_layouts(self) -> list[CellDesignerMap]:
+        """The map files with their drawings, each file parsed once for both (the report).
+
+        The maps stay cached: later uses of :attr:`maps` reuse them.
+        """
+        if self._maps is None or any(m.layout is None for m in self._maps):
+            qualify = len(self.config.map.files) > 1
+            self._maps = [
+                read_map(
+                    contained(self.root, relative, "files"), qualify, label=relative, layout=True
+                )
+                for relative in self.config.map.files
+            ]
+        return self._maps
+
     @property
     def interactions(self) -> dict[str, Interaction]:
         """Every interaction of every map file, by (qualified) ID, in document order."""

@@ -63,17 +63,20 @@ def release_states(repo, root: Path) -> list[ReleaseState]:
 
 
 @dataclass
-class Releases:
-    """first_release of records and interactions, and last_changed of interactions."""
+class Lineage:
+    """When each evidence record and interaction first appeared, and each last changed.
+
+    ``first_release`` of records and interactions, ``last_changed`` of interactions.
+    """
 
     first_evidence: dict[tuple[str, str], str] = field(default_factory=dict)
     first_interaction: dict[str, str] = field(default_factory=dict)
     last_changed: dict[str, str] = field(default_factory=dict)
 
 
-def releases(states: list[ReleaseState]) -> Releases:
+def lineage(states: list[ReleaseState]) -> Lineage:
     """Fold release states, oldest first, into first and last releases."""
-    result = Releases()
+    result = Lineage()
     previous: dict[str, tuple] = {}
     for state in states:
         for key in state.evidence:

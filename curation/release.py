@@ -21,7 +21,7 @@ from .errors import CheckFailed, InputError
 from .gitrepo import commit_day, git_failure
 from .identifiers import reference_key
 from .ledger import natural_key
-from .provenance import releases, state_of
+from .provenance import lineage, state_of
 from .snapshot import (
     CHANGELOG_FILE,
     Snapshot,
@@ -120,7 +120,7 @@ def plan(
         ],
         report.fail_on,
     )
-    current = at_revision(repo, project.root, "HEAD")
+    current = at_revision(repo, project.root, "HEAD", layouts=True)  # the report draws it
     # Also when [audit] ignores the rules: the bundle is built from HEAD, so HEAD decides.
     cited = {reference_key(r.reference) for r in current.evidence}
     unfetched = sorted(cited - set(current.citations), key=natural_key)
@@ -380,7 +380,7 @@ def bundle_bytes(
     caller (``release``, whose plan compared the same two releases) already has them.
     """
     if snapshot is None:
-        snapshot = at_revision(repo, project.root, sha)
+        snapshot = at_revision(repo, project.root, sha, layouts=True)
     commit = repo.commit(sha)
     key = parse_version(version)
     stamp = commit.committed_datetime.astimezone(dt.UTC)
@@ -411,7 +411,7 @@ def bundle_bytes(
         changes = release_changes(repo, project.root, snapshot, sha, before)
     originals = original_maps(repo, project.root, snapshot, sha)
     report = render_report(for_release(snapshot, version, stamp.date(), states))
-    files = build_files(snapshot, info, releases(states), legal, report, changes, originals)
+    files = build_files(snapshot, info, lineage(states), legal, report, changes, originals)
     return zip_bytes(files, info.folder, stamp), info.folder
 
 

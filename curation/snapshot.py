@@ -99,8 +99,12 @@ def read_blob(repo, revision: str, path: PurePosixPath, what: str = "file") -> b
     return item.data_stream.read()
 
 
-def at_revision(repo, root: Path, revision: str) -> Snapshot:
-    """Read the project as it was committed at ``revision``."""
+def at_revision(repo, root: Path, revision: str, layouts: bool = False) -> Snapshot:
+    """Read the project as it was committed at ``revision``.
+
+    With ``layouts`` each map also carries its drawing, read from the same parse (the
+    release's report needs it; comparisons between releases do not).
+    """
     prefix = prefix_in_repo(repo, root)
 
     def text(name: str, required: bool = False) -> str:
@@ -127,7 +131,9 @@ def at_revision(repo, root: Path, revision: str) -> Snapshot:
             raise InputError(f"map file {relative} is not in the repository at {revision}")
         label = f"{relative}@{revision}"
         map_bytes[relative] = data
-        maps.append(map_from_tree(parse_xml_bytes(data, label), Path(relative), qualify, label))
+        maps.append(
+            map_from_tree(parse_xml_bytes(data, label), Path(relative), qualify, label, layouts)
+        )
     evidence = parse_evidence(text(EVIDENCE_FILE), EVIDENCE_FILE)
     # Two rows for one interaction block a release through the audit; an old tag that has
     # them must still be readable, as history.

@@ -175,12 +175,12 @@ def interaction_history(project: Project, interaction_id: str) -> list[dict]:
 def release_fields(project: Project, interaction_id: str) -> dict:
     """first_release and last_changed of an interaction, computed from the release tags."""
     from . import gitrepo
-    from .provenance import release_states, releases
+    from .provenance import lineage, release_states
 
     repo = gitrepo.find_repo(project.root)
     if repo is None or not repo.head.is_valid():
         return {"first_release": None, "last_changed": None}
-    folded = releases(release_states(repo, project.root))
+    folded = lineage(release_states(repo, project.root))
     return {
         "first_release": folded.first_interaction.get(interaction_id),
         "last_changed": folded.last_changed.get(interaction_id),

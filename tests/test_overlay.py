@@ -40,9 +40,7 @@ def read_overlay(text: str) -> tuple[dict[str, str], list[dict[str, str]]]:
     return header, rows
 
 
-def five_statuses(
-    model: CellDesignerMap, relative: str, data: bytes = b""
-) -> tuple[ReportInput, dict[str, str]]:
+def five_statuses(model: CellDesignerMap, relative: str) -> tuple[ReportInput, dict[str, str]]:
     """A report input where the interactions cycle through the five statuses, worst first."""
     evidence, rows, expected = [], [], {}
     for n, interaction in enumerate(model.interactions.values()):
@@ -60,7 +58,7 @@ def five_statuses(
             rows.append(InteractionRecord(interaction.id, CARBERRY, status="reviewed"))
     data_input = ReportInput(
         title="Big map", version=None, date="2025-06-01",
-        maps=(MapInput(relative, model, data),), evidence=tuple(evidence), rows=tuple(rows),
+        maps=(MapInput(relative, model),), evidence=tuple(evidence), rows=tuple(rows),
         citations={"pubmed:1": RETRACTED}, findings=(), releases=(), curators={},
     )  # fmt: skip
     return data_input, expected
@@ -119,7 +117,7 @@ def test_the_overlay_is_deterministic():
 def test_several_maps_name_each_rows_map():
     data = sample_input()
     model = data.maps[0].model
-    second = MapInput("maps/other map.xml", model, b"")
+    second = MapInput("maps/other map.xml", model)
     several = replace(data, maps=(data.maps[0], second))
     _, rows = read_overlay(render_overlay(several))
     assert list(rows[0]) == ["map_name", "reactionIdentifier", "color"]

@@ -19,10 +19,10 @@ from curation.celldesigner import CellDesignerMap, Interaction, read_map
 from curation.errors import InputError
 from curation.ledger import EvidenceRecord, InteractionRecord
 from curation.project import Project
+from curation.provenance import ReleaseState
 from curation.report import (
     STATUSES,
     MapInput,
-    ReleasePoint,
     ReportInput,
     for_project,
     read_layout,
@@ -67,10 +67,21 @@ def imported_evidence(model: CellDesignerMap, curator: str = CARBERRY) -> list[E
     ]
 
 
+def release_point(
+    version: str, date: str, total: int, with_evidence: int, by_curator: dict[str, int]
+) -> ReleaseState:
+    """A release that held ``total`` interactions, ``with_evidence`` of them with evidence."""
+    interactions = {
+        f"re{n}": (f"A{n} -> B{n}", frozenset({"pubmed:1"} if n < with_evidence else ()), ())
+        for n in range(total)
+    }
+    return ReleaseState(version, set(), interactions, by_curator, date)
+
+
 def sample_input(title: str = "Cytokine Release Syndrome Map", note: str = "") -> ReportInput:
     """The sample map with every status present and a second curator."""
     with resources.as_file(SAMPLE) as path:
-        model, data = read_map(path), path.read_bytes()
+        model = read_map(path, layout=True)
     citations = {}
     for line in SNAPSHOT.read_text(encoding="utf-8").splitlines():
         citation = Citation.from_json(json.loads(line))
@@ -102,8 +113,8 @@ def sample_input(title: str = "Cytokine Release Syndrome Map", note: str = "") -
         InteractionRecord("re2", CARBERRY, "CC-BY-4.0", "", "draft", ""),
     )
     releases = (
-        ReleasePoint("0.1.0", "2025-01-20", 27, 20, {CARBERRY: 24}),
-        ReleasePoint("0.2.0", "2025-02-10", 27, 23, {CARBERRY: 24, SECOND_ORCID: 1}),
+        release_point("0.1.0", "2025-01-20", 27, 20, {CARBERRY: 24}),
+        release_point("0.2.0", "2025-02-10", 27, 23, {CARBERRY: 24, SECOND_ORCID: 1}),
     )
     findings = (
         Finding(
@@ -123,7 +134,7 @@ def sample_input(title: str = "Cytokine Release Syndrome Map", note: str = "") -
         title=title,
         version="0.3.0",
         date="2025-03-01",
-        maps=(MapInput("maps/crs_sample.xml", model, data),),
+        maps=(MapInput("maps/crs_sample.xml", model),),
         evidence=tuple(evidence),
         rows=rows,
         citations=citations,
@@ -137,7 +148,7 @@ def sample_input(title: str = "Cytokine Release Syndrome Map", note: str = "") -
 
 def real_input(path: Path, releases: int = 3) -> ReportInput:
     """A report input for a real map: its own references as evidence, a few releases."""
-    model = read_map(path)
+    model = read_map(path, layout=True)
     evidence = imported_evidence(model)
     missing = [i.id for i in model.interactions.values() if not i.references]
     findings = tuple(
@@ -145,7 +156,7 @@ def real_input(path: Path, releases: int = 3) -> ReportInput:
         for i in missing
     )
     points = tuple(
-        ReleasePoint(
+        release_point(
             f"1.{n}.0",
             f"2025-0{n + 1}-01",
             len(model.interactions),
@@ -156,7 +167,7 @@ def real_input(path: Path, releases: int = 3) -> ReportInput:
     )
     return ReportInput(
         title=path.stem, version="2.0.0", date="2025-06-01",
-        maps=(MapInput(f"maps/{path.name}", model, path.read_bytes()),),
+        maps=(MapInput(f"maps/{path.name}", model),),
         evidence=tuple(evidence), rows=(), citations={}, findings=findings,
         releases=points, curators={CARBERRY: "Josiah Carberry"},
     )  # fmt: skip
@@ -323,10 +334,11 @@ def test_hostile_ids_are_escaped_in_attributes(sample_data):
         path=Path("odd.xml"),
         model_id="odd",
         interactions={odd: Interaction(odd, odd, "odd", "", "TRANSPORT", (), (), (), (), ())},
+        layout=sample_data.maps[0].model.layout,
     )
     data = ReportInput(
         title="t", version=None, date="2025-01-01",
-        maps=(MapInput('odd "map".xml', model, sample_data.maps[0].data),),
+        maps=(MapInput('odd "map".xml', model),),
         evidence=(), rows=(), citations={}, findings=(
             Finding("unknown-interaction", "error", odd, odd, odd, odd),
         ), releases=(), curators={},
@@ -391,14 +403,14 @@ def test_several_maps_get_one_viewer_each():
     first = sample_input()
     ace2_path = shared_map("c19dm_ACE2")
     with resources.as_file(SAMPLE) as path:
-        sample = read_map(path, qualify=True)
-    ace2 = read_map(ace2_path, qualify=True)
+        sample = read_map(path, qualify=True, layout=True)
+    ace2 = read_map(ace2_path, qualify=True, layout=True)
     data = ReportInput(
         **{
             **first.__dict__,
             "maps": (
-                MapInput("maps/crs_sample.xml", sample, first.maps[0].data),
-                MapInput("maps/ace2.xml", ace2, ace2_path.read_bytes()),
+                MapInput("maps/crs_sample.xml", sample),
+                MapInput("maps/ace2.xml", ace2),
             ),
         }
     )
@@ -448,8 +460,8 @@ def test_the_audit_and_the_report_agree_on_what_is_retracted(project):
     assert interactions_in(html)["re12"] == "retracted-or-not-found"
 
 
-def test_the_report_parses_each_map_once_for_its_layout(project, monkeypatch, tmp_path):
-    """The model's tree is not kept, so the layout needs one parse of its own; no more."""
+def test_the_report_parses_each_map_once_for_its_model_and_layout(project, monkeypatch, tmp_path):
+    """One parse gives the interactions, the drawing and the audit's model."""
     project = Project.open(project.root)
     parses = []
     parse = etree.fromstring
@@ -461,7 +473,7 @@ def test_the_report_parses_each_map_once_for_its_layout(project, monkeypatch, tm
     monkeypatch.setattr(etree, "fromstring", counting)
     write_report(project, tmp_path / "report.html")
     size = len(SAMPLE.read_bytes())
-    assert parses == [size, size]  # the model (the audit's too), then the layout
+    assert parses == [size]
 
 
 # --- the layout ------------------------------------------------------------------------------

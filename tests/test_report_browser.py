@@ -20,7 +20,7 @@ from pathlib import Path
 import lxml.html
 import pytest
 
-from curation.report import ReportInput, read_layout, render_report
+from curation.report import ReportInput, render_report
 
 from .conftest import SECOND_ORCID, shared_map
 from .test_report import real_input, sample_input
@@ -144,7 +144,7 @@ def drawn_count(data: ReportInput) -> int:
     """How many interactions have a drawing: what the browser must show coloured."""
     count = 0
     for map_input in data.maps:
-        layout = read_layout(map_input.data, map_input.relative)
+        layout = map_input.model.layout
         for interaction in map_input.model.interactions.values():
             geometry = layout.reactions.get(interaction.reaction_id)
             count += bool(geometry and geometry.drawable)

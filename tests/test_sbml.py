@@ -402,11 +402,11 @@ def test_sbml_without_layout_has_none_and_celldesigner_maps_keep_theirs():
 
 def _report(tmp_path, xml: str) -> str:
     path = write(tmp_path, xml, "plain.xml")
-    model = read_map(path)
+    model = read_map(path, layout=True)
     return render_report(
         ReportInput(
             title="Plain", version=None, date="2025-06-01",
-            maps=(MapInput("maps/plain.xml", model, path.read_bytes()),),
+            maps=(MapInput("maps/plain.xml", model),),
             evidence=(), rows=(), citations={}, findings=(), releases=(),
             curators={CARBERRY: "Josiah Carberry"},
         )

@@ -20,12 +20,11 @@ if TYPE_CHECKING:
     from .data import for_project, for_release, for_statuses, working_snapshot, write_report
     from .html import render_report
     from .layout import read_layout
-    from .model import STATUSES, MapInput, ReleasePoint, ReportInput, status_of, statuses
+    from .model import STATUSES, MapInput, ReportInput, status_of, statuses
 
 __all__ = [
     "STATUSES",
     "MapInput",
-    "ReleasePoint",
     "ReportInput",
     "for_project",
     "for_release",
@@ -43,7 +42,6 @@ __all__ = [
 _HOMES = {
     "STATUSES": "model",
     "MapInput": "model",
-    "ReleasePoint": "model",
     "ReportInput": "model",
     "status_of": "model",
     "statuses": "model",

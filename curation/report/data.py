@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from ..provenance import ReleaseState, release_states, releases, state_of
-from .model import MapInput, ReleasePoint, ReportInput
+from ..provenance import ReleaseState, lineage, release_states, state_of
+from .model import MapInput, ReportInput
 
 if TYPE_CHECKING:
     from ..project import Project
@@ -18,16 +18,34 @@ if TYPE_CHECKING:
 
 
 def _first_releases(states: list[ReleaseState]) -> dict[str, str]:
-    return releases([s for s in states if s.version != "now"]).first_interaction
+    return lineage([s for s in states if s.version != "now"]).first_interaction
 
 
-def _points(states: list[ReleaseState]):
+def _map_inputs(snapshot: Snapshot) -> tuple[MapInput, ...]:
     return tuple(
-        ReleasePoint(
-            s.version, s.date, len(s.interactions), s.with_evidence, dict(s.records_by_curator)
-        )
-        for s in states
+        MapInput(relative, model)
+        for relative, model in zip(snapshot.config.map.files, snapshot.maps, strict=True)
     )
+
+
+def _drawn(snapshot: Snapshot) -> Snapshot:
+    """The snapshot with every map's drawing; read here only if its reader was not asked to."""
+    from dataclasses import replace
+
+    from ..celldesigner import map_from_tree
+    from ..xmlsafe import parse_xml_bytes
+
+    if all(m.layout is not None for m in snapshot.maps):
+        return snapshot
+    maps = []
+    qualify = len(snapshot.config.map.files) > 1
+    for relative, model in zip(snapshot.config.map.files, snapshot.maps, strict=True):
+        if model.layout is None:
+            label = f"{relative}@{snapshot.revision}"
+            tree = parse_xml_bytes(snapshot.map_bytes[relative], label)
+            model = map_from_tree(tree, model.path, qualify, label, layout=True)
+        maps.append(model)
+    return replace(snapshot, maps=maps)
 
 
 def one_reference_per_paper(evidence, citations) -> tuple[tuple, dict]:
@@ -94,12 +112,12 @@ def working_snapshot(project: Project) -> Snapshot:
 def for_project(project: Project) -> ReportInput:
     """The report of the working tree: the current map and ledgers, and every release so far."""
     from .. import audit, gitrepo
-    from ..paths import contained
 
     states: list[ReleaseState] = []
     repo = gitrepo.find_repo(project.root)
     if repo is not None and repo.head.is_valid():
         states = release_states(repo, project.root)
+    project.maps_with_layouts()  # each map parsed once, for its drawing and the audit
     current = working_snapshot(project)
     today = project.today.isoformat()
     states.append(state_of("now", current, today))
@@ -108,15 +126,12 @@ def for_project(project: Project) -> ReportInput:
         title=project.config.map.title,
         version=None,
         date=today,
-        maps=tuple(
-            MapInput(relative, model, contained(project.root, relative, "files").read_bytes())
-            for relative, model in zip(project.config.map.files, project.maps, strict=True)
-        ),
+        maps=_map_inputs(current),
         evidence=evidence,
         rows=tuple(current.rows),
         citations=citations,
         findings=tuple(audit.run(project, fail_on="never").findings),
-        releases=_points(states),
+        releases=tuple(states),
         curators={c.orcid: c.name for c in project.config.curators},
         first_release=_first_releases(states),
         license=project.config.map.license,
@@ -126,23 +141,25 @@ def for_project(project: Project) -> ReportInput:
 def for_release(
     snapshot: Snapshot, version: str, day: dt.date, states: list[ReleaseState]
 ) -> ReportInput:
-    """The report of a release, from the tagged commit only (so bundles stay reproducible)."""
+    """The report of a release, from the tagged commit only (so bundles stay reproducible).
+
+    The snapshot's maps should carry their drawings (``at_revision(..., layouts=True)``);
+    those that do not are read again from the snapshot's bytes.
+    """
     from .. import audit
 
+    snapshot = _drawn(snapshot)
     evidence, citations = one_reference_per_paper(snapshot.evidence, snapshot.citations)
     return ReportInput(
         title=snapshot.config.map.title,
         version=version,
         date=day.isoformat(),
-        maps=tuple(
-            MapInput(relative, model, snapshot.map_bytes[relative])
-            for relative, model in zip(snapshot.config.map.files, snapshot.maps, strict=True)
-        ),
+        maps=_map_inputs(snapshot),
         evidence=evidence,
         rows=tuple(snapshot.rows),
         citations=citations,
         findings=tuple(audit.run_on_snapshot(snapshot, day).findings),
-        releases=_points(states),
+        releases=tuple(states),
         curators={c.orcid: c.name for c in snapshot.config.curators},
         first_release=_first_releases(states),
         license=snapshot.config.map.license,
@@ -161,10 +178,7 @@ def for_statuses(snapshot: Snapshot, version: str | None = None) -> ReportInput:
         title=snapshot.config.map.title,
         version=version,
         date="",
-        maps=tuple(
-            MapInput(relative, model, snapshot.map_bytes.get(relative, b""))
-            for relative, model in zip(snapshot.config.map.files, snapshot.maps, strict=True)
-        ),
+        maps=_map_inputs(snapshot),
         evidence=evidence,
         rows=tuple(snapshot.rows),
         citations=citations,

@@ -19,11 +19,9 @@ from typing import TYPE_CHECKING
 
 from ..identifiers import reference_key
 from ..ledger import EvidenceRecord, InteractionRecord
-from .layout import read_layout
 from .model import (
     STATUSES,
     Facts,
-    ReleasePoint,
     ReportInput,
     citation_of,
     facts,
@@ -35,6 +33,7 @@ if TYPE_CHECKING:
     from literature.model import Citation
 
     from ..audit import Finding
+    from ..provenance import ReleaseState
 
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -250,7 +249,7 @@ def _curators(data: ReportInput) -> str:
     return "".join(out)
 
 
-def _history(releases: Sequence[ReleasePoint]) -> str:
+def _history(releases: Sequence[ReleaseState]) -> str:
     out = ['<section id="history"><h2>Coverage per release</h2>']
     if not releases:
         return (
@@ -265,7 +264,8 @@ def _history(releases: Sequence[ReleasePoint]) -> str:
     )
     points = []
     for index, release in enumerate(releases):
-        share = release.with_evidence / release.interactions if release.interactions else 0.0
+        count = len(release.interactions)
+        share = release.with_evidence / count if count else 0.0
         share = min(max(share, 0.0), 1.0)
         x = 40 + step * index
         bar = height * share
@@ -273,7 +273,7 @@ def _history(releases: Sequence[ReleasePoint]) -> str:
         out.append(
             f'<rect class="bar" x="{x}" y="{number(top + height - bar)}" width="40" height="{number(bar)}"/>'
             f'<text class="value" x="{x + 20}" y="{number(top + height - bar - 5)}">'
-            f"{_pct(release.with_evidence, release.interactions)}</text>"
+            f"{_pct(release.with_evidence, count)}</text>"
             f'<text class="tick" x="{x + 20}" y="{top + height + 16}">{_e(release.version)}</text>'
             f'<text class="tick date" x="{x + 20}" y="{top + height + 30}">{_e(release.date)}</text>'
         )
@@ -284,9 +284,9 @@ def _history(releases: Sequence[ReleasePoint]) -> str:
         [
             _e(r.version),
             _e(r.date),
-            str(r.interactions),
+            str(len(r.interactions)),
             str(r.with_evidence),
-            _pct(r.with_evidence, r.interactions),
+            _pct(r.with_evidence, len(r.interactions)),
         ]
         for r in releases
     ]
@@ -334,9 +334,9 @@ def render_report(data: ReportInput) -> str:
     done = sum(1 for _, pairs in model.items for i, _ in pairs if model.records.get(i.id))
     maps = []
     for map_input, pairs in model.items:
-        layout = read_layout(map_input.data, map_input.relative)
+        layout = map_input.model.layout
         items = [(i.id, i.reaction_id, status) for i, status in pairs]
-        if not layout.source:
+        if layout is None or not layout.source:
             maps.append(_no_layout(map_input.relative, len(items)))
             continue
         maps.append(

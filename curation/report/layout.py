@@ -256,10 +256,18 @@ def spokes(
 def read_layout(data: bytes, label: str) -> Layout:
     """Parse a map safely and return its drawing (see the module's docstring).
 
-    ``label`` names the file in error messages. Boxes without bounds and reactions
-    whose participants are all missing are skipped, never guessed.
+    ``label`` names the file in error messages. A caller that also needs the map's
+    interactions reads both from one parse: ``read_map(path, layout=True)``.
     """
-    root = parse_xml_bytes(data, label).getroot()
+    return layout_of(parse_xml_bytes(data, label).getroot(), label)
+
+
+def layout_of(root, label: str) -> Layout:
+    """The drawing of an already parsed map (its root element).
+
+    Boxes without bounds and reactions whose participants are all missing are skipped,
+    never guessed.
+    """
     sbml, model = sbml_model(root, label)
     if not is_celldesigner(root):
         # Imported here: sbml_layout builds on this module's boxes and geometry.

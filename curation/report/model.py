@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from ..audit import Finding
     from ..celldesigner import CellDesignerMap, Interaction
+    from ..provenance import ReleaseState
 
 
 class Status(NamedTuple):
@@ -44,22 +45,14 @@ STATUSES: tuple[Status, ...] = (
 
 @dataclass(frozen=True)
 class MapInput:
-    """One map file of the project: its path in the project, its model and its bytes."""
+    """One map file of the project: its path in the project and its model.
+
+    The model carries the map's drawing when it was read with ``layout=True``; a map
+    without one is listed in the report but not drawn.
+    """
 
     relative: str
     model: CellDesignerMap
-    data: bytes
-
-
-@dataclass(frozen=True)
-class ReleasePoint:
-    """The state of the curation at one release."""
-
-    version: str
-    date: str
-    interactions: int
-    with_evidence: int
-    records_by_curator: dict[str, int]  # ORCID -> evidence records
 
 
 @dataclass(frozen=True)
@@ -78,7 +71,7 @@ class ReportInput:
     rows: tuple[InteractionRecord, ...]
     citations: dict[str, Citation]
     findings: tuple[Finding, ...]
-    releases: tuple[ReleasePoint, ...]
+    releases: tuple[ReleaseState, ...]  # oldest first; the working tree's last, as "now"
     curators: dict[str, str]  # ORCID -> name
     first_release: dict[str, str] = field(default_factory=dict)
     license: str = ""
