@@ -166,6 +166,13 @@ def _retry_class():
             kwargs.setdefault("on_wait", self.on_wait)
             return super().new(**kwargs)
 
+        def is_retry(self, method, status_code, has_retry_after=False):
+            # A 429 refused the request before doing anything: safe to send again whatever
+            # the method. Other statuses are retried only for the idempotent methods.
+            if status_code == 429 and self.total:
+                return True
+            return super().is_retry(method, status_code, has_retry_after)
+
         def get_retry_after(self, response):
             header = response.headers.get("Retry-After")
             value = None if header is None else parse_retry_after(header)
@@ -254,6 +261,9 @@ class HttpClient:
         secrets: tuple[str, ...] = (),
         user_agent: str = "",
         offline_hint: str = "use `crsmap fetch --offline` to work from the cache",
+        retry_methods: frozenset[str] = frozenset(
+            {"GET", "POST"}
+        ),  # E-utilities POSTs are idempotent
     ):
         import requests
 
@@ -275,7 +285,7 @@ class HttpClient:
             backoff_factor=BACKOFF_FACTOR,
             backoff_jitter=BACKOFF_JITTER,
             status_forcelist=RETRY_STATUSES,
-            allowed_methods=frozenset({"GET", "POST"}),  # E-utilities POSTs are idempotent
+            allowed_methods=retry_methods,
             respect_retry_after_header=True,
             raise_on_status=False,
             limiter=limiter,
@@ -291,14 +301,19 @@ class HttpClient:
         )
 
     def request(
-        self, method: str, url: str, *, params=None, data=None, ok=(200,), what: str = "request"
-    ) -> Answer:
+        self, method: str, url: str, *, params=None, data=None, ok=(200,), what: str = "request",
+        headers: Mapping[str, str] | None = None, deadline: float | None = None,
+    ) -> Answer:  # fmt: skip
         """Send one request (retried by the policy) and return its answer if its status is in ``ok``.
 
         Broken bodies and attempts that run out of time are retried too, by the same Retry
-        budget (the latter only once). Same-host redirects are followed; anything else
-        becomes an :class:`OutsideError` naming the service and the host, never the API key.
+        budget (the latter only once), when the method is one the client retries (a POST
+        that may have been carried out is not sent twice; a 429 always is). Same-host
+        redirects are followed; anything else becomes an :class:`OutsideError` naming the
+        service and the host, never a secret. ``headers`` go with this request only (and
+        its same-host redirects); ``deadline`` replaces the client's for a long upload.
         """
+        again = method in self.retry.allowed_methods
         retry = self.retry.new()
         waited = False  # PoliteRetry.sleep already waited on the limiter and counted
         overruns = redirects = 0
@@ -308,7 +323,7 @@ class HttpClient:
                 self.stats.requests += 1
             waited = False
             try:
-                answer = self._attempt(method, url, params, data, what)
+                answer = self._attempt(method, url, params, data, what, headers, deadline)
             except DeadlineExceeded:
                 overruns += 1
                 failure = self._failed(
@@ -316,15 +331,17 @@ class HttpClient:
                     f"no complete answer from {_host(url)} within {self.timeouts.deadline:g} s "
                     f"({overruns} attempt{'s' if overruns > 1 else ''})",
                 )
-                if overruns >= DEADLINE_ATTEMPTS:
+                if overruns >= DEADLINE_ATTEMPTS or not again:
                     raise failure from None
                 retry = self._again(retry, method, url, "deadline passed", failure)
                 waited = True
                 continue
             except _BrokenBody as exc:
                 failure = OutsideError(
-                    self._clean(f"{self.service} answered with broken bodies {MAX_ATTEMPTS} times")
+                    self.redact(f"{self.service} answered with broken bodies {MAX_ATTEMPTS} times")
                 )
+                if not again:
+                    raise self._failed(what, f"the answer broke off ({exc})") from None
                 retry = self._again(retry, method, url, str(exc), failure)
                 waited = True
                 continue
@@ -347,14 +364,16 @@ class HttpClient:
                 return answer
             raise self._failed(what, f"HTTP {status} {answer.reason}".rstrip())
 
-    def _attempt(self, method: str, url: str, params, data, what: str) -> Answer:
+    def _attempt(
+        self, method: str, url: str, params, data, what: str, headers=None, seconds=None
+    ) -> Answer:
         """One request and its whole body, within the deadline (urllib3's retries included)."""
         timeouts = self.timeouts
-        with Deadline(timeouts.deadline) as deadline:
+        with Deadline(seconds or timeouts.deadline) as deadline:
             try:
                 response = self.session.request(
                     method, url, params=params, data=data, stream=True, allow_redirects=False,
-                    timeout=(timeouts.connect, timeouts.read),
+                    timeout=(timeouts.connect, timeouts.read), headers=headers,
                 )  # fmt: skip
             except self._requests.exceptions.RequestException:
                 if deadline.expired:
@@ -402,7 +421,7 @@ class HttpClient:
         status = answer.status_code
         target = urljoin(url, answer.headers["Location"].strip())
         here, there = _host(url), _host(target)
-        if not _same_host(url, target):
+        if not same_host(url, target):
             elsewhere = "another host"
             if there == here:  # same name, another scheme or port
                 elsewhere, there = "another port or scheme", f"{urlsplit(target).scheme}://{there}"
@@ -428,7 +447,7 @@ class HttpClient:
         )
 
     def _failed(self, what: str, detail: str) -> OutsideError:
-        return OutsideError(self._clean(f"{self.service} {what} failed: {detail}"))
+        return OutsideError(self.redact(f"{self.service} {what} failed: {detail}"))
 
     def _again(self, retry, method: str, url: str, reason: str, failure: OutsideError):
         """Count one more failed attempt and wait; ``failure`` when the budget is spent."""
@@ -453,7 +472,7 @@ class HttpClient:
         )
         sys.stderr.flush()
 
-    def _clean(self, text: str) -> str:
+    def redact(self, text: str) -> str:
         """Remove API keys from a message: they must never reach logs or terminals."""
         for secret in self._secrets:
             text = text.replace(secret, "***")
@@ -473,7 +492,7 @@ def _host(url: str) -> str:
     return f"{host}:{port}" if port else host
 
 
-def _same_host(origin: str, target: str) -> bool:
+def same_host(origin: str, target: str) -> bool:
     """Whether ``target`` is on the host of ``origin`` (an upgrade to https included)."""
     a, b = urlsplit(origin), urlsplit(target)
     try:

@@ -90,35 +90,13 @@ class MinervaProject:
 def instance_url(text: str) -> str:
     """The base URL of a MINERVA instance, normalised (no trailing slash, no ``/api``).
 
-    Refused (InputError): anything but http(s), a missing host, a user or password (it
-    would end up in messages), a query or fragment (a link to a page, not the instance).
+    Refused (InputError) as :func:`services.urls.base_url` refuses: anything but http(s),
+    a missing host, a user or password, a query or fragment.
     """
-    raw = text.strip() if isinstance(text, str) else ""
-    problem = ""
-    try:
-        parts = urllib.parse.urlsplit(raw)
-        port_ok = parts.port is None or parts.port > 0
-    except ValueError:
-        parts, port_ok = None, False
-    if parts is None or not port_ok or parts.scheme.lower() not in ("http", "https"):
-        problem = "not an http(s) URL"
-    elif not parts.hostname:
-        problem = "no host"
-    elif parts.username is not None or parts.password is not None:
-        problem = "it holds a user name or password"
-    elif parts.query or parts.fragment or raw.endswith(("?", "#")):
-        problem = "it has a query or fragment (a link to a page, not the instance)"
-    elif has_control_characters(raw) or re.search(r"\s", raw):
-        problem = "it holds spaces or control characters"
-    if problem:
-        shown = raw
-        if parts is not None and parts.password:  # never echoed, not even in an error
-            shown = raw.replace(f":{parts.password}@", ":***@")
-        raise InputError(f"invalid MINERVA URL {quoted(shown)}: {problem}; {EXPECTED_URL}")
-    path = parts.path.rstrip("/")
-    if path.endswith("/api"):  # the API's address given for the instance's
-        path = path[: -len("/api")]
-    return urllib.parse.urlunsplit((parts.scheme.lower(), parts.netloc, path, "", ""))
+    from .urls import base_url
+
+    url = base_url(text, "MINERVA", EXPECTED_URL)
+    return url[: -len("/api")] if url.endswith("/api") else url  # the API's address given
 
 
 def check_project_id(text: str) -> str:
