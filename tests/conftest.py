@@ -41,6 +41,8 @@ SERVICE_URL_SETTINGS = {
     "CRSMAP_EUTILS_URL": "/entrez/eutils/",
     "CRSMAP_IDCONV_URL": "/idconv/",
     "CRSMAP_CROSSREF_URL": "/crossref/",
+    "CRSMAP_ZENODO_URL": "/zenodo",
+    "CRSMAP_ZENODO_SANDBOX_URL": "/sandbox",
 }
 
 
@@ -105,6 +107,7 @@ def hermetic_git(monkeypatch, tmp_path_factory):
         "GIT_COMMITTER_NAME",
         "GIT_COMMITTER_EMAIL",
         "NCBI_API_KEY",
+        "ZENODO_TOKEN",
     ):
         monkeypatch.delenv(name, raising=False)
 
