@@ -178,7 +178,7 @@ def formats_page() -> str:
     """docs/formats.md: every file crsmap reads or writes in a curation repository."""
     from curation import config
     from curation.changes import CHANGES_FILE, COLUMNS, KINDS, ReleaseChange
-    from curation.config import CONFIG_FILE, Creator, Curator, MapSettings
+    from curation.config import CONFIG_FILE, Creator, Curator, MapSettings, PublishSettings
     from curation.ledger import (
         EVIDENCE_FILE,
         INTERACTIONS_FILE,
@@ -238,6 +238,9 @@ def formats_page() -> str:
         fields_table(Creator, head=("key", "meaning")),
         "### [[curators]], each one",
         fields_table(Curator, head=("key", "meaning")),
+        "### [publish]",
+        _markdown(inspect.getdoc(PublishSettings)),
+        fields_table(PublishSettings, head=("key", "meaning")),
         f"## The ledgers: {EVIDENCE_FILE}, {INTERACTIONS_FILE}, {REJECTED_FILE}",
         _prose(
             f"""
@@ -376,6 +379,19 @@ def bundle_page() -> str:
             `{MANIFEST}` has one `sha256  path` line per other file, sorted (as BagIt
             does). The bundle's tables are safe to open in a spreadsheet: whitespace in a
             cell is folded and a cell that begins like a formula is prefixed with `'`.
+            """
+        ),
+        "## The DOI",
+        _prose(
+            """
+            `crsmap release VERSION --publish zenodo` reserves the release's DOI on the
+            deposit server and commits it into crsmap.toml (`[publish] version`, `doi`,
+            `deposition`) before the release commit, so the tagged commit holds it and the
+            bundle carries it: `doi` and `identifiers` in CITATION.cff, `doi` in
+            .zenodo.json (with the previous version's DOI as `isNewVersionOf`), `identifier`
+            in the RO-Crate, the DOI to cite in ATTRIBUTION.md and under the CHANGELOG
+            section's heading. The bundle deposited is the bundle `crsmap bundle VERSION`
+            rebuilds from the tag; a release cut without `--publish` carries no DOI.
             """
         ),
         f"## {EVIDENCE_FILE}",

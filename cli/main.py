@@ -17,6 +17,7 @@ from .evidence import annotate, evidence, history, import_, interactions, show
 from .minerva import minerva
 from .options import Command, Subgroup
 from .project import creators, curators, demo, init, merge_driver
+from .publish import publish
 from .release import audit, bundle, release, report, verify
 from .state import State
 
@@ -83,7 +84,7 @@ def cli(ctx, project_dir):
 
 for _command in (
     init, import_, annotate, interactions, evidence, curators, creators, show, audit, release,
-    bundle, verify, history, report, merge_driver, fetch, export, minerva, demo,
+    bundle, verify, publish, history, report, merge_driver, fetch, export, minerva, demo,
 ):  # fmt: skip
     cli.add_command(_command)
 

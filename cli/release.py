@@ -7,6 +7,7 @@ import click
 from . import options
 from .options import Command
 from .output import warn
+from .publish import publisher, say_published, server_options
 
 # --- audit -------------------------------------------------------------------------------------
 
@@ -78,28 +79,53 @@ def audit(state, fmt, fail_on, rules):
     help="Release references without citation metadata, marked unfetched in the bundle.",
 )
 @options.curator
+@click.option(
+    "--publish",
+    "service",
+    type=click.Choice(["zenodo"]),
+    default=None,
+    help="Also deposit the bundle and get its DOI, reserved first so that the bundle "
+    "carries it (token: ZENODO_TOKEN).",
+)
+@server_options
 @click.pass_obj
-def release(state, version, bump, dry_run, output, allow_warnings, allow_unfetched, curator):
+def release(
+    state, version, bump, dry_run, output, allow_warnings, allow_unfetched, curator, service,
+    sandbox, url,
+):  # fmt: skip
     """Cut a release: audit, CHANGELOG section, commit, verified bundle, tag vVERSION."""
     from curation import release as releasing
 
     from .audit_output import summary_line
 
     project = state.project
+    if (sandbox or url) and not service:
+        raise click.UsageError("--sandbox and --url go with --publish zenodo")
+    depositor = publisher(project, sandbox, url) if service else None
     if dry_run:
         chosen = releasing.plan(project, version, bump, allow_warnings, allow_unfetched)
         click.echo(chosen.changelog)
         click.echo(summary_line(chosen.audit))
+        if depositor is not None:
+            for line in depositor.plan(chosen.version, reserve=True):
+                click.echo(line)
         state.say(f"dry run: nothing written; the release would be v{chosen.version}")
         return
+    if depositor is not None:
+        from curation.publish import token_from_environment
+
+        token_from_environment()  # no token: refuse before anything is checked or written
     chosen, bundle = releasing.release(
-        project, version, bump, output, allow_warnings, curator, allow_unfetched
-    )
+        project, version, bump, output, allow_warnings, curator, allow_unfetched,
+        reserve=depositor.reserve if depositor is not None else None,
+    )  # fmt: skip
     click.echo(chosen.changelog)
     for line in bundle.warnings:
         warn(line)
     state.say(f"released v{chosen.version}: {bundle.path}")
     state.say(f"sha256 {bundle.sha256}")
+    if depositor is not None:
+        say_published(state, depositor.publish(chosen.version, bundle.path.read_bytes()))
 
 
 @click.command(cls=Command)

@@ -167,6 +167,13 @@ def citation_cff(snapshot: Snapshot, version: str, date: str) -> str:
         if not snapshot.config.curators:
             lines.append(f"  - name: {_q(f'The creators of {settings.title} (not recorded)')}")
     lines.append(f"license: {_q(settings.license)}")
+    doi, concept = snapshot.config.publish.doi_of(version), snapshot.config.publish.concept_doi
+    if doi:
+        lines.append(f"doi: {_q(doi)}")
+        lines.append("identifiers:")
+        lines += ["  - type: doi", f"    value: {_q(doi)}", f"    description: {_q(f'This version, {version}')}"]  # fmt: skip
+        if concept and concept != doi:
+            lines += ["  - type: doi", f"    value: {_q(concept)}", f"    description: {_q('All versions')}"]  # fmt: skip
     if settings.homepage:
         lines.append(f"url: {_q(settings.homepage)}")
     if settings.description:
@@ -243,6 +250,7 @@ def attribution(snapshot: Snapshot, credits: Credits) -> str:
         f"**{settings.title}**{source}, version {credits.version} (released {credits.date}), by {by}, "
         f"is licensed under [{name}]({deed}).",
         "",
+        *_doi_lines(snapshot, credits.version),
         "## Creators",
         "",
     ]
@@ -316,6 +324,17 @@ def attribution(snapshot: Snapshot, credits: Credits) -> str:
     lines += ["", "## Funding", ""]
     lines += [f"- {f}" for f in settings.funding] or ["No funding recorded."]
     return "\n".join(lines) + "\n"
+
+
+def _doi_lines(snapshot: Snapshot, version: str) -> list[str]:
+    """How to cite this version by its DOI (and all versions by the concept DOI), if reserved."""
+    doi, concept = snapshot.config.publish.doi_of(version), snapshot.config.publish.concept_doi
+    if not doi:
+        return []
+    lines = [f"Cite this version as [doi:{doi}](https://doi.org/{doi})"]
+    if concept and concept != doi:
+        lines[0] += f"; all versions as [doi:{concept}](https://doi.org/{concept})"
+    return [lines[0] + ".", ""]
 
 
 def _disclaimer_reference(spdx: str, name: str) -> str:
@@ -437,6 +456,9 @@ def ro_crate(
         "contributor": contributors,
         "hasPart": [{"@id": p} for p in parts],
     }
+    doi = snapshot.config.publish.doi_of(version)
+    if doi:
+        root["identifier"] = f"https://doi.org/{doi}"
     if settings.copyright:
         root["copyrightNotice"] = _copyright(settings.copyright)
     if settings.source:

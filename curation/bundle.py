@@ -43,15 +43,15 @@ CONTENTS = {
     INTERACTIONS_FILE: "one row per interaction of the map (see its columns below)",
     "references.bib": "BibTeX of every cited reference (unfetched ones as `@misc`, marked so)",
     "references.json": "CSL-JSON of every cited reference (unfetched ones with `\"status\": \"unfetched\"`)",
-    "CITATION.cff": "CFF 1.2.0, `type: dataset`: title, version, date, the map's creators as authors, license, URL",
+    "CITATION.cff": "CFF 1.2.0, `type: dataset`: title, version, date, the map's creators as authors, license, URL; `doi` and `identifiers` when the release was cut with `--publish`",
     "LICENSE": "the copyright notice, the map's license by name with the URI of its legal code, then the text of `[map] license_file` if set",
-    "ATTRIBUTION.md": "what CC BY 4.0 section 3(a) asks for: creators, copyright, license, disclaimer, source; the curators as contributors; third-party interactions; funding; the statement of modifications",
+    "ATTRIBUTION.md": "what CC BY 4.0 section 3(a) asks for: creators, copyright, license, disclaimer, source, the DOI to cite when reserved; the curators as contributors; third-party interactions; funding; the statement of modifications",
     CHANGES_FILE: "every change since the previous release, complete and sorted",
     CHANGELOG_FILE: "the map's full changelog",
-    RO_CRATE: "RO-Crate 1.1 description of the bundle: `author` = creators, `contributor` = curators",
+    RO_CRATE: "RO-Crate 1.1 description of the bundle: `author` = creators, `contributor` = curators, `identifier` = the DOI when reserved",
     "report.html": "the evidence report of this release",
     "minerva-overlay.txt": "a MINERVA data overlay colouring each reaction by its evidence status",
-    ZENODO_FILE: "Zenodo deposit metadata",
+    ZENODO_FILE: "Zenodo deposit metadata (legacy deposit format): creators, curators as `DataCurator` contributors, license, version, related identifiers (source, homepage, MINERVA project, previous version's DOI), grants; `doi` when reserved",
     MANIFEST: "sha256 of every other file",
 }  # fmt: skip
 # What verify requires by name (the map files it requires by their folder).
@@ -78,11 +78,16 @@ ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 
 @dataclass(frozen=True)
 class Release:
-    """What names a release: its version, its date and the short name of the map."""
+    """What names a release: its version, its date, the short name of the map, and the DOI
+    of the release before it (when that one was published with ``--publish``).
+
+    The release's own DOI is in its crsmap.toml (``[publish]``, see :mod:`curation.publish`).
+    """
 
     version: str
     date: dt.date
     short_name: str
+    previous_doi: str = ""
 
     @property
     def folder(self) -> str:
@@ -203,11 +208,22 @@ def build_files(
 
     files[OVERLAY_FILE] = snapshot_overlay(snapshot, release.version).encode()
     files[ZENODO_FILE] = zenodo_json(
-        snapshot, release.version, day, changes=list(changes or [])
-    ).encode()
+        snapshot, release.version, day, changes=list(changes or []),
+        doi=snapshot.config.publish.doi_of(release.version), previous_doi=release.previous_doi,
+        minerva_url=minerva_page(snapshot.config.minerva),
+    ).encode()  # fmt: skip
     files[RO_CRATE] = ro_crate(snapshot, release.version, day, files, MANIFEST).encode()
     files[MANIFEST] = manifest(files).encode()
     return files
+
+
+def minerva_page(settings) -> str:
+    """The address of the MINERVA project's page (``[minerva]`` url and project), or ""."""
+    from urllib.parse import quote
+
+    if not (settings.url and settings.project):
+        return ""
+    return f"{settings.url}/index.xhtml?id={quote(settings.project, safe='')}"
 
 
 def manifest(files: dict[str, bytes]) -> str:

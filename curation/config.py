@@ -164,6 +164,35 @@ class MinervaSettings:
         return dict(self.models)
 
 
+PUBLISH_KEYS = ("url", "concept_doi", "version", "doi", "deposition")
+
+
+@dataclass(frozen=True)
+class PublishSettings:
+    """The ``[publish]`` table: where releases are deposited, and the DOIs crsmap recorded.
+
+    ``url`` is set by hand (or ``--url``); the others are written by ``crsmap release
+    VERSION --publish zenodo`` and ``crsmap publish zenodo``, and committed.
+    """
+
+    url: str = ""
+    """The deposit server, e.g. ``https://zenodo.org`` (the default) or an InvenioRDM
+    instance; ``--sandbox`` and ``--url`` override it."""
+    concept_doi: str = ""
+    """The DOI of all versions of the map (Zenodo's concept DOI), known after the first
+    publication; later releases become new versions of it."""
+    version: str = ""
+    """The release whose DOI was reserved last (written by crsmap)."""
+    doi: str = ""
+    """That release's DOI, reserved before its bundle was built (written by crsmap)."""
+    deposition: str = ""
+    """The API address of that release's deposition on the server (written by crsmap)."""
+
+    def doi_of(self, version: str) -> str:
+        """The DOI reserved for release ``version``; "" when none was."""
+        return self.doi if self.version == version and self.doi else ""
+
+
 @dataclass(frozen=True)
 class Config:
     """The parsed ``crsmap.toml``.
@@ -189,6 +218,8 @@ class Config:
     minerva: MinervaSettings = field(default_factory=MinervaSettings)
     """``[minerva]``: ``url`` and ``project`` of the MINERVA project the map is published on,
     and ``[minerva.models]`` (a MINERVA map name = its file in ``[map] files``)."""
+    publish: PublishSettings = field(default_factory=PublishSettings)
+    """``[publish]``: the deposit server, the concept DOI, and the last reserved DOI."""
 
     def curator(self, orcid: str) -> Curator | None:
         """The registered curator with this ORCID, or None."""
@@ -346,6 +377,7 @@ def parse_config(text: str, committed: bool = False) -> Config:
         audit=_expect(doc, "audit", dict, "", {}),
         curator_problems=problems,
         minerva=_minerva(doc, files),
+        publish=_publish(doc),
     )
 
 
@@ -386,6 +418,63 @@ def _minerva(doc: dict, files: tuple[str, ...]) -> MinervaSettings:
     return MinervaSettings(
         checked.get("url", ""), checked.get("project", ""), tuple(sorted(overrides))
     )
+
+
+def _publish(doc: dict) -> PublishSettings:
+    """``[publish]``, checked strictly: an http(s) ``url`` and ``deposition``, DOIs, a
+    release version; any other key is refused."""
+    from services.zenodo import server_url
+
+    from .identifiers import parse_reference
+    from .versions import parse_version
+
+    table = _expect(doc, "publish", dict, "", None)
+    if table is None:
+        return PublishSettings()
+    for key in table:
+        if key not in PUBLISH_KEYS:
+            raise InputError(
+                f"{CONFIG_FILE}: [publish] unknown key {quoted(str(key))}; expected "
+                f"{', '.join(PUBLISH_KEYS)}"
+            )
+
+    def doi(text: str) -> str:
+        reference = parse_reference(text)
+        if reference.prefix != "doi":
+            raise InputError(f"{quoted(text)} is not a DOI; expected e.g. 10.5281/zenodo.1234")
+        return reference.local_id
+
+    def version(text: str) -> str:
+        if text:
+            parse_version(text)
+        return text
+
+    checks = {"url": server_url, "deposition": server_url, "concept_doi": doi, "doi": doi,
+              "version": version}  # fmt: skip
+    values = {}
+    for key, check in checks.items():
+        value = _expect(table, key, str, "[publish] ", "")
+        try:
+            values[key] = check(value) if value else ""
+        except InputError as exc:
+            raise InputError(f"{CONFIG_FILE}: [publish] {key}: {exc}") from None
+    return PublishSettings(**values)
+
+
+def with_publish(path: Path, **values: str) -> str:
+    """``crsmap.toml`` with keys of ``[publish]`` set (the table added if absent), the rest kept."""
+    import tomlkit
+
+    def change(doc) -> None:
+        if "publish" not in doc:
+            doc.add(tomlkit.nl())
+            table = tomlkit.table()
+            table.comment("written by crsmap release --publish / crsmap publish (url: by hand)")
+            doc.add("publish", table)
+        for key, value in values.items():
+            doc["publish"][key] = value
+
+    return _edit(path, change, "the [publish] table")
 
 
 def _curators(doc: dict) -> tuple[tuple[Curator, ...], tuple[CuratorProblem, ...]]:

@@ -241,7 +241,17 @@ def changelog_section(
         "",
         f"Every change of this release ({len(changes)} in all), one per line: {COMPLETE}.",
     ]
-    return "\n".join(lines) + "\n"
+    section = "\n".join(lines) + "\n"
+    return with_doi(section, current.config.publish.doi_of(version))
+
+
+def with_doi(section: str, doi: str) -> str:
+    """A CHANGELOG section with the release's DOI under its heading (unchanged without one)."""
+    heading, _, rest = section.partition("\n\n")
+    line = f"DOI: [{doi}](https://doi.org/{doi})"
+    if not doi or line in section:
+        return section
+    return f"{heading}\n\n{line}\n\n{rest}"
 
 
 def _listing(title: str, items: list[str]) -> list[str]:
@@ -290,6 +300,7 @@ def insert_section(changelog: str, section: str, title: str) -> str:
 def release(
     project, version: str | None = None, bump: str | None = None, output: str | Path | None = None,
     allow_warnings: bool = False, curator: str | None = None, allow_unfetched: bool = False,
+    reserve=None,
 ) -> tuple[ReleasePlan, BundleResult]:  # fmt: skip
     """Check, write the CHANGELOG section, commit, build and verify the bundle, tag, write it.
 
@@ -298,6 +309,10 @@ def release(
     made: when it fails, nothing is tagged and the CHANGELOG commit is undone. A release
     interrupted after its commit resumes: the CHANGELOG section that is already there is
     not written again, and HEAD gets the tag.
+
+    ``reserve(txn, version, title)`` (:meth:`curation.publish.Publisher.reserve`) reserves
+    the release's DOI and commits it into crsmap.toml once the checks passed, before the
+    release commit, so the bundle carries it.
     """
     repo = _repo(project)
     # A release cut in CI need not name a curator.
@@ -307,6 +322,9 @@ def release(
         # look dirty; they are crsmap's own work, so commit them first (foreign edits stay).
         txn.settle()
         chosen = plan(project, version, bump, allow_warnings, allow_unfetched)
+        if reserve is not None:
+            title = chosen.snapshot.config.map.title
+            chosen = _reserved(project, chosen, reserve(txn, chosen.version, title))
         path = project.root / CHANGELOG_FILE
         original = path.read_text(encoding="utf-8") if path.exists() else None
         text = original or ""
@@ -342,6 +360,19 @@ def release(
         _tag(repo, head, chosen.version, project.config.map.title, author)
         result = _write(project, data, folder, chosen.version, output)
     return chosen, replace(result, warnings=tuple(checked.warnings))
+
+
+def _reserved(project, chosen: ReleasePlan, doi: str) -> ReleasePlan:
+    """The plan once its DOI is committed: only crsmap.toml changed, so no second plan."""
+    snapshot = chosen.snapshot
+    if snapshot.config.publish.doi_of(chosen.version) == doi:
+        return chosen  # reserved by an earlier, interrupted run: the plan read it
+    config = replace(snapshot.config, publish=project.config.publish)
+    return replace(
+        chosen,
+        snapshot=replace(snapshot, config=config),
+        changelog=with_doi(chosen.changelog, doi),
+    )
 
 
 def _undo(repo, sha: str, parent: str, path: Path, original: str | None) -> None:
@@ -391,7 +422,8 @@ def bundle_bytes(
             before = (v, tag.commit, at_revision(repo, project.root, tag.commit.hexsha))
             states.append(state_of(v, before[2], commit_day(tag.commit)))
     states.append(state_of(version, snapshot, stamp.date().isoformat()))
-    info = Release(version, stamp.date(), snapshot.config.map.short_name)
+    previous_doi = before[2].config.publish.doi_of(before[0]) if before else ""
+    info = Release(version, stamp.date(), snapshot.config.map.short_name, previous_doi)
     legal = ""
     if snapshot.config.map.license_file:
         blob = read_blob(
@@ -478,6 +510,12 @@ def original_maps(repo, root, snapshot: Snapshot, sha: str) -> dict:
 
 def build_bundle(project, version: str, output: str | Path | None = None) -> BundleResult:
     """Rebuild the bundle of an existing release tag from the tagged commit."""
+    data, folder, version = tagged_bundle(project, version)
+    return _write(project, data, folder, version, output)
+
+
+def tagged_bundle(project, version: str) -> tuple[bytes, str, str]:
+    """(zip bytes, top folder, version) of release ``version``, rebuilt from its tag."""
     repo = _repo(project)
     parse_version(version)
     version = version.removeprefix("v")
@@ -486,7 +524,7 @@ def build_bundle(project, version: str, output: str | Path | None = None) -> Bun
         known = ", ".join(v for _, v, _ in version_tags(repo)) or "none"
         raise InputError(f"no release tag v{version}; releases: {known}")
     data, folder = bundle_bytes(project, repo, tag.commit.hexsha, version)
-    return _write(project, data, folder, version, output)
+    return data, folder, version
 
 
 def _write(project, data: bytes, folder: str, version: str, output) -> BundleResult:

@@ -38,6 +38,8 @@ CHECKPOINTS = {
     "commit": "about to commit (subject: the first line of the message)",
     "committed": "a commit was made (subject: its sha)",
     "tag": "about to tag a release (subject: the tag name)",
+    "deposit": "about to take a step on the deposit server (subject: reserve, read, upload, "
+    "metadata or publish)",
 }
 
 Listener = Callable[[str, str], None]
