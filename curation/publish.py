@@ -156,7 +156,7 @@ class Publisher:
             recorded = self._recorded(settings, version)
             if recorded is not None:
                 return recorded.doi
-            draft = self._draft(settings, version, title)
+            draft = self._abandoned(settings) or self._draft(settings, version, title)
         if not draft.doi:
             raise OutsideError(
                 f"the deposit server gave deposition {draft.id} no reserved DOI "
@@ -185,6 +185,20 @@ class Publisher:
                 "release another version"
             )
         return replace(deposition, doi=deposition.doi or settings.doi)
+
+    def _abandoned(self, settings: PublishSettings) -> Deposition | None:
+        """The draft reserved for a release that was never cut (refused after its DOI was
+        reserved, then given another version): its DOI was never bundled, so it is reused."""
+        from . import gitrepo
+
+        if not settings.deposition or not settings.version:
+            return None
+        repo = gitrepo.require_repo(self.project.root)
+        if any(t.name == f"v{settings.version}" for t in repo.tags):
+            return None
+        self._same_server(settings.deposition)
+        deposition = self.client.get(settings.deposition)
+        return deposition if deposition is not None and not deposition.published else None
 
     def _draft(self, settings: PublishSettings, version: str, title: str) -> Deposition:
         """A draft for ``version``: a new version of the concept when there is one."""

@@ -359,6 +359,28 @@ def test_an_upload_that_never_ends_stops_at_the_deadline_and_resumes(zenodo, run
     assert len(dois) == 1 and zenodo.drafts() == []
 
 
+def test_a_doi_reserved_for_a_release_never_cut_goes_to_the_next_version(zenodo, run, project):
+    """The audit refused 1.1.0 after its DOI was reserved; the maintainer releases 1.2.0."""
+    new_evidence(run, 1)
+    zenodo.inject("upload", 500, times=10)
+    from curation.project import Project
+    from curation.publish import Publisher
+
+    reserving = Project.open(project)
+    with reserving.transaction(required=False) as txn:  # reserved, then the release stopped
+        doi = Publisher(reserving, zenodo.url).reserve(
+            txn, "1.1.0", "Cytokine Release Syndrome Map"
+        )
+    result = release(run, zenodo, "1.2.0")
+    assert result.exit_code == 3 and "step: upload of 1.2.0" in result.output  # the fault
+    config = (project / "crsmap.toml").read_text()
+    assert 'version = "1.2.0"' in config and f'doi = "{doi}"' in config
+    assert len(zenodo.depositions) == 1  # the same draft, not a second one
+    assert run("publish", "zenodo", "1.2.0", "--url", zenodo.url).exit_code == 0
+    ((_, dois),) = published_versions(zenodo).items()
+    assert dois == [doi]
+
+
 def test_a_rate_limit_is_waited_out(zenodo, run):
     zenodo.inject("create", 429, times=1, retry_after=1)
     new_evidence(run, 1)
