@@ -107,6 +107,10 @@ def release(
         click.echo(chosen.changelog)
         click.echo(summary_line(chosen.audit))
         if depositor is not None:
+            import json
+
+            metadata = chosen.deposit_metadata(project.today)
+            click.echo(json.dumps(metadata, indent=2, ensure_ascii=False, sort_keys=True))
             for line in depositor.plan(chosen.version, reserve=True):
                 click.echo(line)
         state.say(f"dry run: nothing written; the release would be v{chosen.version}")

@@ -31,7 +31,7 @@ from .ledger import EVIDENCE_COLUMNS, EVIDENCE_FILE, INTERACTIONS_FILE, natural_
 from .papers import one_per_paper
 from .provenance import Lineage
 from .snapshot import CHANGELOG_FILE, Snapshot
-from .zenodo import ZENODO_FILE, zenodo_json
+from .zenodo import ZENODO_FILE, zenodo_json, zenodo_metadata
 
 MANIFEST = "manifest-sha256.txt"
 RO_CRATE = "ro-crate-metadata.json"
@@ -207,14 +207,19 @@ def build_files(
     from .overlay import OVERLAY_FILE, snapshot_overlay
 
     files[OVERLAY_FILE] = snapshot_overlay(snapshot, release.version).encode()
-    files[ZENODO_FILE] = zenodo_json(
-        snapshot, release.version, day, changes=list(changes or []),
-        doi=snapshot.config.publish.doi_of(release.version), previous_doi=release.previous_doi,
-        minerva_url=minerva_page(snapshot.config.minerva),
-    ).encode()  # fmt: skip
+    files[ZENODO_FILE] = zenodo_json(deposit_metadata(snapshot, release, changes)).encode()
     files[RO_CRATE] = ro_crate(snapshot, release.version, day, files, MANIFEST).encode()
     files[MANIFEST] = manifest(files).encode()
     return files
+
+
+def deposit_metadata(snapshot: Snapshot, release: Release, changes=None) -> dict:
+    """The release's ``.zenodo.json`` content (see :mod:`curation.zenodo`)."""
+    return zenodo_metadata(
+        snapshot, release.version, release.date.isoformat(), changes=list(changes or []),
+        doi=snapshot.config.publish.doi_of(release.version), previous_doi=release.previous_doi,
+        minerva_url=minerva_page(snapshot.config.minerva),
+    )  # fmt: skip
 
 
 def minerva_page(settings) -> str:

@@ -60,6 +60,15 @@ class ReleasePlan:
     snapshot: Snapshot  # HEAD, parsed once for both the section and the bundle
     unfetched: tuple[str, ...] = ()  # references released without metadata (--allow-unfetched)
     changes: tuple = ()  # changes.tsv's lines, computed once for the section and the bundle
+    previous_doi: str = ""  # the DOI of the release this one follows, when it has one
+
+    def deposit_metadata(self, today) -> dict:
+        """The ``.zenodo.json`` the bundle would hold if cut ``today`` (its DOI once reserved)."""
+        from .bundle import deposit_metadata
+
+        release = Release(self.version, today, self.snapshot.config.map.short_name,
+                          self.previous_doi)  # fmt: skip
+        return deposit_metadata(self.snapshot, release, self.changes)
 
 
 def _repo(project):
@@ -160,9 +169,11 @@ def plan(
     section = changelog_section(
         repo, project, version, project.today, current, before, last and last[0], report, changes
     )
+    previous_doi = before.config.publish.doi_of(last[0]) if last else ""
     return ReleasePlan(
-        version, previous, section, report, current, tuple(unfetched), tuple(changes)
-    )
+        version, previous, section, report, current, tuple(unfetched), tuple(changes),
+        previous_doi,
+    )  # fmt: skip
 
 
 def previous_release(repo, commit, key: tuple[int, ...]):

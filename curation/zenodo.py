@@ -177,7 +177,6 @@ def zenodo_metadata(
     return metadata
 
 
-def zenodo_json(snapshot: Snapshot, version: str, date: str, **kwargs) -> str:
+def zenodo_json(metadata: dict) -> str:
     """``.zenodo.json``: :func:`zenodo_metadata` as sorted, indented JSON (stable bytes)."""
-    metadata = zenodo_metadata(snapshot, version, date, **kwargs)
     return json.dumps(metadata, sort_keys=True, indent=2, ensure_ascii=False) + "\n"

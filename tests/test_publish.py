@@ -445,6 +445,8 @@ def test_dry_runs_print_the_metadata_and_requests_and_send_nothing(zenodo, run, 
     planned = release(run, zenodo, "1.1.0", "--dry-run")
     assert planned.exit_code == 0, planned.output
     assert f"POST {zenodo.url}/api/deposit/depositions  (a new record" in planned.output
+    shown = planned.output[planned.output.index("\n{") + 1 : planned.output.index("\nserver: ")]
+    assert json.loads(shown)["version"] == "1.1.0" and "doi" not in json.loads(shown)
     assert "ZENODO_TOKEN is set" in planned.output and zenodo.token not in planned.output
     assert zenodo.requests == [] and git(project, "rev-parse", "HEAD") == head
 

@@ -328,8 +328,8 @@ def test_an_invalid_orcid_is_left_out_rather_than_failing_the_deposit():
 
 def test_the_bytes_are_stable():
     snapshot = fake_snapshot(**FULL)
-    first = zenodo_json(snapshot, "1.2.0", "2024-05-01")
-    assert first == zenodo_json(snapshot, "1.2.0", "2024-05-01")
+    first = zenodo_json(zenodo_metadata(snapshot, "1.2.0", "2024-05-01"))
+    assert first == zenodo_json(zenodo_metadata(snapshot, "1.2.0", "2024-05-01"))
     assert (
         first == json.dumps(json.loads(first), sort_keys=True, indent=2, ensure_ascii=False) + "\n"
     )
