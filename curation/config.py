@@ -384,11 +384,10 @@ def parse_config(text: str, committed: bool = False) -> Config:
 def _minerva(doc: dict, files: tuple[str, ...]) -> MinervaSettings:
     """``[minerva]``, checked strictly: an http(s) ``url``, a ``project`` id, overrides that
     name map files of ``[map] files``; any other key is refused."""
-    from services.minerva import check_project_id, instance_url
-
     table = _expect(doc, "minerva", dict, "", None)
     if table is None:
         return MinervaSettings()
+    from services.minerva import check_project_id, instance_url
     for key in table:
         if key not in MINERVA_KEYS:
             raise InputError(
@@ -423,14 +422,13 @@ def _minerva(doc: dict, files: tuple[str, ...]) -> MinervaSettings:
 def _publish(doc: dict) -> PublishSettings:
     """``[publish]``, checked strictly: an http(s) ``url`` and ``deposition``, DOIs, a
     release version; any other key is refused."""
+    table = _expect(doc, "publish", dict, "", None)
+    if table is None:
+        return PublishSettings()
     from services.zenodo import server_url
 
     from .identifiers import parse_reference
     from .versions import parse_version
-
-    table = _expect(doc, "publish", dict, "", None)
-    if table is None:
-        return PublishSettings()
     for key in table:
         if key not in PUBLISH_KEYS:
             raise InputError(

@@ -109,11 +109,15 @@ class Project:
     def maps(self) -> list[CellDesignerMap]:
         """The project's map files, parsed once per Project object."""
         if self._maps is None:
+            from .mapcache import cached_map
+            from .xmlsafe import read_map_bytes
+
             qualify = len(self.config.map.files) > 1
-            self._maps = [
-                read_map(contained(self.root, relative, "files"), qualify=qualify, label=relative)
-                for relative in self.config.map.files
-            ]
+            maps = []
+            for relative in self.config.map.files:
+                path = contained(self.root, relative, "files")
+                maps.append(cached_map(read_map_bytes(path), path, qualify, relative, self.root))
+            self._maps = maps
         return self._maps
 
     def maps_with_layouts(self) -> list[CellDesignerMap]:

@@ -24,6 +24,7 @@ from .ledger import (
     parse_interactions,
     parse_rejected,
 )
+from .mapcache import cached_map
 from .xmlsafe import parse_xml_bytes
 
 CHANGELOG_FILE = "CHANGELOG.md"
@@ -131,9 +132,12 @@ def at_revision(repo, root: Path, revision: str, layouts: bool = False) -> Snaps
             raise InputError(f"map file {relative} is not in the repository at {revision}")
         label = f"{relative}@{revision}"
         map_bytes[relative] = data
-        maps.append(
-            map_from_tree(parse_xml_bytes(data, label), Path(relative), qualify, label, layouts)
-        )
+        if layouts:  # the drawing is read from the same parse, so no cache
+            maps.append(
+                map_from_tree(parse_xml_bytes(data, label), Path(relative), qualify, label, True)
+            )
+        else:
+            maps.append(cached_map(data, Path(relative), qualify, label, root))
     evidence = parse_evidence(text(EVIDENCE_FILE), EVIDENCE_FILE)
     # Two rows for one interaction block a release through the audit; an old tag that has
     # them must still be readable, as history.

@@ -29,9 +29,14 @@ def parse_xml_bytes(data: bytes, label: str):
 
 def parse_xml_file(path: Path, label: str | None = None):
     """Read and safely parse an XML file, with one-line errors for unreadable files."""
-    label = label or str(path)
+    data = read_map_bytes(path)
+    return parse_xml_bytes(data, label or str(path)), data
+
+
+def read_map_bytes(path: Path) -> bytes:
+    """A map file's bytes, with one-line errors for a missing or unreadable file."""
     try:
-        data = Path(path).read_bytes()
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise InputError(f"map file {path} does not exist") from None
     except IsADirectoryError:
@@ -40,7 +45,6 @@ def parse_xml_file(path: Path, label: str | None = None):
         ) from None
     except OSError as exc:
         raise InputError(f"cannot read map file {path}: {exc.strerror}") from None
-    return parse_xml_bytes(data, label), data
 
 
 def iterparse_chunks(

@@ -102,6 +102,7 @@ def hermetic_git(monkeypatch, tmp_path_factory):
         "CRSMAP_DEBUG",
         "CRSMAP_HTTP_TIMEOUT",
         "CRSMAP_LOCK_TIMEOUT",
+        "CRSMAP_CACHE",
         "GIT_AUTHOR_NAME",
         "GIT_AUTHOR_EMAIL",
         "GIT_COMMITTER_NAME",
@@ -157,12 +158,15 @@ def crsmap(runner, project):
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    """Every file of a project (outside .git) plus the commit HEAD points at."""
+    """Every file of a project (outside .git and the parsed-map cache) plus the commit HEAD
+    points at: what a command that refuses must leave as it was."""
+    skipped = {".git", ".crsmap-cache"}
     files = {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and ".git" not in p.relative_to(root).parts and p.name != ".crsmap.lock"
-    }
+        if p.is_file() and not skipped & set(p.relative_to(root).parts)
+        and p.name != ".crsmap.lock"
+    }  # fmt: skip
     head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True)
     files["<HEAD>"] = head.stdout.encode()
     return files

@@ -45,15 +45,17 @@ def test_docs_link_only_to_pages_that_exist():
             assert (page.parent / target).exists(), f"{page.name} links to missing {target}"
 
 
-def test_help_imports_neither_git_nor_lxml_nor_requests():
+@pytest.mark.parametrize("args", [["--help"], ["audit", "--help"], ["publish", "zenodo", "--help"]])
+def test_help_imports_neither_git_nor_lxml_nor_requests(args):
     code = (
         "import sys\n"
         "from cli.main import cli\n"
         "try:\n"
-        "    cli.main(['--help'], prog_name='crsmap')\n"
+        f"    cli.main({args!r}, prog_name='crsmap')\n"
         "except SystemExit:\n"
         "    pass\n"
-        "heavy = [m for m in ('git', 'lxml', 'requests', 'rich', 'tomlkit', 'filelock') if m in sys.modules]\n"
+        "heavy = [m for m in ('git', 'lxml', 'requests', 'urllib3', 'rich', 'tomlkit', 'filelock')"
+        " if m in sys.modules]\n"
         "print('HEAVY=' + ','.join(heavy))\n"
     )
     out = subprocess.run(

@@ -1,0 +1,203 @@
+"""The parsed-map cache: each map file's interaction model, kept on disk by content hash.
+
+Reading a large map (parsing the XML, resolving species names, finding references) is
+most of the time of every read command, and maps change rarely. So the model read from a
+file is stored in ``.crsmap-cache/maps/`` of the project, under the sha256 of the file's
+bytes, and the next command that meets the same bytes loads it instead of parsing.
+
+A cache can never change a result:
+
+- the key also holds a digest of the source of the modules that build the model (this
+  module, the CellDesigner and SBML readers, reference parsing), so a crsmap whose reader
+  differs never uses another's entries;
+- an entry is versioned JSON of plain values (never pickle), checked field by field on
+  load; one that is stale, damaged or unreadable is rebuilt silently;
+- entries are written atomically; a cache that cannot be written (read-only folder, full
+  disk) is simply not used.
+
+The folder holds its own ``.gitignore`` (``*``), so git never shows it, and keeps the
+:data:`KEEP` most recently used entries. Delete it at any time: it is rebuilt on the next
+read. ``CRSMAP_CACHE=off`` turns it off (every command then parses the maps).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+from dataclasses import fields
+from pathlib import Path
+
+from .celldesigner import CellDesignerMap, Interaction, Participant
+
+CACHE_DIR = ".crsmap-cache"
+FORMAT = 1
+KEEP = 32  # entries kept: a few versions of each map file of a project
+_FIELDS = tuple(f.name for f in fields(Interaction))
+_PARTICIPANT_LISTS = ("reactants", "products", "modifiers")
+_STRING_LISTS = ("references", "annotated_references", "invalid_references")
+_READER_MODULES = ("mapcache", "celldesigner", "sbml", "identifiers", "xmlsafe")
+_reader_digest: str | None = None
+
+
+def reader_digest() -> str:
+    """A digest of the code that turns a map file into its model (computed once)."""
+    global _reader_digest
+    if _reader_digest is None:
+        import literature.identifiers
+
+        digest = hashlib.sha256(str(FORMAT).encode())
+        here = Path(__file__).parent
+        sources = [here / f"{name}.py" for name in _READER_MODULES]
+        sources.append(Path(literature.identifiers.__file__))
+        for source in sources:
+            digest.update(source.read_bytes())
+        _reader_digest = digest.hexdigest()[:16]
+    return _reader_digest
+
+
+def cache_folder(root: Path) -> Path | None:
+    """The project's cache folder; None when it is turned off (``CRSMAP_CACHE=off``) or
+    cannot be used (a link, or not a folder)."""
+    if os.environ.get("CRSMAP_CACHE", "").strip().lower() in ("off", "0", "no", "false"):
+        return None
+    folder = Path(root) / CACHE_DIR
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        return None
+    return folder
+
+
+def cached_map(data: bytes, path: Path, qualify: bool, label: str, root: Path | None):
+    """The model of the map file whose bytes are ``data``: from the cache, or parsed and stored.
+
+    ``root`` is the project folder (None: no cache). Parsing errors are raised as when
+    reading the file directly; nothing is stored for a file that does not parse.
+    """
+    folder = cache_folder(root) if root is not None else None
+    key = hashlib.sha256(data).hexdigest()
+    entry = None
+    if folder is not None:
+        entry = folder / "maps" / f"{key}-{reader_digest()}-{int(qualify)}-{_safe(path.stem)}.json"
+        loaded = load_entry(entry, key, path, qualify)
+        if loaded is not None:
+            return loaded
+    from .celldesigner import map_from_tree
+    from .collector import collector_paused
+    from .xmlsafe import parse_xml_bytes
+
+    with collector_paused():
+        model = map_from_tree(parse_xml_bytes(data, label), path, qualify, label)
+    if entry is not None:
+        store_entry(folder, entry, key, model, qualify)
+    return model
+
+
+def load_entry(entry: Path, key: str, path: Path, qualify: bool) -> CellDesignerMap | None:
+    """The model an entry holds, or None when it is missing, stale or damaged."""
+    try:
+        document = json.loads(entry.read_bytes())
+        if (
+            document.get("format") != FORMAT
+            or document.get("source_sha256") != key
+            or document.get("qualify") is not qualify
+        ):
+            return None
+        model = CellDesignerMap(
+            path=path, model_id=_text(document["model_id"]), format=_text(document["map_format"])
+        )
+        for row in document["interactions"]:
+            interaction = _interaction(row)
+            if interaction.reaction_id in model.interactions:
+                return None
+            model.interactions[interaction.reaction_id] = interaction
+        os.utime(entry)  # recently used: kept by the pruning
+        return model
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+def store_entry(folder: Path, entry: Path, key: str, model: CellDesignerMap, qualify: bool) -> None:
+    """Write an entry atomically and keep the folder small; any failure leaves no cache."""
+    from .storage import atomic_write_bytes
+
+    rows = []
+    for interaction in model.interactions.values():
+        row = []
+        for name in _FIELDS:
+            value = getattr(interaction, name)
+            if name in _PARTICIPANT_LISTS:
+                value = [list(p) for p in value]
+            elif name in _STRING_LISTS:
+                value = list(value)
+            row.append(value)
+        rows.append(row)
+    document = {
+        "format": FORMAT,
+        "source_sha256": key,
+        "qualify": qualify,
+        "model_id": model.model_id,
+        "map_format": model.format,
+        "fields": list(_FIELDS),
+        "interactions": rows,
+    }
+    try:
+        (folder / "maps").mkdir(parents=True, exist_ok=True)
+        ignore = folder / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# crsmap's cache of parsed maps: safe to delete\n*\n")
+        atomic_write_bytes(entry, json.dumps(document, separators=(",", ":")).encode())
+        _prune(folder / "maps")
+    except OSError:
+        return
+
+
+# What each field of an entry's row must be: "s" text, "t" texts, "p" participants, "i" a line.
+_KINDS = tuple(
+    "p" if name in _PARTICIPANT_LISTS else "t" if name in _STRING_LISTS
+    else "i" if name == "line" else "s"
+    for name in _FIELDS
+)  # fmt: skip
+
+
+def _interaction(row) -> Interaction:
+    if type(row) is not list or len(row) != len(_KINDS):
+        raise ValueError("an entry row of the wrong length")
+    values = []
+    for kind, value in zip(_KINDS, row, strict=True):
+        if kind == "s":
+            if type(value) is not str:
+                raise ValueError("a value that is not text")
+        elif kind == "p":
+            value = tuple(_participant(p) for p in value)
+        elif kind == "t":
+            if not all(type(v) is str for v in value):
+                raise ValueError("a reference that is not text")
+            value = tuple(value)
+        elif type(value) is not int:
+            raise ValueError("a line that is not a number")
+        values.append(value)
+    return Interaction(*values)
+
+
+def _participant(value) -> Participant:
+    if type(value) is not list or len(value) != 4 or not all(type(v) is str for v in value):
+        raise ValueError("a participant of the wrong shape")
+    return Participant(*value)
+
+
+def _text(value) -> str:
+    if not isinstance(value, str):
+        raise ValueError("a value that is not text")
+    return value
+
+
+def _safe(stem: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)[:60]
+
+
+def _prune(folder: Path) -> None:
+    entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in entries[KEEP:]:
+        with contextlib.suppress(OSError):
+            os.unlink(old)

@@ -1,0 +1,184 @@
+"""The parsed-map cache never changes a result, and survives whatever is done to it."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cli.main import cli
+from curation import mapcache
+from curation.config import Curator
+from curation.project import Project
+
+from .conftest import CARBERRY, MAP_NAMES_FOR_TESTS, shared_map
+
+READS = (
+    ("interactions", "list", "--format", "tsv"),
+    ("interactions", "list", "--missing-evidence", "--format", "json"),
+    ("evidence", "list", "--format", "tsv"),
+    ("audit", "--format", "json", "--fail-on", "never"),
+)
+
+
+def entries(root: Path) -> list[Path]:
+    return sorted((root / mapcache.CACHE_DIR / "maps").glob("*.json"))
+
+
+def outputs(runner, root: Path, monkeypatch, cache: str) -> list[str]:
+    """Every read command's output, with the cache off, cold (emptied first) or warm."""
+    if cache == "off":
+        monkeypatch.setenv("CRSMAP_CACHE", "off")
+    else:
+        monkeypatch.delenv("CRSMAP_CACHE", raising=False)
+    if cache in ("off", "cold"):
+        shutil.rmtree(root / mapcache.CACHE_DIR, ignore_errors=True)
+    first = next(iter(Project.open(root).interactions))
+    results = []
+    for args in (*READS, ("show", first)):
+        result = runner.invoke(cli, ["--project", str(root), *args])
+        assert result.exit_code in (0, 1), result.output
+        results.append(result.output)
+    return results
+
+
+def released(tmp_path: Path, source: Path) -> Path:
+    """A committed project on ``source`` with the map's own references imported, released."""
+    project, _ = Project.init(
+        tmp_path / "proj", "Cache test map", [source], Curator("Josiah Carberry", CARBERRY)
+    )
+    project.import_map_references()
+    return project.root
+
+
+def test_every_read_gives_the_same_output_with_the_cache_off_cold_and_warm(
+    project, runner, monkeypatch
+):
+    root = project.root
+    off = outputs(runner, root, monkeypatch, "off")
+    assert not (root / mapcache.CACHE_DIR).exists()  # off means off: nothing written
+    cold = outputs(runner, root, monkeypatch, "cold")
+    (entry,) = entries(root)
+    warm = outputs(runner, root, monkeypatch, "warm")
+    assert off == cold == warm
+    assert entries(root) == [entry]
+    assert json.loads(entry.read_bytes())["format"] == mapcache.FORMAT
+
+
+@pytest.mark.parametrize("name", MAP_NAMES_FOR_TESTS)
+def test_real_maps_read_the_same_from_the_cache(name, tmp_path, runner, monkeypatch):
+    root = released(tmp_path, shared_map(name))
+    off = outputs(runner, root, monkeypatch, "off")
+    cold = outputs(runner, root, monkeypatch, "cold")
+    warm = outputs(runner, root, monkeypatch, "warm")
+    assert off == cold == warm
+    monkeypatch.delenv("CRSMAP_CACHE", raising=False)
+    fresh = Project.open(root)
+    cached = fresh.maps[0]
+    monkeypatch.setenv("CRSMAP_CACHE", "off")
+    parsed = Project.open(root).maps[0]
+    assert cached == parsed and list(cached.interactions) == list(parsed.interactions)
+
+
+def test_a_release_bundle_is_the_same_bytes_with_and_without_the_cache(
+    runner, monkeypatch, tmp_path
+):
+    demo = runner.invoke(cli, ["demo", str(tmp_path / "d")])
+    assert demo.exit_code == 0, demo.output
+    root = tmp_path / "d" / "crs-map"
+    built = {}
+    for cache in ("off", "cold", "warm"):
+        if cache == "off":
+            monkeypatch.setenv("CRSMAP_CACHE", "off")
+        else:
+            monkeypatch.delenv("CRSMAP_CACHE", raising=False)
+        if cache == "cold":
+            shutil.rmtree(root / mapcache.CACHE_DIR, ignore_errors=True)
+        out = tmp_path / cache
+        result = runner.invoke(
+            cli, ["--project", str(root), "bundle", "1.0.0", "--output", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        built[cache] = next(out.glob("*.zip")).read_bytes()
+    assert built["off"] == built["cold"] == built["warm"]
+    assert built["warm"] == (root / "dist" / "cytokine-release-syndrome-map-1.0.0.zip").read_bytes()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: text[: len(text) // 2],  # cut short
+        lambda text: "not json at all",
+        lambda text: text.replace('"format":1', '"format":99'),
+        lambda text: text.replace('"qualify":false', '"qualify":true'),
+        lambda text: text.replace('["reactant",', "[7,", 1),  # a participant of the wrong type
+        lambda text: text.replace('"interactions":[[', '"interactions":[["extra",', 1),
+        lambda text: json.dumps({**json.loads(text), "source_sha256": "0" * 64}),
+    ],
+    ids=[
+        "truncated",
+        "garbage",
+        "other-format",
+        "other-qualify",
+        "bad-type",
+        "bad-row",
+        "other-file",
+    ],
+)
+def test_a_damaged_or_stale_entry_is_rebuilt_silently(project, runner, monkeypatch, damage):
+    root = project.root
+    expected = outputs(runner, root, monkeypatch, "off")
+    outputs(runner, root, monkeypatch, "cold")
+    (entry,) = entries(root)
+    good = entry.read_text()
+    entry.write_text(damage(good))
+    assert outputs(runner, root, monkeypatch, "warm") == expected
+    assert json.loads(entry.read_text()) == json.loads(good)  # rebuilt in place
+
+
+def test_a_reader_that_changed_never_uses_an_older_readers_entries(project, monkeypatch):
+    root = project.root
+    Project.open(root).maps  # noqa: B018  (read: stores an entry)
+    (old,) = entries(root)
+    monkeypatch.setattr(mapcache, "_reader_digest", "another-reader")
+    Project.open(root).maps  # noqa: B018
+    assert len(entries(root)) == 2 and old in entries(root)
+
+
+def test_a_cache_folder_that_is_a_link_is_not_used(project, tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.rmtree(project.root / mapcache.CACHE_DIR)
+    (project.root / mapcache.CACHE_DIR).symlink_to(elsewhere, target_is_directory=True)
+    assert len(Project.open(project.root).interactions) == len(project.interactions)
+    assert list(elsewhere.iterdir()) == []
+
+
+def test_git_never_sees_the_cache_and_old_entries_are_pruned(project, monkeypatch):
+    root = project.root
+    monkeypatch.setattr(mapcache, "KEEP", 3)
+    map_file = root / project.config.map.files[0]
+    original = map_file.read_bytes()
+    for n in range(5):  # five versions of the map file, each read once
+        map_file.write_bytes(original + f"<!-- version {n} -->\n".encode())
+        assert Project.open(root).maps
+    assert len(entries(root)) == 3
+    map_file.write_bytes(original)
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=root, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert status == ""
+
+
+def test_an_unwritable_cache_is_skipped_and_the_map_still_read(project, monkeypatch):
+    def refuse(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    shutil.rmtree(project.root / mapcache.CACHE_DIR)
+    monkeypatch.setattr("curation.storage.atomic_write_bytes", refuse)
+    assert len(Project.open(project.root).interactions) == len(project.interactions)
+    assert entries(project.root) == []
