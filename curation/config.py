@@ -388,6 +388,7 @@ def _minerva(doc: dict, files: tuple[str, ...]) -> MinervaSettings:
     if table is None:
         return MinervaSettings()
     from services.minerva import check_project_id, instance_url
+
     for key in table:
         if key not in MINERVA_KEYS:
             raise InputError(
@@ -429,6 +430,7 @@ def _publish(doc: dict) -> PublishSettings:
 
     from .identifiers import parse_reference
     from .versions import parse_version
+
     for key in table:
         if key not in PUBLISH_KEYS:
             raise InputError(

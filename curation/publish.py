@@ -38,6 +38,7 @@ from services.zenodo import (
     ZENODO_URL,
     Deposition,
     ZenodoClient,
+    ZenodoFault,
     md5_hex,
     server_url,
 )
@@ -99,6 +100,14 @@ def token_from_environment() -> str:
     return token
 
 
+def release_version(text: str) -> str:
+    """A release version as tags name it without their ``v``: ``v1.1.0`` is ``1.1.0``."""
+    from .versions import parse_version
+
+    parse_version(text)
+    return text.removeprefix("v")
+
+
 def bundle_metadata(data: bytes) -> tuple[str, dict]:
     """(zip name, ``.zenodo.json``) of a bundle: what is uploaded is what is described."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -130,6 +139,11 @@ class Publisher:
         """Name the failed step, and how to resume, in a network failure's message."""
         try:
             yield
+        except ZenodoFault as exc:  # running again would meet the same answer
+            raise OutsideError(
+                f"{exc} (step: {self.step or 'start'} of {version} on {self.server}); nothing "
+                "more was done: correct it on the server, then run the command again"
+            ) from None
         except OutsideError as exc:
             raise OutsideError(
                 f"{exc} (step: {self.step or 'start'} of {version} on {self.server}); what was "
@@ -157,11 +171,11 @@ class Publisher:
             if recorded is not None:
                 return recorded.doi
             draft = self._abandoned(settings) or self._draft(settings, version, title)
-        if not draft.doi:
-            raise OutsideError(
-                f"the deposit server gave deposition {draft.id} no reserved DOI "
-                "(metadata.prereserve_doi); crsmap cannot put the DOI into the bundle"
-            )
+            if not draft.doi:
+                raise ZenodoFault(
+                    f"the deposit server gave deposition {draft.id} no reserved DOI "
+                    "(metadata.prereserve_doi); crsmap cannot put the DOI into the bundle"
+                )
         text = with_publish(
             self.project.root / CONFIG_FILE, version=version, doi=draft.doi, deposition=draft.url
         )
@@ -183,6 +197,12 @@ class Publisher:
                 f"the deposition of {version} ({settings.deposition}) is already published "
                 f"as {deposition.doi}, but no tag v{version} exists; tag it by hand or "
                 "release another version"
+            )
+        if settings.doi and deposition.doi and deposition.doi != settings.doi:
+            raise InputError(
+                f"[publish] doi {settings.doi} in {CONFIG_FILE} is not the DOI the server "
+                f"reserved for {settings.deposition} ({deposition.doi}); correct it in "
+                f"{CONFIG_FILE} before releasing {version}"
             )
         return replace(deposition, doi=deposition.doi or settings.doi)
 
@@ -206,13 +226,17 @@ class Publisher:
         previous = self._previous_version(settings)
         if previous is None:
             for draft in client.drafts():  # made by a run that stopped before recording it
-                if not draft.concept_doi and (draft.title, draft.version) == (title, version):
+                if draft.published or draft.concept_doi:
+                    continue  # a published record open for editing is listed too
+                if (draft.title, draft.version) == (title, version):
                     return draft
             return client.create({"upload_type": "dataset", "title": title, "version": version})
         try:
             return client.new_version(previous)
         except OutsideError as refused:  # e.g. a draft of the concept is already open
             for draft in client.drafts():
+                if draft.published:  # a published version open for editing: not a new one
+                    continue
                 if previous.concept_id and draft.concept_id == previous.concept_id:
                     return draft
             raise refused from None
@@ -249,10 +273,7 @@ class Publisher:
         ``data`` is the bundle when the caller has just built it; otherwise it is rebuilt
         from the tag (byte for byte the released one).
         """
-        from .versions import parse_version
-
-        parse_version(version)
-        version = version.removeprefix("v")
+        version = release_version(version)
         with self._resumable(version, f"crsmap publish zenodo {version}"):
             return self._publish(version, data)
 
@@ -261,6 +282,7 @@ class Publisher:
         from . import gitrepo
         from .snapshot import at_revision
 
+        version = release_version(version)
         repo = gitrepo.require_repo(self.project.root)
         tag = next((t for t in repo.tags if t.name == f"v{version}"), None)
         if tag is None:
@@ -291,10 +313,15 @@ class Publisher:
                 "cut a new release with --publish zenodo"
             )
         if deposition.published:
-            return self._record(Published(version, deposition.doi, deposition.concept_doi,
+            if deposition.doi and deposition.doi != reserved.doi:
+                raise ZenodoFault(
+                    f"{self.server} published {version} as {deposition.doi}, not as the "
+                    f"reserved {reserved.doi} its bundle carries"
+                )
+            return self._record(Published(version, reserved.doi, deposition.concept_doi,
                                           deposition.html, already=True))  # fmt: skip
         if deposition.doi and deposition.doi != reserved.doi:
-            raise OutsideError(
+            raise ZenodoFault(
                 f"the draft of {version} on {self.server} carries DOI {deposition.doi}, not "
                 f"the {reserved.doi} its bundle names; nothing was published"
             )
@@ -308,9 +335,9 @@ class Publisher:
         self._at("publish")
         published = client.publish(deposition)
         if published.doi and published.doi != reserved.doi:
-            raise OutsideError(
+            raise ZenodoFault(
                 f"{self.server} published {version} as {published.doi}, not as the reserved "
-                f"{reserved.doi} its bundle carries; correct the record on the server"
+                f"{reserved.doi} its bundle carries"
             )
         return self._record(Published(version, reserved.doi, published.concept_doi, published.html))
 

@@ -257,12 +257,14 @@ def changelog_section(
 
 
 def with_doi(section: str, doi: str) -> str:
-    """A CHANGELOG section with the release's DOI under its heading (unchanged without one)."""
-    heading, _, rest = section.partition("\n\n")
-    line = f"DOI: [{doi}](https://doi.org/{doi})"
-    if not doi or line in section:
+    """A CHANGELOG section with the release's DOI under its heading, replacing an earlier
+    one (a reservation given up); unchanged without a DOI."""
+    if not doi:
         return section
-    return f"{heading}\n\n{line}\n\n{rest}"
+    heading, _, rest = section.partition("\n\n")
+    if rest.startswith("DOI: ["):
+        rest = rest.partition("\n\n")[2]
+    return f"{heading}\n\nDOI: [{doi}](https://doi.org/{doi})\n\n{rest}"
 
 
 def _listing(title: str, items: list[str]) -> list[str]:

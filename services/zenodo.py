@@ -37,11 +37,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from literature.errors import InputError, OutsideError
-from literature.identifiers import DOI_PATTERN, quoted
+from literature.identifiers import DOI_PATTERN, has_control_characters, quoted
 
 SERVICE = "Zenodo"
 ZENODO_URL = "https://zenodo.org"
@@ -53,6 +54,9 @@ EXPECTED_URL = (
     "expected the http(s) address of a Zenodo or InvenioRDM instance, e.g. https://zenodo.org"
 )
 _ID = re.compile(r"[0-9]{1,20}")
+# Every status is an answer to read, except redirects: the HTTP layer follows those on the
+# same host (a concept record redirects to its latest version) and refuses the others.
+_ANSWERS = tuple(s for s in range(200, 600) if s not in (301, 302, 303, 307, 308))
 
 
 class ZenodoRefused(OutsideError):
@@ -61,6 +65,11 @@ class ZenodoRefused(OutsideError):
     def __init__(self, message: str, status: int):
         super().__init__(message)
         self.status = status
+
+
+class ZenodoFault(OutsideError):
+    """The instance answered something crsmap will not act on (a link to another host, its
+    secret echoed back, a DOI other than the reserved one): running again will not help."""
 
 
 @dataclass(frozen=True)
@@ -120,8 +129,11 @@ class ZenodoClient:
 
         self.server = server_url(server)
         self.api = self.server + "/api/"
-        if not token or re.search(r"\s", token):
-            raise InputError(f"{TOKEN_VARIABLE} is empty or holds spaces; expected the token")
+        if not re.fullmatch(r"[\x21-\x7e]{1,1000}", token or ""):
+            raise InputError(
+                f"{TOKEN_VARIABLE} is empty or holds spaces or characters other than printable "
+                "ASCII; expected the token exactly as the server showed it"
+            )
         self._token = token
         self.http = HttpClient(
             SERVICE,
@@ -143,7 +155,7 @@ class ZenodoClient:
         answer = self._call("GET", self._own(url), step, ok=(200, 404, 410))
         if answer is None:
             return None
-        return parse_deposition(answer, self.server)
+        return self._deposition(answer)
 
     def drafts(self) -> list[Deposition]:
         """The token owner's unpublished drafts (the newest first, as the server sorts)."""
@@ -153,7 +165,7 @@ class ZenodoClient:
         )  # fmt: skip
         if not isinstance(document, list):
             raise OutsideError(f"{SERVICE} answered the list of drafts with something else")
-        return [parse_deposition(item, self.server) for item in document if isinstance(item, dict)]
+        return [self._deposition(item) for item in document if isinstance(item, dict)]
 
     def create(self, metadata: dict) -> Deposition:
         """A new draft (the first version of a concept), with its DOI reserved."""
@@ -162,7 +174,7 @@ class ZenodoClient:
             "POST", self.api + "deposit/depositions", "creating the deposition", body=body,
             ok=(200, 201),
         )  # fmt: skip
-        return parse_deposition(answer, self.server)
+        return self._deposition(answer)
 
     def new_version(self, published: Deposition) -> Deposition:
         """The draft of a new version of ``published``'s concept (the same one when open)."""
@@ -170,7 +182,7 @@ class ZenodoClient:
             "POST", f"{self._own(published.url)}/actions/newversion", "creating a new version",
             body={}, ok=(200, 201),
         )  # fmt: skip
-        answered = parse_deposition(answer, self.server)
+        answered = self._deposition(answer)
         if not answered.published and answered.id != published.id:
             return answered  # today's Zenodo answers the draft itself
         if not answered.latest_draft:
@@ -191,7 +203,7 @@ class ZenodoClient:
         )  # fmt: skip
         if record is None:
             return None
-        latest = parse_deposition(record, self.server)
+        latest = self._deposition(record)
         return self.get(self.deposition_url(latest.id), "reading the latest version")
 
     def set_metadata(self, deposition: Deposition, metadata: dict) -> None:
@@ -207,7 +219,7 @@ class ZenodoClient:
             "POST", f"{self._own(deposition.url)}/actions/publish", "publishing",
             body={}, ok=(200, 202),
         )  # fmt: skip
-        return parse_deposition(answer, self.server)
+        return self._deposition(answer)
 
     # --- files ----------------------------------------------------------------------------
 
@@ -218,10 +230,18 @@ class ZenodoClient:
         return [f for f in map(parse_file, document) if f is not None]
 
     def delete_file(self, deposition: Deposition, file: DepositFile) -> None:
-        self._call(
-            "DELETE", f"{self._own(deposition.url)}/files/{_checked_id(file.id, 'file id', True)}",
-            f"removing the earlier file {file.name}", ok=(200, 201, 204, 404),
-        )  # fmt: skip
+        """Remove a file: by its id, or (a file listed by name only) from the bucket."""
+        step = f"removing the earlier file {file.name}"
+        if file.id:
+            url = f"{self._own(deposition.url)}/files/{_checked_id(file.id, 'file id', True)}"
+        elif deposition.bucket:
+            url = f"{self._own(deposition.bucket)}/{_segment(file.name)}"
+        else:
+            raise ZenodoFault(
+                f"{SERVICE} lists a file {file.name} in deposition {deposition.id} without an id "
+                "or a bucket to remove it from"
+            )
+        self._call("DELETE", url, step, ok=(200, 201, 204, 404))
 
     def upload(self, deposition: Deposition, name: str, data: bytes) -> None:
         """Put ``data`` into the draft's bucket as ``name``; the checksum it answers is checked."""
@@ -243,13 +263,26 @@ class ZenodoClient:
 
     # --- the wire -------------------------------------------------------------------------
 
+    def _deposition(self, document) -> Deposition:
+        """A deposition from an answer, refused when it points elsewhere or holds the token."""
+        deposition = parse_deposition(document, self.server)
+        self._own(deposition.url)
+        for value in (deposition.url, deposition.bucket, deposition.latest_draft, deposition.doi,
+                      deposition.concept_doi, deposition.html, deposition.title):  # fmt: skip
+            if self._token.lower() in value.lower():
+                raise ZenodoFault(
+                    f"{SERVICE} echoed the token back in deposition {deposition.id}; refused, "
+                    "so that it is never written anywhere"
+                )
+        return deposition
+
     def _own(self, url: str) -> str:
         """``url`` if it is on this server (a link from an answer); refused otherwise."""
         from literature.http import same_host
 
         if not isinstance(url, str) or not same_host(self.server + "/", url):
             host = urlsplit(url).hostname if isinstance(url, str) else None
-            raise OutsideError(
+            raise ZenodoFault(
                 f"{SERVICE} at {self.server} gave a link to another host ({host or '?'}); "
                 "not followed, so that the token goes nowhere else"
             )
@@ -267,7 +300,7 @@ class ZenodoClient:
         sent.update(headers or {})
         answer = self.http.request(
             method, url, params=params, data=data, headers=sent, deadline=deadline,
-            ok=tuple(range(200, 600)), what=step,
+            ok=_ANSWERS, what=step,
         )  # fmt: skip
         status = answer.status_code
         if status not in ok:
@@ -291,10 +324,13 @@ def refusal(step: str, answer, server: str) -> str:
     if isinstance(document, dict):
         words = _short(document.get("message"))
         details = []
-        for error in document.get("errors") or ():
+        errors = document.get("errors")
+        for error in errors if isinstance(errors, list) else ():
             if isinstance(error, dict):
-                messages = error.get("messages") or [error.get("message")]
-                text = "; ".join(_short(m) for m in messages if m)
+                messages = error.get("messages")
+                if not isinstance(messages, list):
+                    messages = [error.get("message")]
+                text = "; ".join(_short(m) for m in messages if _short(m))
                 details.append(f"{_short(error.get('field'))}: {text}".strip(": "))
         if details:
             words = f"{words} ({'; '.join(details[:5])})".strip()
@@ -345,8 +381,8 @@ def parse_file(item) -> DepositFile | None:
     if not isinstance(item, dict):
         return None
     name = _text(item.get("filename") or item.get("key"))
-    identifier = _text(item.get("id") or item.get("file_id"))
-    if not name or not identifier:
+    identifier = _text(item.get("id") or item.get("file_id"))  # "" : removed by name
+    if not name:
         return None
     size = item.get("filesize", item.get("size", 0))
     md5 = _text(item.get("checksum")).removeprefix("md5:").lower()
@@ -357,7 +393,9 @@ def _doi(value) -> str:
     text = _text(value).strip()
     for lead in ("https://doi.org/", "http://doi.org/", "doi:"):
         text = text.removeprefix(lead)
-    return text.lower() if DOI_PATTERN.fullmatch(text) else ""
+    if not DOI_PATTERN.fullmatch(text) or has_control_characters(text) or len(text) > 300:
+        return ""
+    return text.lower()
 
 
 def _text(value) -> str:
@@ -367,7 +405,12 @@ def _text(value) -> str:
 
 
 def _short(value) -> str:
-    return " ".join(_text(value).split())[:300]
+    """A server's words for one line of a terminal: no control characters, at most 300."""
+    text = "".join(
+        " " if c.isspace() else "?" if unicodedata.category(c) in ("Cc", "Cf") else c
+        for c in _text(value)
+    )
+    return " ".join(text.split())[:300]
 
 
 def _checked_id(value: str, what: str, any_token: bool = False) -> str:

@@ -61,7 +61,9 @@ def test_file_lists_in_both_spellings_are_read_and_odd_entries_skipped():
     )
     bucket_style = parse_file({"file_id": "f2", "key": "b.zip", "size": 4, "checksum": "md5:de"})
     assert (bucket_style.name, bucket_style.size, bucket_style.md5) == ("b.zip", 4, "de")
-    assert parse_file({"filename": "no id"}) is None and parse_file("x") is None
+    by_name = parse_file({"filename": "no-id.zip"})  # removed from the bucket by its name
+    assert (by_name.id, by_name.name) == ("", "no-id.zip")
+    assert parse_file({"id": "f3"}) is None and parse_file("x") is None
 
 
 def test_server_addresses_are_normalised_and_checked():
