@@ -1,4 +1,4 @@
-"""Fetching PubMed metadata against the local fake E-utilities: crsmap vs one request per PMID.
+"""Fetching PubMed metadata against the local fake E-utilities: crsmap vs its peers.
 
 Every client runs against its own fresh :class:`tests.fakeserver.FakeLiteratureServer`,
 which enforces NCBI's 3 requests/s (no API key) with a sliding one-second window and
@@ -7,7 +7,17 @@ the client, so every client is counted the same way.
 
 - crsmap: ``crsmap --project DIR fetch --no-commit`` as a subprocess, on a project made by
   ``crsmap init --no-commit`` from the shipped sample map, with ``FETCH_PMIDS`` evidence
-  rows written straight into ``evidence.tsv``.
+  rows written straight into ``evidence.tsv`` (efetch alone, 500 PMIDs a request: 2
+  requests for 1,000).
+- Bio.Entrez batched (:func:`run_biopython_batched`), the fair peer: what a competent
+  Biopython user writes for many PMIDs, the tutorial's history-server recipe: one
+  ``Entrez.epost`` of all the PMIDs, then ``Entrez.efetch(webenv=..., query_key=...,
+  retstart=..., retmax=PEER_BATCH)`` by ``PEER_BATCH`` (200), each answer read with
+  ``Entrez.read``. For 1,000 PMIDs: 1 + 5 requests. It runs on all ``FETCH_PMIDS``.
+- Scale (:func:`run_scale`): crsmap fetch of 1,000 to 20,000 PMIDs (``SCALE_PMIDS``), each
+  on a fresh project and server, with the CPU time (user + system) of the fetch
+  subprocess: CPU per PMID must stay flat as the number of PMIDs grows (issue 17: it grew
+  with the cache, since every batch re-read and re-wrote all of ``literature.jsonl``).
 - Biopython: ``Bio.Entrez.esummary(db="pubmed", id=PMID, retmode="json")`` once per PMID,
   with Biopython's own rate limiting and retries. Its E-utilities URLs are hard-coded in
   each function, so ``Bio.Entrez.urlopen`` (the name ``Bio.Entrez._open`` calls) is
@@ -21,13 +31,19 @@ The per-PMID baselines run on ``BASELINE_PMIDS`` PMIDs: at 3 requests/s, 1,000 s
 requests take six minutes. Their counts and times grow linearly with the number of PMIDs
 (one request and one rate-limit interval each), so callers scale them by
 ``FETCH_PMIDS / BASELINE_PMIDS`` and say so.
+
+``python bench/fetch_bench.py [--sizes 1000,5000,10000,20000]`` prints the batched peer
+baseline and the scale case on their own (bench/run.py prints the per-PMID rows).
 """
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import importlib.util
 import json
+import os
+import resource
 import subprocess
 import sys
 import time
@@ -42,6 +58,8 @@ ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_MAP = ROOT / "curation" / "data" / "crs_sample.xml"
 FETCH_PMIDS = 1_000
 BASELINE_PMIDS = 100
+PEER_BATCH = 200  # PMIDs per efetch of the batched Bio.Entrez baseline
+SCALE_PMIDS = (1_000, 5_000, 10_000, 20_000)
 NCBI_EUTILS = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 BENCH_EMAIL = "bench@example.org"
 INTERACTION = "re12"  # an interaction of the sample map
@@ -106,36 +124,102 @@ def version_of(distribution: str) -> str:
 def run_crsmap(workdir: Path, crsmap: Sequence[str], env: dict[str, str]) -> Wire:
     """``crsmap fetch`` of ``FETCH_PMIDS`` fresh PMIDs, as a subprocess; one run."""
     with fake_server_class()() as server:
-        pmids = server.add_many_pubmed(FETCH_PMIDS)
-        project = workdir / "fetch-project"
-        init = [*crsmap, "--quiet", "init", str(project), "--title", "bench fetch"]
-        init += ["--map", str(SAMPLE_MAP), "--no-commit"]
-        subprocess.run(init, env=env, capture_output=True, text=True, check=True)
-        rows = [
-            f"{INTERACTION}\tpubmed:{p}\tECO:0000269\t{DEMO_CURATOR[1]}\t2026-01-05\tmanual\t\n"
-            for p in pmids
-        ]
-        with (project / "evidence.tsv").open("a", encoding="utf-8") as ledger:
-            ledger.writelines(rows)
-        # No NCBI_API_KEY, so crsmap stays at 3 requests/s like the baselines.
-        fetch_env = {k: v for k, v in env.items() if k != "NCBI_API_KEY"} | {
-            "CRSMAP_EUTILS_URL": server.eutils_url,
-            "CRSMAP_IDCONV_URL": server.idconv_url,
-            "CRSMAP_CROSSREF_URL": server.crossref_url,
-            "NO_PROXY": "127.0.0.1",
-            "no_proxy": "127.0.0.1",
-        }
-        fetch = [*crsmap, "--project", str(project), "fetch", "--no-commit"]
-        start = time.perf_counter()
-        result = subprocess.run(fetch, env=fetch_env, capture_output=True, text=True, check=False)
-        elapsed = time.perf_counter() - start
-        if result.returncode != 0:
-            raise RuntimeError(
-                f"crsmap fetch failed ({result.returncode}): {result.stderr.strip()[-500:]}"
-            )
-        if f"fetched {FETCH_PMIDS}," not in result.stdout:
-            raise RuntimeError(f"crsmap fetch did not fetch every PMID: {result.stdout.strip()}")
+        elapsed, _cpu = _crsmap_fetch(server, workdir / "fetch-project", FETCH_PMIDS, crsmap, env)
         return _wire(server, FETCH_PMIDS, elapsed)
+
+
+def _crsmap_fetch(
+    server: Any, project: Path, n: int, crsmap: Sequence[str], env: dict[str, str]
+) -> tuple[float, float]:
+    """``crsmap fetch`` of ``n`` fresh PMIDs of ``server`` into a new project at ``project``.
+
+    Returns the fetch subprocess's wall time and CPU time (user + system), in seconds.
+    """
+    pmids = server.add_many_pubmed(n)
+    init = [*crsmap, "--quiet", "init", str(project), "--title", "bench fetch"]
+    init += ["--map", str(SAMPLE_MAP), "--no-commit"]
+    subprocess.run(init, env=env, capture_output=True, text=True, check=True)
+    rows = [
+        f"{INTERACTION}\tpubmed:{p}\tECO:0000269\t{DEMO_CURATOR[1]}\t2026-01-05\tmanual\t\n"
+        for p in pmids
+    ]
+    with (project / "evidence.tsv").open("a", encoding="utf-8") as ledger:
+        ledger.writelines(rows)
+    # No NCBI_API_KEY, so crsmap stays at 3 requests/s like the baselines.
+    fetch_env = {k: v for k, v in env.items() if k != "NCBI_API_KEY"} | {
+        "CRSMAP_EUTILS_URL": server.eutils_url,
+        "CRSMAP_IDCONV_URL": server.idconv_url,
+        "CRSMAP_CROSSREF_URL": server.crossref_url,
+        "NO_PROXY": "127.0.0.1",
+        "no_proxy": "127.0.0.1",
+    }
+    fetch = [*crsmap, "--project", str(project), "fetch", "--no-commit"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    result = subprocess.run(fetch, env=fetch_env, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"crsmap fetch failed ({result.returncode}): {result.stderr.strip()[-500:]}"
+        )
+    if f"fetched {n}," not in result.stdout:
+        raise RuntimeError(f"crsmap fetch did not fetch every PMID: {result.stdout.strip()}")
+    return elapsed, cpu
+
+
+@dataclass(frozen=True)
+class Scale:
+    """One size of the scale case: a crsmap fetch of ``pmids`` fresh PMIDs."""
+
+    wire: Wire
+    cpu: float  # seconds of CPU (user + system) of the fetch subprocess, start-up included
+
+    @property
+    def cpu_per_pmid(self) -> float:
+        return self.cpu / self.wire.pmids
+
+
+def run_scale(
+    workdir: Path,
+    crsmap: Sequence[str],
+    env: dict[str, str],
+    sizes: Sequence[int] = SCALE_PMIDS,
+) -> list[Scale]:
+    """``crsmap fetch`` of each of ``sizes`` PMIDs, each on a fresh project and fake server."""
+    results = []
+    for n in sizes:
+        with fake_server_class()() as server:
+            project = workdir / f"fetch-scale-{n}"
+            elapsed, cpu = _crsmap_fetch(server, project, n, crsmap, env)
+            results.append(Scale(_wire(server, n, elapsed), cpu))
+    return results
+
+
+def scale_table(results: Sequence[Scale]) -> list[str]:
+    """The scale case as text lines: CPU per PMID, its growth from the smallest size, and the
+    CPU each PMID added since the previous size cost (flat when CPU is linear in PMIDs)."""
+    if not results:
+        return []
+    base = results[0].cpu_per_pmid
+    lines = [
+        f"{'PMIDs':>7}  {'requests':>8}  {'429':>3}  {'wall':>8}  {'CPU':>8}  {'CPU/PMID':>9}  "
+        f"{'growth':>6}  CPU per added PMID (start-up cancels out)"
+    ]
+    previous = None
+    for r in results:
+        marginal = ""
+        if previous is not None and r.wire.pmids > previous.wire.pmids:
+            added = (r.cpu - previous.cpu) / (r.wire.pmids - previous.wire.pmids)
+            marginal = f"{added * 1e3:.3f}ms"
+        lines.append(
+            f"{r.wire.pmids:>7,}  {r.wire.requests:>8,}  {r.wire.too_many:>3}  "
+            f"{r.wire.seconds:>7.1f}s  {r.cpu:>7.2f}s  {r.cpu_per_pmid * 1e3:>7.3f}ms  "
+            f"{'x' + format(r.cpu_per_pmid / base, '.2f'):>6}  {marginal}"
+        )
+        previous = r
+    return lines
 
 
 # --- Biopython ---------------------------------------------------------------------------
@@ -193,6 +277,44 @@ def run_biopython() -> Wire:
                 lost += 1
         elapsed = time.perf_counter() - start
         return _wire(server, len(pmids), elapsed, lost)
+
+
+def run_biopython_batched(n: int = FETCH_PMIDS, batch: int = PEER_BATCH) -> Wire:
+    """The fair peer: Bio.Entrez's history-server recipe for ``n`` PMIDs, ``batch`` a request.
+
+    One ``Entrez.epost`` of every PMID (a POST), then ``Entrez.efetch`` of the posted set by
+    ``batch`` with ``retstart`` / ``retmax``, each answer read with ``Entrez.read`` (the
+    Biopython tutorial's "searching for and downloading ... using the history"). A batch
+    whose request fails after Biopython's own retries loses its PMIDs, as does a PMID
+    that comes back without a title.
+    """
+    from http.client import HTTPException
+    from urllib.error import URLError
+
+    with fake_server_class()() as server, _entrez_at(server) as entrez:
+        pmids = server.add_many_pubmed(n)
+        titled: set[str] = set()
+        start = time.perf_counter()
+        try:
+            with entrez.epost(db="pubmed", id=",".join(pmids)) as handle:
+                posted = entrez.read(handle)
+        except (URLError, HTTPException):
+            posted = None
+        for first in range(0, len(pmids) if posted else 0, batch):
+            try:
+                with entrez.efetch(
+                    db="pubmed", retmode="xml", webenv=posted["WebEnv"],
+                    query_key=posted["QueryKey"], retstart=first, retmax=batch,
+                ) as handle:  # fmt: skip
+                    records = entrez.read(handle)
+            except (URLError, HTTPException):  # HTTPError included: its retries ran out
+                continue
+            for article in records["PubmedArticle"]:
+                citation = article["MedlineCitation"]
+                if citation["Article"].get("ArticleTitle"):
+                    titled.add(str(citation["PMID"]))
+        elapsed = time.perf_counter() - start
+        return _wire(server, n, elapsed, lost=len(set(pmids) - titled))
 
 
 def biopython_settings() -> str:
@@ -270,3 +392,58 @@ def run_metapub(workdir: Path) -> Wire:
                 lost += 1
         elapsed = time.perf_counter() - start
         return _wire(server, len(pmids), elapsed, lost)
+
+
+# --- on its own ----------------------------------------------------------------------------
+
+
+def _print_wire(label: str, wire: Wire) -> None:
+    lost = f", {wire.lost:,} PMIDs lost" if wire.lost else ""
+    print(
+        f"{label:<44} {wire.pmids:>6,} PMIDs  {wire.requests:>4,} requests  "
+        f"{wire.too_many:>3} x 429  {wire.seconds:>6.1f}s{lost}"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """crsmap against the batched Bio.Entrez peer, then the 1k -> 20k scale case."""
+    import shlex
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument(
+        "--sizes", default=",".join(str(n) for n in SCALE_PMIDS),
+        help="PMIDs of the scale case, comma-separated ('' to skip it)",
+    )  # fmt: skip
+    parser.add_argument("--no-peer", action="store_true", help="skip the Bio.Entrez baseline")
+    parser.add_argument(
+        "--crsmap", default="", help="the crsmap command (default: the one next to Python)"
+    )
+    args = parser.parse_args(argv)
+    script = Path(sys.executable).parent / "crsmap"
+    crsmap = shlex.split(args.crsmap) if args.crsmap else [str(script)]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRSMAP_")}
+    sizes = [int(n) for n in args.sizes.split(",") if n.strip()]
+    with tempfile.TemporaryDirectory(prefix="crsmap-fetch-bench-") as tmp:
+        workdir = Path(tmp)
+        print(f"fetch {FETCH_PMIDS:,} PMIDs against the fake server (3 requests/s enforced)")
+        _print_wire("crsmap fetch", run_crsmap(workdir, crsmap, env))
+        if args.no_peer:
+            pass
+        elif have("Bio"):
+            peer = run_biopython_batched()
+            _print_wire(f"Bio.Entrez epost + efetch by {PEER_BATCH}", peer)
+            print(f"  ({biopython_settings()}, Biopython {version_of('biopython')})")
+        else:
+            print("Bio.Entrez baseline skipped: biopython is not installed")
+        if sizes:
+            print("\ncrsmap fetch CPU time (user + system of the subprocess) as PMIDs grow")
+            for line in scale_table(run_scale(workdir, crsmap, env, sizes)):
+                print(line)
+    return 0
+
+
+if __name__ == "__main__":
+    if sys.path[:1] != [str(ROOT)]:
+        sys.path.insert(0, str(ROOT))
+    raise SystemExit(main())

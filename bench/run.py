@@ -442,6 +442,54 @@ def fetch_rows(tool: str, crsmap: fetch_bench.Wire, measured: fetch_bench.Wire) 
     ]
 
 
+def peer_rows(tool: str, crsmap: fetch_bench.Wire, peer: fetch_bench.Wire) -> list[Row]:
+    """Requests, 429s and wall time of crsmap against a batched peer, both on all PMIDs."""
+    lost = f", {peer.lost:,} PMIDs lost" if peer.lost else ""
+    time_ratio = crsmap.seconds / peer.seconds
+    return [
+        Row(
+            "  HTTP requests", f"{crsmap.requests:,}", tool, f"{peer.requests:,}",
+            target="<= 5 (crsmap)",
+            ratio_text=f"{peer.requests / crsmap.requests:,.1f}x fewer" if crsmap.requests else "",
+        ),
+        Row("  429 answers", f"{crsmap.too_many:,}", tool, f"{peer.too_many:,}{lost}",
+            target="0 (crsmap)"),
+        Row(
+            "  wall time", f"{fmt_time(crsmap.seconds)} (subprocess)", tool,
+            fmt_time(peer.seconds), time_ratio, "info", f"{time_ratio:.3f}",
+        ),
+    ]  # fmt: skip
+
+
+def scale_rows(scale: Sequence[fetch_bench.Scale]) -> list[Row]:
+    """CPU time per PMID of crsmap fetch at each size, against that at the smallest; and the
+    CPU per PMID added since the previous size (start-up cancels out: flat when linear)."""
+    base = scale[0]
+    rows = [
+        Row(f"fetch CPU per PMID, {base.wire.pmids:,} -> {scale[-1].wire.pmids:,} PMIDs", "", "")
+    ]
+    previous = None
+    for s in scale:
+        growth = s.cpu_per_pmid / base.cpu_per_pmid
+        added = ""
+        if previous is not None and s.wire.pmids > previous.wire.pmids:
+            per = (s.cpu - previous.cpu) / (s.wire.pmids - previous.wire.pmids)
+            added = f"; {per * 1e3:.3f} ms per added PMID"
+        rows.append(
+            Row(
+                f"  {s.wire.pmids:,} PMIDs: CPU (requests, 429s)",
+                f"{fmt_time(s.cpu)} ({s.wire.requests:,}, {s.wire.too_many})",
+                f"CPU/PMID at {base.wire.pmids:,}",
+                f"{s.cpu_per_pmid * 1e3:.3f} ms/PMID",
+                growth,
+                "<= 1.5 (linear)",
+                f"x{growth:.2f}{added}",
+            )
+        )
+        previous = s
+    return rows
+
+
 def bench_fetch(workdir: Path, notes: list[str]) -> list[Row]:
     n, subset = fetch_bench.FETCH_PMIDS, fetch_bench.BASELINE_PMIDS
     rows = [Row(FETCH_GROUP, "", "")]
@@ -478,7 +526,23 @@ def bench_fetch(workdir: Path, notes: list[str]) -> list[Row]:
             continue
         rows += fetch_rows(tool, crsmap, measured)
     if fetch_bench.have("Bio"):
+        batch = fetch_bench.PEER_BATCH
+        progress(f"5/{STEPS} Bio.Entrez epost + efetch by {batch}, {n:,} PMIDs")
+        try:
+            peer = fetch_bench.run_biopython_batched()
+        except Exception as exc:  # a third-party client failing is a note, not a crash
+            notes.append(f"Bio.Entrez batched baseline failed: {type(exc).__name__}: {exc}")
+        else:
+            rows += peer_rows(f"Bio.Entrez epost + efetch by {batch}", crsmap, peer)
         notes.append(f"Bio.Entrez baseline: {fetch_bench.biopython_settings()}")
+    sizes = fetch_bench.SCALE_PMIDS
+    progress(f"5/{STEPS} crsmap fetch of {', '.join(f'{s:,}' for s in sizes)} PMIDs (CPU)")
+    try:
+        scale = fetch_bench.run_scale(workdir, crsmap_command(), subprocess_env(), sizes)
+    except (subprocess.CalledProcessError, RuntimeError) as exc:
+        notes.append(f"fetch scale case failed: {str(getattr(exc, 'stderr', None) or exc).strip()}")
+    else:
+        rows += scale_rows(scale)
     if subset != n:
         notes.append(
             f"fetch: the per-PMID baselines ran on {subset:,} PMIDs and are scaled x{n / subset:g} "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -106,18 +107,37 @@ def _problem(data) -> str | None:
 def render_cache(citations: Iterable[Citation]) -> str:
     """The deterministic text of ``literature.jsonl``."""
     ordered = sorted(citations, key=lambda c: c.id)
-    return "".join(
-        json.dumps(c.to_json(), sort_keys=True, ensure_ascii=False) + "\n" for c in ordered
-    )
+    return "".join(render_line(c) for c in ordered)
+
+
+def render_line(citation: Citation) -> str:
+    """One line of ``literature.jsonl``, newline included."""
+    return json.dumps(citation.to_json(), sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def _stamp(path: Path) -> tuple[int, int, int, int] | None:
+    """What tells this file from a rewrite of it: every write replaces it with a new inode."""
+    try:
+        status = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
 
 
 class Cache:
-    """The cache file of one project; updates re-read and merge under the caller's lock."""
+    """The cache file of one project, kept in memory and written whole after every update.
+
+    Updates merge under the caller's lock. The file is re-read only when another process
+    wrote it since this one last read or wrote it; otherwise an update renders only its new
+    citations, so a fetch of N references in batches costs linear CPU, not N squared.
+    """
 
     def __init__(self, path: Path, lock: Callable[[], AbstractContextManager] | None = None):
         self.path = Path(path)
         self._lock = lock or contextlib.nullcontext
+        self._stamp = _stamp(self.path)
         self.entries = read_cache(self.path)
+        self._lines: dict[str, str] | None = None  # rendered lines by id, made on first update
 
     def get(self, reference: str) -> Citation | None:
         return self.entries.get(reference)
@@ -128,7 +148,14 @@ class Cache:
         if not new:
             return
         with self._lock():
-            merged = read_cache(self.path)
-            merged.update((c.id, c) for c in new)
-            atomic_write_text(self.path, render_cache(merged.values()))
-            self.entries = merged
+            stamp = _stamp(self.path)
+            if stamp != self._stamp:
+                self.entries, self._lines = read_cache(self.path), None
+            if self._lines is None:
+                self._lines = {key: render_line(c) for key, c in self.entries.items()}
+            entries, lines = dict(self.entries), dict(self._lines)
+            for citation in new:
+                entries[citation.id] = citation
+                lines[citation.id] = render_line(citation)
+            atomic_write_text(self.path, "".join(map(lines.__getitem__, sorted(lines))))
+            self.entries, self._lines, self._stamp = entries, lines, _stamp(self.path)

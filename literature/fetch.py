@@ -1,13 +1,13 @@
 """Fetching citation metadata for a set of references into the cache, batch by batch.
 
-PubMed IDs go to esummary and efetch in batches; PMC IDs and DOIs are first mapped to
-PMIDs with NCBI's ID converter; DOIs without a PMID go to Crossref. The cache is written
-after every batch and before any failure is reported, so an interrupted fetch keeps all
-it got.
+PubMed IDs go to efetch in batches; PMC IDs and DOIs are first mapped to PMIDs with NCBI's
+ID converter; DOIs without a PMID go to Crossref. The cache is written after every batch
+and before any failure is reported, so an interrupted fetch keeps all it got.
 
 An identifier an answer is silent about is asked for once more; if the second answer is
 silent too, it is left out of the cache (still "unfetched" for the audit) and counted as
-unknown, never recorded as not found.
+unknown, never recorded as not found. (A PMID efetch is silent about twice is asked of
+esummary, the one answer that says "PubMed does not know this PMID".)
 """
 
 from __future__ import annotations
@@ -158,31 +158,44 @@ class _Run:
         return self._pubmed
 
     def pubmed(self, references: list[str], aliases: dict[str, list[str]] | None = None) -> None:
-        """esummary + efetch per batch of PMIDs; ``aliases`` maps a PMID to the ledger's ids."""
+        """efetch per batch of PMIDs; ``aliases`` maps a PMID to the ledger's ids.
+
+        The PMIDs the answers left out are asked again once every batch is in (together: a
+        few of them cost one request, not one per batch); those left out twice go to
+        esummary, which tells a PMID PubMed does not know (not found) from silence (unknown).
+        """
         if aliases is None:
             aliases = {r.split(":", 1)[1]: [r] for r in references}
-        pmids = list(aliases)
         client = self._client()
+        silent = self._pubmed_round(client.articles, list(aliases), aliases)
+        silent = self._pubmed_round(client.articles, silent, aliases)
+        silent = self._pubmed_round(client.summaries, silent, aliases)
+        if silent:
+            self._save([], sum(len(aliases[p]) for p in silent))
+
+    def _pubmed_round(
+        self,
+        ask: Callable[[list[str]], dict[str, Citation]],
+        pmids: list[str],
+        aliases: dict[str, list[str]],
+    ) -> list[str]:
+        """Ask about ``pmids`` batch by batch, saving each batch; return those left out."""
+        silent: list[str] = []
         for start in range(0, len(pmids), pubmed.BATCH):
             batch = pmids[start : start + pubmed.BATCH]
-            summaries = _ask_twice(client.summaries, batch)
-            found = [p for p in batch if p in summaries and summaries[p].found]
-            # Missing from efetch twice: keep esummary's record (its pubtypes say retracted).
-            links = _ask_twice(client.notices, found) if found else {}
+            answer = ask(batch)
             citations = []
-            unknown = 0
             for pmid in batch:
-                if pmid not in summaries:
-                    unknown += len(aliases[pmid])
-                    continue
-                citation = summaries[pmid]
-                if pmid in links:
-                    retracted, notices = links[pmid]
-                    citation = replace(
-                        citation, retracted=citation.retracted or retracted, notices=notices
+                if pmid in answer:
+                    citation = answer[pmid]
+                    citations.extend(
+                        citation if ref == citation.id else replace(citation, id=ref)
+                        for ref in aliases[pmid]
                     )
-                citations.extend(replace(citation, id=reference) for reference in aliases[pmid])
-            self._save(citations, unknown)
+                else:
+                    silent.append(pmid)
+            self._save(citations)
+        return silent
 
     def converted(self, references: list[str]) -> None:
         """PMC IDs and DOIs: to PubMed through the ID converter, else DOIs to Crossref."""
@@ -234,12 +247,3 @@ class _Run:
                     pending = []
         finally:
             self._save(pending)
-
-
-def _ask_twice(ask: Callable[[list[str]], dict], ids: list[str]) -> dict:
-    """``ask(ids)``, then once more for the IDs the answer left out."""
-    answer = ask(ids)
-    missing = [i for i in ids if i not in answer]
-    if missing:
-        answer.update(ask(missing))
-    return answer

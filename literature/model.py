@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .errors import OutsideError
@@ -83,7 +83,9 @@ class Citation:
 
     def to_json(self) -> dict:
         """The JSON object of a ``literature.jsonl`` line (lists for tuples; keys sorted on writing)."""
-        data = asdict(self)
+        # Not dataclasses.asdict: its deep copy of every field was most of the cost of
+        # writing the cache, and the scalar fields are immutable anyway.
+        data = {name: getattr(self, name) for name in _FIELDS}
         data["authors"] = [{"family": a.family, "given": a.given} for a in self.authors]
         data["notices"] = [{"type": n.type, "id": n.id} for n in self.notices]
         data["pubtypes"] = list(self.pubtypes)
@@ -133,9 +135,8 @@ class Citation:
         return " ".join(parts) or self.title or self.id
 
 
-_SCALARS = tuple(
-    name for name in Citation.__dataclass_fields__ if name not in ("authors", "notices", "pubtypes")
-)
+_FIELDS = tuple(Citation.__dataclass_fields__)
+_SCALARS = tuple(name for name in _FIELDS if name not in ("authors", "notices", "pubtypes"))
 
 
 def initials(given: str) -> str:

@@ -1,9 +1,16 @@
-"""PubMed through NCBI E-utilities: esummary (JSON) for metadata, efetch (XML) for notices.
+"""PubMed through NCBI E-utilities: efetch (PubMed XML) for metadata and notices alike.
 
-Both are asked for up to :data:`BATCH` IDs at a time by POST. PubMed answers an unknown
-PMID inside a good response (``"error": "cannot get document summary"``); that makes a
-``not-found`` record, not a failure. A PMID the answer says nothing about is left out of
-the result: the caller asks again, and never records it as not found.
+One efetch answer carries everything crsmap keeps of a paper: title, authors, journal,
+dates, pages, identifiers, publication types, and the RetractionIn / ErratumIn /
+ExpressionOfConcernIn links of CommentsCorrections. PMIDs go up to :data:`BATCH` at a
+time in a POSTed ``id`` list.
+
+efetch says nothing at all about a PMID PubMed does not know: the record is simply
+absent, as it is when an answer is cut short. So a PMID efetch leaves out twice is asked
+of esummary (JSON), which names an unknown PMID inside a good response (``"error":
+"cannot get document summary"``); that makes a ``not-found`` record, not a failure. A PMID
+neither answer says anything about is left out of the result: unknown, never recorded
+as not found.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ from .model import (
     Citation,
     Notice,
     clean_text,
+    initials,
     tolerant,
     utc_now,
     valid_doi,
@@ -26,7 +34,15 @@ from .model import (
     valid_pmid,
 )
 
-BATCH = 200
+# IDs per efetch (and fallback esummary) request, POSTed. NCBI's E-utilities help
+# (NBK25499) asks for POST above about 200 IDs and caps a retrieval at 10,000 records;
+# its own recipe for large sets (NBK25498, "Retrieving large datasets") fetches 500
+# records a request. Full PubMed XML runs to 5-50 kB a record (abstract, MeSH, grants,
+# reference lists: 44 kB for the recorded biopython/pubmed4.xml), so 500 keeps an answer
+# at 2-25 MB, below literature.http.MAX_BODY_BYTES (64 MB), where 10,000 would not be. The
+# history server (epost, then efetch by WebEnv) would only add a request: a POSTed id list
+# needs none. 1,000 PMIDs take 2 requests.
+BATCH = 500
 DEFAULT_URL = "https://eutils.ncbi.nlm.nih.gov/entrez/eutils/"
 TOOL = "crsmap"
 RETRACTED = "Retracted Publication"
@@ -39,7 +55,7 @@ _YEAR = re.compile(r"\b(1[89]\d\d|2\d\d\d)\b")
 
 
 class PubMedClient:
-    """esummary and efetch for batches of PMIDs, politely."""
+    """efetch (and esummary for what efetch is silent about) for batches of PMIDs, politely."""
 
     def __init__(self, base_url: str = DEFAULT_URL, email: str = "", api_key: str = ""):
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
@@ -56,6 +72,16 @@ class PubMedClient:
             form["api_key"] = self.api_key
         return form
 
+    def articles(self, pmids: list[str]) -> dict[str, Citation]:
+        """One efetch request: a citation, notices included, per PMID the answer carries."""
+        response = self.http.request(
+            "POST",
+            self.base_url + "efetch.fcgi",
+            data=self._form(pmids, retmode="xml"),
+            what="efetch",
+        )
+        return parse_articles(response.content)
+
     def summaries(self, pmids: list[str]) -> dict[str, Citation]:
         """One esummary request: a citation or a not-found record per PMID it answered about."""
         response = self.http.request(
@@ -68,15 +94,216 @@ class PubMedClient:
             raise OutsideError("NCBI esummary answered with malformed JSON") from None
         return parse_esummary(document, pmids)
 
-    def notices(self, pmids: list[str]) -> dict[str, tuple[bool, tuple[Notice, ...]]]:
-        """One efetch request: (retracted, notices) from CommentsCorrections, per PMID found."""
-        response = self.http.request(
-            "POST",
-            self.base_url + "efetch.fcgi",
-            data=self._form(pmids, retmode="xml"),
-            what="efetch",
-        )
-        return parse_efetch(response.content)
+
+# --------------------------------------------------------------------------- efetch
+
+
+@tolerant("NCBI efetch")
+def parse_articles(xml: bytes) -> dict[str, Citation]:
+    """A citation per PMID of an efetch PubmedArticleSet answer, parsed safely.
+
+    The fields are those esummary gave before (issue 17): PubMed's journal abbreviation
+    (MedlineTA), the year of the issue's PubDate (or MedlineDate, or the electronic
+    ArticleDate), MedlinePgn, the DOI and PMC ID of the PubmedData ArticleIdList, authors
+    as family name and initials (collective names left out, as esummary's authtype did).
+    """
+    root = _parse_xml(xml)
+    if root.tag != "PubmedArticleSet":
+        raise OutsideError(f"NCBI efetch answered with <{root.tag}>, expected <PubmedArticleSet>")
+    now = utc_now()
+    found: dict[str, Citation] = {}
+    for article in root.iterfind("PubmedArticle"):
+        citation = _journal_citation(article, now)
+        if citation is not None:
+            found[citation.pmid] = citation
+    # Book records (NBK...) come as PubmedBookArticle/BookDocument.
+    for article in root.iterfind("PubmedBookArticle"):
+        citation = _book_citation(article, now)
+        if citation is not None:
+            found[citation.pmid] = citation
+    return found
+
+
+def parse_efetch(xml: bytes) -> dict[str, tuple[bool, tuple[Notice, ...]]]:
+    """(retracted, notices) per PMID from efetch PubmedArticleSet XML, parsed safely."""
+    return {pmid: (c.retracted, c.notices) for pmid, c in parse_articles(xml).items()}
+
+
+def _journal_citation(article, now: str) -> Citation | None:
+    top = _children(article)
+    medline = _children(_first(top, "MedlineCitation"))
+    pmid = valid_pmid(_raw(medline, "PMID"))
+    if not pmid:
+        return None
+    paper = _children(_first(medline, "Article"))
+    journal = _children(_first(paper, "Journal"))
+    issue = _children(_first(journal, "JournalIssue"))
+    pagination = _children(_first(paper, "Pagination"))
+    ids = _article_ids(_first(_children(_first(top, "PubmedData")), "ArticleIdList"))
+    elocation = {
+        e.get("EIdType", ""): e.text or ""
+        for e in paper.get("ELocationID", ())
+        if e.get("ValidYN", "Y") != "N"
+    }
+    first, last = _plain(pagination, "StartPage"), _plain(pagination, "EndPage")
+    types = _children(_first(paper, "PublicationTypeList")).get("PublicationType", ())
+    return _citation(
+        pmid,
+        now,
+        title=_all_text(_first(paper, "ArticleTitle"))
+        or _all_text(_first(paper, "VernacularTitle")),
+        authors=_authors(paper.get("AuthorList", ())),
+        journal=_plain(_children(_first(medline, "MedlineJournalInfo")), "MedlineTA")
+        or _plain(journal, "ISOAbbreviation")
+        or _plain(journal, "Title"),
+        year=_year(_first(issue, "PubDate")) or _year(_first(paper, "ArticleDate")),
+        volume=_plain(issue, "Volume"),
+        issue=_plain(issue, "Issue"),
+        pages=_plain(pagination, "MedlinePgn") or (f"{first}-{last}" if first and last else first),
+        doi=valid_doi(ids.get("doi")) or valid_doi(elocation.get("doi")),
+        pmcid=valid_pmcid(ids.get("pmc")),
+        pubtypes=_pubtypes(types),
+        notices=_notices(_first(medline, "CommentsCorrectionsList")),
+    )
+
+
+def _book_citation(article, now: str) -> Citation | None:
+    top = _children(article)
+    document = _children(_first(top, "BookDocument"))
+    pmid = valid_pmid(_raw(document, "PMID"))
+    if not pmid:
+        return None
+    book = _children(_first(document, "Book"))
+    chapter = _all_text(_first(document, "ArticleTitle"))
+    book_title = _all_text(_first(book, "BookTitle"))
+    book_data = _children(_first(top, "PubmedBookData"))
+    ids = _article_ids(_first(book_data, "ArticleIdList")) | _article_ids(
+        _first(document, "ArticleIdList")
+    )
+    authors = _authors(document.get("AuthorList", ())) or _authors(book.get("AuthorList", ()))
+    return _citation(
+        pmid,
+        now,
+        title=chapter or book_title,
+        authors=authors,
+        journal=book_title if chapter else "",
+        year=_year(_first(book, "PubDate")),
+        volume=_plain(book, "Volume"),
+        issue="",
+        pages="",
+        doi=valid_doi(ids.get("doi")),
+        pmcid=valid_pmcid(ids.get("pmc")),
+        pubtypes=_pubtypes(document.get("PublicationType", ())),
+        notices=_notices(_first(document, "CommentsCorrectionsList")),
+    )
+
+
+def _citation(pmid: str, now: str, *, pubtypes: tuple[str, ...], notices, **fields) -> Citation:
+    retracted = RETRACTED in pubtypes or any(n.type == "retraction" for n in notices)
+    return Citation(
+        id=f"pubmed:{pmid}",
+        status="ok",
+        source="pubmed",
+        fetched=now,
+        pmid=pmid,
+        pubtypes=pubtypes,
+        retracted=retracted,
+        notices=notices,
+        **fields,
+    )
+
+
+# Every record is read by one pass over the children of the elements on the way to each
+# field: lxml's find() with a path runs Python per call, ten times slower for ~20 fields.
+
+
+def _children(element) -> dict[str, list]:
+    """The child elements of ``element`` (None: none) by tag; comments and PIs left out."""
+    children: dict[str, list] = {}
+    if element is not None:
+        for child in element:
+            if isinstance(child.tag, str):
+                children.setdefault(child.tag, []).append(child)
+    return children
+
+
+def _first(children: dict[str, list], tag: str):
+    found = children.get(tag)
+    return found[0] if found else None
+
+
+def _raw(children: dict[str, list], tag: str) -> str:
+    """The text of the first ``tag`` child as it is (``findtext``), "" when there is none."""
+    element = _first(children, tag)
+    return "" if element is None else element.text or ""
+
+
+def _plain(children: dict[str, list], tag: str) -> str:
+    return clean_text(_raw(children, tag))
+
+
+def _all_text(element) -> str:
+    """The text of an element and of the markup inside it (``<i>``, ``<sup>``) on one line."""
+    return "" if element is None else clean_text("".join(element.itertext()))
+
+
+def _article_ids(id_list) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for item in _children(id_list).get("ArticleId", ()):
+        if item.text:
+            ids.setdefault(item.get("IdType", ""), item.text)
+    return ids
+
+
+def _authors(author_lists) -> tuple[Author, ...]:
+    """Persons of the author lists (not editors), as esummary named them: family + initials."""
+    authors = []
+    for author_list in author_lists:
+        if author_list.get("Type", "authors") != "authors":
+            continue
+        for person in _children(author_list).get("Author", ()):
+            parts = _children(person)
+            family = _plain(parts, "LastName")
+            if not family or person.get("ValidYN", "Y") == "N":
+                continue  # a CollectiveName, or a name PubMed itself marks invalid
+            given = _plain(parts, "Initials") or initials(_plain(parts, "ForeName"))
+            authors.append(Author(family, given))
+    return tuple(authors)
+
+
+def _year(date) -> int | None:
+    if date is None:
+        return None
+    parts = _children(date)
+    found = _YEAR.search(f"{_raw(parts, 'Year')} {_raw(parts, 'MedlineDate')}")
+    return int(found.group(1)) if found else None
+
+
+def _pubtypes(elements) -> tuple[str, ...]:
+    return tuple(t for t in (_all_text(e) for e in elements) if t)
+
+
+def _notices(corrections) -> tuple[Notice, ...]:
+    notices = set()
+    for link in _children(corrections).get("CommentsCorrections", ()):
+        kind = _NOTICE_REFTYPES.get(link.get("RefType", ""))
+        target = valid_pmid(_raw(_children(link), "PMID"))
+        if kind and target:
+            notices.add(Notice(kind, f"pubmed:{target}"))
+    return tuple(sorted(notices, key=lambda n: (n.type, n.id)))
+
+
+def _parse_xml(xml: bytes):
+    """The root of an efetch answer, parsed as untrusted XML; any failure is the service's (exit 3)."""
+    from .xmlsafe import parse_xml_bytes
+
+    try:
+        return parse_xml_bytes(xml, "efetch answer").getroot()
+    except InputError as exc:
+        raise OutsideError(f"NCBI efetch answered with malformed XML: {exc}") from None
+
+
+# --------------------------------------------------------------------------- esummary
 
 
 @tolerant("NCBI esummary")
@@ -163,44 +390,3 @@ def _split_name(name: str) -> Author:
     if len(parts) > 1 and parts[-1].isupper() and len(parts[-1]) <= 4:
         return Author(" ".join(parts[:-1]), parts[-1])
     return Author(name.strip(), "")
-
-
-@tolerant("NCBI efetch")
-def parse_efetch(xml: bytes) -> dict[str, tuple[bool, tuple[Notice, ...]]]:
-    """(retracted, notices) per PMID from efetch PubmedArticleSet XML, parsed safely."""
-    root = _parse_xml(xml)
-    if root.tag != "PubmedArticleSet":
-        raise OutsideError(f"NCBI efetch answered with <{root.tag}>, expected <PubmedArticleSet>")
-    found: dict[str, tuple[bool, tuple[Notice, ...]]] = {}
-    # Book records (NBK...) come as PubmedBookArticle/BookDocument, with the same parts.
-    articles = [(a, "MedlineCitation") for a in root.iterfind("PubmedArticle")]
-    articles += [(a, "BookDocument") for a in root.iterfind("PubmedBookArticle")]
-    for article, part in articles:
-        pmid = valid_pmid(article.findtext(f"{part}/PMID") or "")
-        if not pmid:
-            continue
-        pubtypes = {
-            (t.text or "").strip()
-            for path in ("Article/PublicationTypeList/PublicationType", "PublicationType")
-            for t in article.iterfind(f"{part}/{path}")
-        }
-        notices = []
-        for link in article.iterfind(f"{part}/CommentsCorrectionsList/CommentsCorrections"):
-            kind = _NOTICE_REFTYPES.get(link.get("RefType", ""))
-            target = valid_pmid(link.findtext("PMID") or "")
-            if kind and target:
-                notices.append(Notice(kind, f"pubmed:{target}"))
-        unique = tuple(sorted(set(notices), key=lambda n: (n.type, n.id)))
-        retracted = RETRACTED in pubtypes or any(n.type == "retraction" for n in unique)
-        found[pmid] = (retracted, unique)
-    return found
-
-
-def _parse_xml(xml: bytes):
-    """The root of an efetch answer, parsed as untrusted XML; any failure is the service's (exit 3)."""
-    from .xmlsafe import parse_xml_bytes
-
-    try:
-        return parse_xml_bytes(xml, "efetch answer").getroot()
-    except InputError as exc:
-        raise OutsideError(f"NCBI efetch answered with malformed XML: {exc}") from None

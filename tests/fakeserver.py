@@ -2,10 +2,12 @@
 
 Tests register fixture records (``add_pubmed``, ``add_crossref``) and point the client at
 ``eutils_url``, ``idconv_url`` and ``crossref_url``. Answers follow the shapes of the real
-responses recorded in ``../shared/data/eutils`` (esummary retmode=json, efetch XML, idconv
-JSON, Crossref ``/works/{doi}``), including their error forms: an unknown PMID inside a 200
-from esummary, an empty ``PubmedArticleSet`` from efetch, an error record from idconv, a
-plain-text 404 from Crossref, and NCBI's JSON 429 body.
+responses recorded in ``../shared/data/eutils`` (esummary retmode=json, efetch XML, epost
+XML, idconv JSON, Crossref ``/works/{doi}``), including their error forms: an unknown PMID
+inside a 200 from esummary, an empty ``PubmedArticleSet`` from efetch, an error record from
+idconv, a plain-text 404 from Crossref, and NCBI's JSON 429 body. epost stores ID lists on a
+small history server that efetch and esummary read with ``WebEnv`` + ``query_key`` (and
+``retstart`` / ``retmax``), as a client such as Bio.Entrez uses them.
 
 The server binds 127.0.0.1 only, on a free port, and serves each connection in its own
 thread. It never writes to stderr; errors inside the fake itself are kept in
@@ -39,15 +41,17 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 import pytest
 
 HOST = "127.0.0.1"
-ENDPOINTS = ("esummary", "efetch", "idconv", "crossref")
+ENDPOINTS = ("esummary", "efetch", "epost", "idconv", "crossref")
 FAULT_KINDS = (
     "500", "502", "503", "429", "slow", "malformed", "truncated", "drop",
     # Hostile servers (tests/test_network_hardening.py):
     "redirect", "drip", "drip-body", "huge", "huge-unannounced", "partial",
 )  # fmt: skip
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
-# esummary and efetch share NCBI's per-caller budget; idconv and Crossref are not counted.
-RATE_LIMITED = frozenset({"esummary", "efetch"})
+# The E-utilities share NCBI's per-caller budget; idconv and Crossref are not counted.
+RATE_LIMITED = frozenset({"esummary", "efetch", "epost"})
+# NBK25499: EFetch and ESummary give at most 10,000 records of a history-server set.
+HISTORY_RETMAX = 10_000
 
 _EUTILS_PREFIX = "/entrez/eutils/"
 _CROSSREF_WORKS = "/crossref/works/"
@@ -76,6 +80,17 @@ _CROSSREF_404_BODY = b"Resource not found."
 _CROSSREF_429_BODY = (
     b"<html><body><h1>429 Too Many Requests</h1>\n"
     b"You have sent too many requests in a given amount of time.\n</body></html>\n"
+)
+# NCBI's DOCTYPE lines (recorded: biopython/pubmed1.xml, biopython/epost1.xml); a client such
+# as Bio.Entrez needs them to parse, crsmap parses with DTDs off.
+PUBMED_DOCTYPE = (
+    '<!DOCTYPE PubmedArticleSet PUBLIC "-//NLM//DTD PubMedArticle, 1st January 2025//EN" '
+    '"https://dtd.nlm.nih.gov/ncbi/pubmed/out/pubmed_250101.dtd">'
+)
+_EPOST_HEAD = (
+    '<?xml version="1.0" encoding="UTF-8" ?>\n<!DOCTYPE ePostResult PUBLIC '
+    '"-//NLM//DTD epost 20090526//EN" '
+    '"https://eutils.ncbi.nlm.nih.gov/eutils/dtd/20090526/epost.dtd">'
 )
 _EFETCH_NO_IDS_BODY = (
     b"<?xml version='1.0' encoding='UTF-8'?><eFetchResult><ERROR>"
@@ -217,6 +232,11 @@ def _split_ids(value: str) -> list[str]:
         if part.strip():
             seen.setdefault(part.strip(), None)
     return list(seen)
+
+
+def _web_env(params: dict[str, str]) -> str:
+    """The ``WebEnv`` parameter; NCBI also takes it as ``webenv``, which Bio.Entrez sends."""
+    return params.get("WebEnv") or params.get("webenv") or ""
 
 
 def _stamp(year: int, month: int = 1, day: int = 1) -> dict[str, Any]:
@@ -395,13 +415,13 @@ def efetch_article(record: PubmedRecord, records: dict[str, PubmedRecord]) -> ET
 
 
 def efetch_document(records: Iterable[PubmedRecord], all_records: dict[str, PubmedRecord]) -> bytes:
-    """A ``PubmedArticleSet`` document without a DOCTYPE (the client parses with DTDs off)."""
+    """A ``PubmedArticleSet`` document with NCBI's DOCTYPE line, as efetch sends it."""
     root = ET.Element("PubmedArticleSet")
     for record in records:
         root.append(efetch_article(record, all_records))
     # short_empty_elements=False: no match gives <PubmedArticleSet></PubmedArticleSet>, as NCBI.
     text = ET.tostring(root, encoding="unicode", short_empty_elements=False)
-    return f'<?xml version="1.0" ?>\n{text}\n'.encode()
+    return f'<?xml version="1.0" ?>\n{PUBMED_DOCTYPE}\n{text}\n'.encode()
 
 
 def _crossref_update(entry: dict[str, Any], year: int) -> dict[str, Any]:
@@ -623,9 +643,15 @@ class _Handler(BaseHTTPRequestHandler):
         params = {name: ",".join(values) for name, values in merged.items()}
 
         ids: tuple[str, ...] = ()
-        if path in (f"{_EUTILS_PREFIX}esummary.fcgi", f"{_EUTILS_PREFIX}efetch.fcgi"):
+        if path in (f"{_EUTILS_PREFIX}{name}.fcgi" for name in ("esummary", "efetch", "epost")):
             endpoint = path[len(_EUTILS_PREFIX) :].removesuffix(".fcgi")
             ids = tuple(_split_ids(params.get("id", "")))
+            if not ids and endpoint != "epost" and _web_env(params):
+                stored = self.server.fake._history_ids(params)
+                if stored is None:
+                    message = b"fake server: unknown WebEnv or query_key"
+                    return endpoint, ids, params, _Response(400, message, _TEXT)
+                ids = stored
         elif path in ("/idconv", "/idconv/"):
             endpoint = "idconv"
             ids = tuple(_split_ids(params.get("ids", "")))
@@ -656,6 +682,9 @@ class _Handler(BaseHTTPRequestHandler):
             ids = ids[: len(ids) // 2]
             if endpoint == "efetch" and not ids:
                 return _Response(200, efetch_document([], {}), _XML)
+            if endpoint == "esummary" and not ids:  # a result about none of them
+                body = {"header": {"type": "esummary", "version": "0.3"}, "result": {"uids": []}}
+                return _Response(200, _compact_json(body), _JSON)
         if kind == "429" or admission.limited:
             retry_after = fault.retry_after if fault is not None else fake.retry_after
             headers = {} if retry_after is None else {"Retry-After": str(retry_after)}
@@ -674,6 +703,8 @@ class _Handler(BaseHTTPRequestHandler):
             response = fake._answer_esummary(params, list(ids))
         elif endpoint == "efetch":
             response = fake._answer_efetch(params, list(ids))
+        elif endpoint == "epost":
+            response = fake._answer_epost(params, list(ids))
         elif endpoint == "idconv":
             response = fake._answer_idconv(params, list(ids))
         else:
@@ -757,8 +788,8 @@ class _Handler(BaseHTTPRequestHandler):
 class FakeLiteratureServer:
     """Fake NCBI E-utilities, PMC ID converter and Crossref on ``127.0.0.1``.
 
-    Rate limit: esummary and efetch together share NCBI's budget, counted per caller (the
-    ``api_key`` when one is sent, else the client address) over a sliding window of
+    Rate limit: esummary, efetch and epost together share NCBI's budget, counted per caller
+    (the ``api_key`` when one is sent, else the client address) over a sliding window of
     ``rate_window`` seconds (1.0). A request that arrives when ``limit`` requests of that
     caller already arrived within the window is answered 429 with NCBI's JSON body; ``limit``
     is 3, or 10 with an ``api_key`` (``limit_without_key``, ``limit_with_key``). Every
@@ -787,6 +818,7 @@ class FakeLiteratureServer:
         self._faults: list[_Fault] = []
         self._holds: list[threading.Event] = []  # set by stop(): no handler outlives it
         self._request_log: list[Request] = []
+        self._history: dict[str, list[tuple[str, ...]]] = {}  # WebEnv -> ID lists by query_key
         self._windows: dict[str, collections.deque[float]] = {}
         self._httpd: LocalHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -1050,7 +1082,7 @@ class FakeLiteratureServer:
             return list(self._request_log)
 
     def count(self, endpoint: str | None = None) -> int:
-        """Requests seen, all or to one endpoint (esummary, efetch, idconv, crossref, unknown)."""
+        """Requests seen, all or to one endpoint (esummary, efetch, epost, idconv, crossref...)."""
         with self._lock:
             return sum(1 for r in self._request_log if endpoint is None or r.endpoint == endpoint)
 
@@ -1139,6 +1171,46 @@ class FakeLiteratureServer:
             found = [self._pubmed[uid] for uid in wanted if uid in self._pubmed]
             body = efetch_document(found, self._pubmed)
         return _Response(200, body, _XML)
+
+    def _answer_epost(self, params: dict[str, str], ids: list[str]) -> _Response:
+        """Store the PMIDs under a query key of a new (or the given) WebEnv, as epost does."""
+        if params.get("db", "") != "pubmed":
+            errors = [f"Invalid db name specified: {params.get('db', '')}"]
+        elif not [uid for uid in ids if _is_pmid(uid)]:
+            errors = ["Empty ID list; Nothing to store"]
+        else:
+            errors = []
+        if errors:
+            body = "".join(f"\n\t<ERROR>{error}</ERROR>" for error in errors)
+            return _Response(
+                200, f"{_EPOST_HEAD}\n<ePostResult>{body}\n</ePostResult>\n".encode(), _XML
+            )
+        with self._lock:
+            web_env = _web_env(params)
+            if web_env not in self._history:
+                web_env = f"MCID_fake{len(self._history):08d}"
+                self._history[web_env] = []
+            self._history[web_env].append(tuple(uid for uid in ids if _is_pmid(uid)))
+            query_key = len(self._history[web_env])
+        body = (
+            f"{_EPOST_HEAD}<ePostResult>\n\t<QueryKey>{query_key}</QueryKey>\n"
+            f"\t<WebEnv>{web_env}</WebEnv>\n</ePostResult>\n"
+        )
+        return _Response(200, body.encode(), _XML)
+
+    def _history_ids(self, params: dict[str, str]) -> tuple[str, ...] | None:
+        """The IDs ``WebEnv`` + ``query_key`` name, ``retstart`` / ``retmax`` applied; None: unknown."""
+        try:
+            key = int(params.get("query_key", ""))
+            start = int(params.get("retstart") or 0)
+            count = min(int(params.get("retmax") or HISTORY_RETMAX), HISTORY_RETMAX)
+        except ValueError:
+            return None
+        with self._lock:
+            lists = self._history.get(_web_env(params), [])
+            if not 1 <= key <= len(lists) or start < 0 or count < 0:
+                return None
+            return lists[key - 1][start : start + count]
 
     def _answer_idconv(self, params: dict[str, str], ids: list[str]) -> _Response:
         if params.get("format") != "json":

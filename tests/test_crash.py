@@ -238,13 +238,13 @@ def test_ctrl_c_while_the_command_line_is_parsed_exits_130(project, env):
     )
 
 
-FETCHED = 450  # three batches of PubMed IDs: 200, 200, 50
-BATCH_COUNTS = {0, 200, 400, 450}  # the cache is replaced whole after each batch
+FETCHED = 1100  # three batches of PubMed IDs: 500, 500, 100
+BATCH_COUNTS = {0, 500, 1000, 1100}  # the cache is replaced whole after each batch
 
 
 @pytest.fixture
 def fetch_template(project, literature_server):
-    """The sample project with 450 PubMed references committed, and a fake PubMed that is slow."""
+    """The sample project with 1,100 PubMed references committed, and a fake PubMed that is slow."""
     pmids = literature_server.add_many_pubmed(FETCHED)
     ledger = project.root / "evidence.tsv"
     rows = "".join(
@@ -254,7 +254,7 @@ def fetch_template(project, literature_server):
     git(project.root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qam", "bulk")
     # Kills must land between batches and during the commit, not in retry back-offs.
     literature_server.enforce_rate_limit = False
-    literature_server.inject("esummary", "slow", times=10**6, delay=0.03)
+    literature_server.inject("efetch", "slow", times=10**6, delay=0.03)
     return project.root, {f"pubmed:{p}" for p in pmids}
 
 
@@ -612,12 +612,12 @@ def test_fetch_killed_after_two_batches_keeps_them_and_the_next_fetch_resumes(
     killed = run_with_kill_point(args, env, module="literature.cache", attribute="Cache.update", when="after", nth=2)  # fmt: skip
     assert killed.killed, killed.stderr
     tally = Tally("fetch killed after two batches")
-    assert len(read_ledgers(root, tally).citations) == 400
+    assert len(read_ledgers(root, tally).citations) == 1000
     again = run(args, env)
     assert again.ok, again.stderr
-    assert "fetched 50, not found 0, retracted 0, from cache 400," in again.stdout
+    assert "fetched 100, not found 0, retracted 0, from cache 1000," in again.stdout
     assert set(read_ledgers(root, tally).citations) == wanted
-    assert git(root, "status", "--porcelain") == ""  # the resumed fetch committed all 450
+    assert git(root, "status", "--porcelain") == ""  # the resumed fetch committed all 1,100
 
 
 def test_fetch_after_a_crash_before_its_commit_commits_the_cache(
@@ -632,7 +632,7 @@ def test_fetch_after_a_crash_before_its_commit_commits_the_cache(
         assert set(read_ledgers(root, Tally("x")).citations) == wanted
         assert git(root, "status", "--porcelain") == " M literature.jsonl\n"
         again = run(args, env)
-        assert again.ok and "from cache 450," in again.stdout, again.stderr
+        assert again.ok and "from cache 1100," in again.stdout, again.stderr
     assert git(root, "status", "--porcelain") == "", "literature.jsonl is still uncommitted"
 
 

@@ -267,7 +267,8 @@ def test_efetch_xml_has_the_retraction_links(server, http):
     response = efetch(http, server, [WAKEFIELD, RETRACTION_NOTICE])
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("text/xml")
-    assert b"<!DOCTYPE" not in response.content
+    # NCBI's DOCTYPE line, as efetch sends it (Bio.Entrez needs it; crsmap ignores DTDs)
+    assert response.content.splitlines()[1].decode() == fakeserver.PUBMED_DOCTYPE
     root = ET.fromstring(response.content)
     assert root.tag == "PubmedArticleSet"
     assert notice_links(root) == {
@@ -299,6 +300,11 @@ def test_efetch_xml_has_the_retraction_links(server, http):
     assert "Retracted Publication" not in notice_types
 
 
+def test_efetch_doctype_is_the_recorded_one():
+    real = recorded("biopython/pubmed1.xml").read_text().splitlines()[1]
+    assert real == fakeserver.PUBMED_DOCTYPE
+
+
 def test_efetch_reads_like_the_recorded_retracted_record(server, http):
     real = ET.parse(recorded("trimmed/efetch_9500320_retracted_trimmed.xml")).getroot()
     ours = ET.fromstring(efetch(http, server, [WAKEFIELD]).content)
@@ -328,6 +334,66 @@ def test_efetch_without_valid_ids_is_a_400(server, http):
     response = efetch(http, server, ["0"])
     assert response.status_code == 400
     assert ET.fromstring(response.content).findtext("ERROR").startswith("ID list is empty")
+
+
+# --------------------------------------------------------------------------- epost + history
+
+
+def epost(http, server, ids, **extra):
+    form = {"db": "pubmed", "id": ",".join(ids), **extra}
+    return http.post(server.eutils_url + "epost.fcgi", data=form, timeout=5)
+
+
+def test_epost_answers_like_the_recorded_result(server, http):
+    real = ET.parse(recorded("biopython/epost1.xml")).getroot()
+    response = epost(http, server, [WAKEFIELD, PMC_PAPER, RETRACTION_NOTICE])
+    assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/xml")
+    assert response.content.splitlines()[1].startswith(b"<!DOCTYPE ePostResult PUBLIC")
+    ours = ET.fromstring(response.content)
+    assert [child.tag for child in ours] == [child.tag for child in real] == ["QueryKey", "WebEnv"]
+    assert ours.findtext("QueryKey") == "1" and ours.findtext("WebEnv").startswith("MCID_")
+    assert server.ids_requested("epost") == [[WAKEFIELD, PMC_PAPER, RETRACTION_NOTICE]]
+
+
+def test_efetch_and_esummary_read_the_history_server(server, http):
+    server.enforce_rate_limit = False
+    posted = ET.fromstring(epost(http, server, [WAKEFIELD, PMC_PAPER, RETRACTION_NOTICE]).content)
+    web_env = posted.findtext("WebEnv")
+    history = {"WebEnv": web_env, "query_key": "1", "retmode": "xml"}
+    page = efetch(http, server, [], **history, retstart="1", retmax="2")
+    assert page.status_code == 200
+    root = ET.fromstring(page.content)
+    assert [a.findtext("MedlineCitation/PMID") for a in root] == [PMC_PAPER, RETRACTION_NOTICE]
+    assert server.ids_requested("efetch") == [[PMC_PAPER, RETRACTION_NOTICE]]
+    summaries = esummary(http, server, [], WebEnv=web_env, query_key="1").json()["result"]
+    assert summaries["uids"] == [WAKEFIELD, PMC_PAPER, RETRACTION_NOTICE]
+    # A second epost to the same WebEnv gets the next query key.
+    again = ET.fromstring(epost(http, server, [PMC_PAPER], WebEnv=web_env).content)
+    assert (again.findtext("WebEnv"), again.findtext("QueryKey")) == (web_env, "2")
+    second = efetch(http, server, [], WebEnv=web_env, query_key="2")
+    assert [a.findtext("MedlineCitation/PMID") for a in ET.fromstring(second.content)] == [
+        PMC_PAPER
+    ]
+    # Bio.Entrez sends "webenv"; NCBI takes that spelling too
+    lower = efetch(http, server, [], webenv=web_env, query_key="2")
+    assert [a.findtext("MedlineCitation/PMID") for a in ET.fromstring(lower.content)] == [PMC_PAPER]
+    assert efetch(http, server, [], WebEnv=web_env, query_key="3").status_code == 400
+    assert efetch(http, server, [], WebEnv="MCID_nowhere", query_key="1").status_code == 400
+
+
+def test_epost_errors_read_like_the_recorded_ones(server, http):
+    real = ET.parse(recorded("biopython/epost2.xml")).getroot()
+    wrong_db = ET.fromstring(epost(http, server, [WAKEFIELD], db="nothing").content)
+    assert wrong_db.findtext("ERROR") == real.findtext("ERROR")
+    real_empty = ET.parse(recorded("biopython/epost3.xml")).getroot()
+    empty = ET.fromstring(epost(http, server, ["abc"]).content)
+    assert empty.findtext("ERROR") == real_empty.findtext("ERROR")
+
+
+def test_epost_shares_the_ncbi_rate_limit(server, http):
+    assert [epost(http, server, [WAKEFIELD]).status_code for _ in range(3)] == [200] * 3
+    assert efetch(http, server, [WAKEFIELD]).status_code == 429
+    assert server.rate_violations == 1
 
 
 # --------------------------------------------------------------------------- idconv

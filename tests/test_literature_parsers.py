@@ -8,8 +8,8 @@ from curation.errors import OutsideError
 from curation.xmlsafe import parse_xml_bytes
 from literature.crossref import parse_work
 from literature.idconv import parse_idconv
-from literature.model import Notice
-from literature.pubmed import parse_efetch, parse_esummary
+from literature.model import Author, Notice
+from literature.pubmed import parse_articles, parse_efetch, parse_esummary
 
 from .conftest import SHARED_DATA
 
@@ -90,6 +90,109 @@ def test_efetch_real_pubmed_sets_with_doctype(name):
     found = parse_efetch(recorded(f"biopython/{name}").read_bytes())
     assert found, name
     assert all(pmid.isdigit() for pmid in found)
+
+
+def test_efetch_articles_carry_what_esummary_gave():
+    """Issue 17: efetch alone gives every field crsmap took from esummary."""
+    gut = parse_articles(recorded("biopython/pubmed4.xml").read_bytes())["27797938"]
+    assert gut.found and gut.source == "pubmed" and gut.pmid == "27797938"
+    assert gut.title == (
+        "Leucocyte telomere length, genetic variants at the TERT gene region and risk of "
+        "pancreatic cancer."
+    )
+    assert len(gut.authors) == 22 and gut.authors[0] == Author("Bao", "Y")
+    assert gut.authors[-3] == Author("De Vivo", "I")
+    assert (gut.journal, gut.year, gut.volume, gut.issue, gut.pages) == (
+        "Gut", 2017, "66", "6", "1116-1122"
+    )  # fmt: skip
+    assert (gut.doi, gut.pmcid) == ("10.1136/gutjnl-2016-312510", "PMC5442267")
+    assert gut.pubtypes[:2] == ("Journal Article", "Observational Study")
+    assert not gut.retracted and gut.notices == ()
+    assert gut.short() == "Bao Y et al. 2017 Gut"
+    imaging = parse_articles(recorded("biopython/pubmed7.xml").read_bytes())["29963580"]
+    # its own DOI, lower-cased, not one of its 49 references'
+    assert (imaging.doi, imaging.pmcid) == ("10.1117/1.jmi.5.2.026002", "PMC6022861")
+    assert (imaging.journal, imaging.pages) == ("J Med Imaging (Bellingham)", "026002")
+    old = parse_articles(recorded("biopython/pubmed1.xml").read_bytes())
+    assert (old["12091962"].year, old["12091962"].issue) == (1990, "1")  # Year + Season
+    assert old["12091962"].pubtypes == ("Journal Article", "Review")
+    retracted = parse_articles(
+        recorded("trimmed/efetch_9500320_retracted_trimmed.xml").read_bytes()
+    )["9500320"]
+    assert retracted.retracted and "Retracted Publication" in retracted.pubtypes
+    assert (
+        retracted.notices
+        == parse_efetch(recorded("trimmed/efetch_9500320_retracted_trimmed.xml").read_bytes())[
+            "9500320"
+        ][1]
+    )
+
+
+HANDMADE = b"""<?xml version="1.0"?>
+<PubmedArticleSet>
+<PubmedArticle><MedlineCitation><PMID Version="1">111</PMID>
+<Article><Journal><JournalIssue><Volume>12</Volume>
+<PubDate><MedlineDate>1998 Dec-1999 Jan</MedlineDate></PubDate></JournalIssue>
+<Title>Journal of Things</Title><ISOAbbreviation>J. Things</ISOAbbreviation></Journal>
+<ArticleTitle>IL-6 in <i>Mus musculus</i>: CD4<sup>+</sup>&#9;cells<!-- note --></ArticleTitle>
+<Pagination><StartPage>e5</StartPage><EndPage>e9</EndPage></Pagination>
+<ELocationID EIdType="pii" ValidYN="Y">e5</ELocationID>
+<ELocationID EIdType="doi" ValidYN="Y">10.1000/THINGS.5</ELocationID>
+<AuthorList><Author ValidYN="Y"><LastName>Ng</LastName><ForeName>Kim Lee</ForeName></Author>
+<Author ValidYN="N"><LastName>Wrong</LastName><Initials>W</Initials></Author>
+<Author><CollectiveName>CRS Consortium</CollectiveName></Author></AuthorList>
+<PublicationTypeList><PublicationType>Journal Article</PublicationType></PublicationTypeList>
+</Article>
+<CommentsCorrectionsList>
+<CommentsCorrections RefType="CommentIn"><PMID>5</PMID></CommentsCorrections>
+<CommentsCorrections RefType="RetractionIn"><PMID>222</PMID></CommentsCorrections>
+<CommentsCorrections RefType="ErratumIn"><PMID>333</PMID></CommentsCorrections>
+<CommentsCorrections RefType="ErratumIn"><PMID>333</PMID></CommentsCorrections>
+</CommentsCorrectionsList></MedlineCitation>
+<PubmedData><ArticleIdList><ArticleId IdType="pubmed">111</ArticleId></ArticleIdList>
+<ReferenceList><Reference><ArticleIdList><ArticleId IdType="doi">10.9/ref</ArticleId>
+<ArticleId IdType="pmc">PMC99</ArticleId></ArticleIdList></Reference></ReferenceList>
+</PubmedData></PubmedArticle>
+<PubmedBookArticle><BookDocument><PMID Version="1">20301295</PMID>
+<ArticleIdList><ArticleId IdType="bookaccession">NBK1250</ArticleId></ArticleIdList>
+<Book><Publisher><PublisherName>University of Washington</PublisherName></Publisher>
+<BookTitle book="gene">GeneReviews&#174;</BookTitle><PubDate><Year>1993</Year></PubDate>
+<AuthorList Type="editors"><Author><LastName>Adam</LastName><Initials>MP</Initials></Author>
+</AuthorList></Book>
+<ArticleTitle>Cystic Fibrosis</ArticleTitle>
+<AuthorList Type="authors"><Author><LastName>Ong</LastName><ForeName>Thida</ForeName>
+<Initials>T</Initials></Author></AuthorList>
+<PublicationType UI="D016454">Review</PublicationType>
+</BookDocument><PubmedBookData><ArticleIdList><ArticleId IdType="pubmed">20301295</ArticleId>
+</ArticleIdList></PubmedBookData></PubmedBookArticle>
+</PubmedArticleSet>"""
+
+
+def test_efetch_articles_markup_authors_dates_and_books():
+    found = parse_articles(HANDMADE)
+    paper = found["111"]
+    assert paper.title == "IL-6 in Mus musculus: CD4+ cells"
+    assert paper.authors == (Author("Ng", "KL"),)  # not the invalid one nor the collective
+    assert (paper.journal, paper.year, paper.volume, paper.pages) == (
+        "J. Things",
+        1998,
+        "12",
+        "e5-e9",
+    )
+    assert (paper.doi, paper.pmcid) == ("10.1000/things.5", None)  # not a reference's IDs
+    assert paper.retracted and paper.notices == (
+        Notice("erratum", "pubmed:333"),
+        Notice("retraction", "pubmed:222"),
+    )
+    chapter = found["20301295"]
+    assert (chapter.title, chapter.journal, chapter.year) == (
+        "Cystic Fibrosis",
+        "GeneReviews\u00ae",
+        1993,
+    )
+    assert chapter.authors == (Author("Ong", "T"),)  # the chapter's authors, not the editors
+    assert chapter.pubtypes == ("Review",) and not chapter.retracted
+    assert parse_efetch(HANDMADE) == {"111": (True, paper.notices), "20301295": (False, ())}
 
 
 def test_efetch_empty_set_and_error_answer():

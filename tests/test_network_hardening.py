@@ -99,8 +99,8 @@ def test_a_cross_host_redirect_of_the_post_never_carries_the_api_key_away(
     elsewhere.add_many_pubmed(2)
     add_evidence_rows(project, [f"pubmed:{p}" for p in pmids])
     online.inject(
-        "esummary", "redirect", times=10, redirect_status=status,
-        location=elsewhere.eutils_url + "esummary.fcgi",
+        "efetch", "redirect", times=10, redirect_status=status,
+        location=elsewhere.eutils_url + "efetch.fcgi",
     )  # fmt: skip
     result = crsmap("fetch")
     assert result.exit_code == 3, result.output
@@ -130,8 +130,8 @@ def test_a_redirect_that_turns_the_post_into_a_get_is_not_taken_as_an_answer(
     pmids = online.add_many_pubmed(2)
     add_evidence_rows(project, [f"pubmed:{p}" for p in pmids])
     # Same host; following it as a GET without the form would ask about PMID 1 instead.
-    location = online.eutils_url + "esummary.fcgi?db=pubmed&retmode=json&id=1"
-    online.inject("esummary", "redirect", times=10, redirect_status=status, location=location)
+    location = online.eutils_url + "efetch.fcgi?db=pubmed&retmode=xml&id=1"
+    online.inject("efetch", "redirect", times=10, redirect_status=status, location=location)
     result = crsmap("fetch")
     assert result.exit_code == 3, result.output
     assert not [r for r in online.requests if r.method == "GET"]
@@ -147,13 +147,13 @@ def test_a_same_host_redirect_that_keeps_the_form_is_followed(
     monkeypatch.setenv("NCBI_API_KEY", API_KEY)
     pmids = online.add_many_pubmed(2)
     add_evidence_rows(project, [f"pubmed:{p}" for p in pmids])
-    location = online.eutils_url + "esummary.fcgi"
-    online.inject("esummary", "redirect", redirect_status=status, location=location)
+    location = online.eutils_url + "efetch.fcgi"
+    online.inject("efetch", "redirect", redirect_status=status, location=location)
     result = crsmap("fetch")
     assert result.exit_code == 0, result.stderr
-    summaries = [r for r in online.requests if r.endpoint == "esummary"]
-    assert [r.status for r in summaries] == [status, 200]
-    assert all(r.method == "POST" and r.params["api_key"] == API_KEY for r in summaries)
+    fetches = [r for r in online.requests if r.endpoint == "efetch"]
+    assert [r.status for r in fetches] == [status, 200]
+    assert all(r.method == "POST" and r.params["api_key"] == API_KEY for r in fetches)
     assert sorted(read_cache(project.root / CACHE_FILE)) == [f"pubmed:{p}" for p in pmids]
 
 
@@ -168,14 +168,14 @@ def test_a_server_dripping_one_byte_at_a_time_is_cut_off_at_the_deadline(
     add_evidence_rows(project, [f"pubmed:{p}" for p in first])
     assert crsmap("fetch").exit_code == 0
     before = cache_bytes(project)
-    asked_before = online.count("esummary")
+    asked_before = online.count("efetch")
     more = online.add_many_pubmed(2, start=31000000)
     add_evidence_rows(project, [f"pubmed:{p}" for p in more])
     # A byte every 0.05 s comes well within the per-read timeout (the same 0.8 s), and the
     # few kB of the answer would take minutes: only the deadline of a whole attempt ends it.
     deadline = 0.8
     monkeypatch.setenv("CRSMAP_HTTP_TIMEOUT", str(deadline))
-    online.inject("esummary", kind, times=10, delay=0.05)
+    online.inject("efetch", kind, times=10, delay=0.05)
     outcome = {}
     worker = threading.Thread(target=lambda: outcome.update(result=crsmap("fetch")), daemon=True)
     worker.start()
@@ -186,7 +186,7 @@ def test_a_server_dripping_one_byte_at_a_time_is_cut_off_at_the_deadline(
     (line,) = error_lines(result)
     assert f"no complete answer from {host_of(online)} within {deadline:g} s" in line
     # Cut off, asked once more, cut off again, given up: not retried MAX_ATTEMPTS times.
-    assert online.count("esummary") - asked_before == literature.http.DEADLINE_ATTEMPTS
+    assert online.count("efetch") - asked_before == literature.http.DEADLINE_ATTEMPTS
     assert cache_bytes(project) == before
 
 
@@ -195,19 +195,19 @@ def test_an_answer_above_the_size_cap_is_refused(crsmap, project, online, monkey
     monkeypatch.setattr(literature.http, "MAX_BODY_BYTES", 1 << 20)
     pmids = online.add_many_pubmed(2)
     add_evidence_rows(project, [f"pubmed:{p}" for p in pmids])
-    online.inject("esummary", kind, size=5 << 20)
+    online.inject("efetch", kind, size=5 << 20)
     result = crsmap("fetch")
     assert result.exit_code == 3, result.output
     (line,) = error_lines(result)
     assert f"the answer from {host_of(online)} is larger than 1 MB" in line
-    assert online.count("esummary") == 1  # a deliberate answer, not a glitch: not retried
+    assert online.count("efetch") == 1  # a deliberate answer, not a glitch: not retried
     assert cache_bytes(project) == b""
 
 
 def test_a_400_MB_answer_keeps_peak_memory_under_200_MB(project, online):
     pmids = online.add_many_pubmed(2)
     add_evidence_rows(project, [f"pubmed:{p}" for p in pmids])
-    online.inject("esummary", "huge-unannounced", size=400 << 20)
+    online.inject("efetch", "huge-unannounced", size=400 << 20)
     run = crsmap_process(["--project", str(project.root), "fetch"], project.root, timeout=120)
     assert run.code == 3, run
     assert f"the answer from {host_of(online)} is larger than 64 MB" in run.stderr
@@ -224,10 +224,10 @@ def test_a_400_MB_answer_keeps_peak_memory_under_200_MB(project, online):
 def test_odd_retry_after_values_fall_back_to_the_backoff(crsmap, project, online, value):
     pmids = online.add_many_pubmed(2)
     add_evidence_rows(project, [f"pubmed:{p}" for p in pmids])
-    online.inject("esummary", "429", retry_after=value)
+    online.inject("efetch", "429", retry_after=value)
     result = crsmap("fetch")
     assert result.exit_code == 0, result.output + result.stderr
-    assert [r.status for r in online.requests if r.endpoint == "esummary"] == [429, 200]
+    assert [r.status for r in online.requests if r.endpoint == "efetch"] == [429, 200]
     assert len(read_cache(project.root / CACHE_FILE)) == 2
 
 
@@ -237,10 +237,10 @@ def test_a_long_retry_after_is_clamped_and_said_once(crsmap, project, online, mo
     monkeypatch.setattr(literature.http, "ANNOUNCE_WAITS_FROM", 0.1)
     pmids = online.add_many_pubmed(2)
     add_evidence_rows(project, [f"pubmed:{p}" for p in pmids])
-    online.inject("esummary", "429", times=2, retry_after=value)
+    online.inject("efetch", "429", times=2, retry_after=value)
     result = crsmap("fetch")  # unclamped, this would wait 99999 s or more
     assert result.exit_code == 0, result.output + result.stderr
-    assert [r.status for r in online.requests if r.endpoint == "esummary"] == [429, 429, 200]
+    assert [r.status for r in online.requests if r.endpoint == "efetch"] == [429, 429, 200]
     notes = [line for line in result.stderr.splitlines() if "asked to wait" in line]
     assert len(notes) == 1, result.stderr
     assert notes[0].startswith("crsmap: NCBI E-utilities asked to wait ")
@@ -297,14 +297,17 @@ def test_identifiers_in_parsed_answers_are_validated():
     assert parse_efetch(xml) == {}
 
 
-def test_pmids_missing_from_esummary_are_asked_again_then_left_unknown(crsmap, project, online):
+def test_pmids_missing_from_efetch_are_asked_again_then_left_unknown(crsmap, project, online):
     pmids = online.add_many_pubmed(4)
     add_evidence_rows(project, [f"pubmed:{p}" for p in pmids])
-    # First answer: 2 of 4; asked again for the other 2: 1 of them; the last one stays unknown.
-    online.inject("esummary", "partial", times=2)
+    # First answer: 2 of 4; asked again for the other 2: 1 of them; the last one goes to
+    # esummary (which would say "not found" of a PMID PubMed does not know), silent too: unknown.
+    online.inject("efetch", "partial", times=2)
+    online.inject("esummary", "partial")
     result = crsmap("fetch")
     assert result.exit_code == 0, result.stderr
-    assert online.ids_requested("esummary") == [pmids, pmids[2:]]
+    assert online.ids_requested("efetch") == [pmids, pmids[2:]]
+    assert online.ids_requested("esummary") == [pmids[3:]]
     assert "fetched 3, not found 0, unknown 1" in result.output
     cache = read_cache(project.root / CACHE_FILE)
     assert sorted(cache) == [f"pubmed:{p}" for p in pmids[:3]]
@@ -319,12 +322,11 @@ def test_pmids_missing_from_esummary_are_asked_again_then_left_unknown(crsmap, p
 def test_a_pmid_missing_once_is_fetched_by_asking_again(crsmap, project, online):
     pmids = online.add_many_pubmed(3)
     add_evidence_rows(project, [f"pubmed:{p}" for p in pmids])
-    online.inject("esummary", "partial")
     online.inject("efetch", "partial")
     result = crsmap("fetch")
     assert result.exit_code == 0, result.stderr
     assert "fetched 3, not found 0, retracted 0" in result.output
-    assert online.count("esummary") == 2 and online.count("efetch") == 2
+    assert online.count("esummary") == 0 and online.count("efetch") == 2
 
 
 def test_pmc_ids_missing_from_the_id_converter_answer_are_unknown(crsmap, project, online):
@@ -355,4 +357,5 @@ def test_a_doi_and_a_pmc_id_of_the_same_paper_are_both_resolved(crsmap, project,
     cache = read_cache(project.root / CACHE_FILE)
     for ref in ("pmc:PMC8127450", "doi:10.1038/s41577-021-00547-6"):
         assert cache[ref].found and cache[ref].pmid == "34002066" and cache[ref].source == "pubmed"
-    assert online.count("crossref") == 0 and online.count("esummary") == 1
+    assert online.count("crossref") == 0 and online.count("efetch") == 1
+    assert online.count("esummary") == 0
