@@ -152,38 +152,44 @@ def store_entry(folder: Path, entry: Path, key: str, model: CellDesignerMap, qua
         return
 
 
-# What each field of an entry's row must be: "s" text, "t" texts, "p" participants, "i" a line.
-_KINDS = tuple(
-    "p" if name in _PARTICIPANT_LISTS else "t" if name in _STRING_LISTS
-    else "i" if name == "line" else "s"
-    for name in _FIELDS
-)  # fmt: skip
+_STRINGS = tuple(i for i, name in enumerate(_FIELDS) if name not in (
+    *_PARTICIPANT_LISTS, *_STRING_LISTS, "line"))  # fmt: skip
+_PARTICIPANTS = tuple(_FIELDS.index(name) for name in _PARTICIPANT_LISTS)
+_TEXTS = tuple(_FIELDS.index(name) for name in _STRING_LISTS)
+_LINE = _FIELDS.index("line")
+_SIGNATURE = _FIELDS.index("signature")
 
 
 def _interaction(row) -> Interaction:
-    if type(row) is not list or len(row) != len(_KINDS):
+    """An interaction from an entry's row, every value checked for its type.
+
+    Built without the dataclass's ``__init__``: the row holds every field, the signature
+    included, exactly as the reader derived them, and setting them one by one through a
+    frozen dataclass is most of the time of a warm read.
+    """
+    if type(row) is not list or len(row) != len(_FIELDS):
         raise ValueError("an entry row of the wrong length")
-    values = []
-    for kind, value in zip(_KINDS, row, strict=True):
-        if kind == "s":
-            if type(value) is not str:
-                raise ValueError("a value that is not text")
-        elif kind == "p":
-            value = tuple(_participant(p) for p in value)
-        elif kind == "t":
-            if not all(type(v) is str for v in value):
-                raise ValueError("a reference that is not text")
-            value = tuple(value)
-        elif type(value) is not int:
-            raise ValueError("a line that is not a number")
-        values.append(value)
-    return Interaction(*values)
+    for i in _STRINGS:
+        if type(row[i]) is not str:
+            raise ValueError("a value that is not text")
+    if type(row[_LINE]) is not int or not row[_SIGNATURE]:
+        raise ValueError("a line that is not a number, or no signature")
+    for i in _TEXTS:
+        texts = row[i]
+        if type(texts) is not list or not all(type(t) is str for t in texts):
+            raise ValueError("references that are not texts")
+        row[i] = tuple(texts)
+    for i in _PARTICIPANTS:
+        row[i] = tuple(map(_participant, row[i]))
+    interaction = object.__new__(Interaction)
+    interaction.__dict__.update(zip(_FIELDS, row, strict=True))
+    return interaction
 
 
 def _participant(value) -> Participant:
     if type(value) is not list or len(value) != 4 or not all(type(v) is str for v in value):
         raise ValueError("a participant of the wrong shape")
-    return Participant(*value)
+    return Participant._make(value)
 
 
 def _text(value) -> str:

@@ -48,7 +48,6 @@ from .ledger import (
     render_interactions,
 )
 from .paths import contained
-from .scaffold import create_project
 from .transaction import acting_curator, transaction
 
 
@@ -96,6 +95,8 @@ class Project:
         :class:`curation.config.Creator`); releases credit them, and the curators as
         contributors.
         """
+        from .scaffold import create_project  # only `init` creates one
+
         root, change = create_project(
             directory, title, maps, curator, license, commit, creators, copyright, source
         )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 from .errors import InputError
@@ -23,6 +22,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     either the old or the new content, never a mixture.
     """
     path = Path(path)
+    import tempfile  # on first write: read-only commands never pay for its import
+
     fd, tmp_name = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
