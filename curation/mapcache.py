@@ -39,22 +39,40 @@ _PARTICIPANT_LISTS = ("reactants", "products", "modifiers")
 _STRING_LISTS = ("references", "annotated_references", "invalid_references")
 _READER_MODULES = ("mapcache", "celldesigner", "sbml", "identifiers", "xmlsafe")
 _reader_digest: str | None = None
+_digests: dict[tuple[str, ...], str] = {}
 
 
-def reader_digest() -> str:
-    """A digest of the code that turns a map file into its model (computed once)."""
-    global _reader_digest
-    if _reader_digest is None:
+def code_digest(*modules: str) -> str:
+    """A digest of the source of these ``curation`` modules, this one and literature's
+    identifiers: what derives a cached value, so a crsmap that derives it differently
+    never reads another's entries (computed once per process)."""
+    if modules not in _digests:
         import literature.identifiers
 
         digest = hashlib.sha256(str(FORMAT).encode())
         here = Path(__file__).parent
-        sources = [here / f"{name}.py" for name in _READER_MODULES]
+        sources = [here / f"{name}.py" for name in ("mapcache", *modules)]
         sources.append(Path(literature.identifiers.__file__))
         for source in sources:
             digest.update(source.read_bytes())
-        _reader_digest = digest.hexdigest()[:16]
+        _digests[modules] = digest.hexdigest()[:16]
+    return _digests[modules]
+
+
+def reader_digest() -> str:
+    """A digest of the code that turns a map file into its model."""
+    global _reader_digest
+    if _reader_digest is None:
+        _reader_digest = code_digest(*_READER_MODULES[1:])
     return _reader_digest
+
+
+def prepare(folder: Path, part: str) -> None:
+    """Make ``folder/part`` (and the folder's ``.gitignore``, so git never shows it)."""
+    (folder / part).mkdir(parents=True, exist_ok=True)
+    ignore = folder / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# crsmap's cache of parsed maps and release states: safe to delete\n*\n")
 
 
 def cache_folder(root: Path) -> Path | None:
@@ -142,10 +160,7 @@ def store_entry(folder: Path, entry: Path, key: str, model: CellDesignerMap, qua
         "interactions": rows,
     }
     try:
-        (folder / "maps").mkdir(parents=True, exist_ok=True)
-        ignore = folder / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# crsmap's cache of parsed maps: safe to delete\n*\n")
+        prepare(folder, "maps")
         atomic_write_bytes(entry, json.dumps(document, separators=(",", ":")).encode())
         _prune(folder / "maps")
     except OSError:

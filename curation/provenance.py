@@ -56,10 +56,86 @@ def state_of(version: str, snapshot: Snapshot, date: str = "") -> ReleaseState:
 
 def release_states(repo, root: Path) -> list[ReleaseState]:
     """States of every release, oldest first."""
-    return [
-        state_of(version, at_revision(repo, root, tag.commit.hexsha), commit_day(tag.commit))
-        for _, version, tag in version_tags(repo)
-    ]
+    return [tagged_state(repo, root, version, tag.commit) for _, version, tag in version_tags(repo)]
+
+
+def tagged_state(repo, root: Path, version: str, commit, snapshot: Snapshot | None = None):
+    """The state of the release tagged on ``commit``: from the cache, or read and stored.
+
+    A tagged commit never changes, so its state is kept in ``.crsmap-cache/releases/``
+    under the commit's id and a digest of the code that derives it; release, report and
+    show then cost the same after ten releases as after one. ``snapshot`` is that commit's
+    content when the caller already has it.
+    """
+    from .mapcache import cache_folder, code_digest
+
+    folder = cache_folder(root)
+    entry = None
+    if folder is not None:
+        digest = code_digest("provenance", "ledger", "snapshot", "config")
+        entry = folder / "releases" / f"{commit.hexsha}-{digest}.json"
+        state = _load_state(entry, version)
+        if state is not None:
+            return state
+    if snapshot is None:
+        snapshot = at_revision(repo, root, commit.hexsha)
+    state = state_of(version, snapshot, commit_day(commit))
+    if entry is not None:
+        _store_state(folder, entry, state)
+    return state
+
+
+def _load_state(entry: Path, version: str) -> ReleaseState | None:
+    """A stored state, checked; None when missing, damaged or of another version."""
+    import json
+
+    try:
+        document = json.loads(entry.read_bytes())
+        if document.get("format") != 1 or document.get("version") != version:
+            return None
+        evidence = {(_str(a), _str(b)) for a, b in document["evidence"]}
+        interactions = {}
+        for key, signature, references, provenance in document["interactions"]:
+            interactions[_str(key)] = (
+                _str(signature),
+                frozenset(map(_str, references)),
+                tuple(map(_str, provenance)),
+            )
+        by_curator = {_str(k): int(v) for k, v in document["records_by_curator"].items()}
+        return ReleaseState(version, evidence, interactions, by_curator, _str(document["date"]))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+def _store_state(folder: Path, entry: Path, state: ReleaseState) -> None:
+    import json
+
+    from .mapcache import prepare
+
+    document = {
+        "format": 1,
+        "version": state.version,
+        "date": state.date,
+        "evidence": sorted(state.evidence),
+        "interactions": [
+            [key, signature, sorted(references), list(provenance)]
+            for key, (signature, references, provenance) in state.interactions.items()
+        ],
+        "records_by_curator": state.records_by_curator,
+    }
+    try:
+        prepare(folder, "releases")
+        from .storage import atomic_write_bytes
+
+        atomic_write_bytes(entry, json.dumps(document, separators=(",", ":")).encode())
+    except OSError:
+        return
+
+
+def _str(value) -> str:
+    if type(value) is not str:
+        raise ValueError("a value that is not text")
+    return value
 
 
 @dataclass

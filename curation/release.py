@@ -21,7 +21,7 @@ from .errors import CheckFailed, InputError
 from .gitrepo import commit_day, git_failure
 from .identifiers import reference_key
 from .ledger import natural_key
-from .provenance import lineage, state_of
+from .provenance import lineage, state_of, tagged_state
 from .snapshot import (
     CHANGELOG_FILE,
     Snapshot,
@@ -429,11 +429,18 @@ def bundle_bytes(
     key = parse_version(version)
     stamp = commit.committed_datetime.astimezone(dt.UTC)
     _refuse_shallow(repo)
-    states, before = [], None  # before: (version, commit, snapshot) of the previous release
-    for k, v, tag in version_tags(repo):
-        if k < key and repo.is_ancestor(tag.commit, commit):
-            before = (v, tag.commit, at_revision(repo, project.root, tag.commit.hexsha))
-            states.append(state_of(v, before[2], commit_day(tag.commit)))
+    earlier = [(v, tag.commit) for k, v, tag in version_tags(repo)
+               if k < key and repo.is_ancestor(tag.commit, commit)]  # fmt: skip
+    before = None  # (version, commit, snapshot) of the previous release: read in full
+    if earlier:
+        v, tagged = earlier[-1]
+        before = (v, tagged, at_revision(repo, project.root, tagged.hexsha))
+    states = [
+        tagged_state(
+            repo, project.root, v, tagged, before[2] if (v, tagged) == earlier[-1] else None
+        )
+        for v, tagged in earlier
+    ]  # the states of earlier releases: cached by their tagged commits
     states.append(state_of(version, snapshot, stamp.date().isoformat()))
     previous_doi = before[2].config.publish.doi_of(before[0]) if before else ""
     info = Release(version, stamp.date(), snapshot.config.map.short_name, previous_doi)

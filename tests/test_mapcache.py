@@ -7,12 +7,14 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import git
 import pytest
 
 from cli.main import cli
 from curation import mapcache
 from curation.config import Curator
 from curation.project import Project
+from curation.provenance import release_states
 
 from .conftest import CARBERRY, MAP_NAMES_FOR_TESTS, shared_map
 
@@ -89,6 +91,13 @@ def test_a_release_bundle_is_the_same_bytes_with_and_without_the_cache(
     demo = runner.invoke(cli, ["demo", str(tmp_path / "d")])
     assert demo.exit_code == 0, demo.output
     root = tmp_path / "d" / "crs-map"
+    for args in (
+        ["evidence", "add", "re1", "pubmed:28600001", "--curator", CARBERRY],
+        ["release", "1.1.0", "--allow-warnings", "--allow-unfetched"],
+    ):
+        done = runner.invoke(cli, ["--project", str(root), *args])
+        assert done.exit_code == 0, done.output
+    states = {}
     built = {}
     for cache in ("off", "cold", "warm"):
         if cache == "off":
@@ -99,12 +108,18 @@ def test_a_release_bundle_is_the_same_bytes_with_and_without_the_cache(
             shutil.rmtree(root / mapcache.CACHE_DIR, ignore_errors=True)
         out = tmp_path / cache
         result = runner.invoke(
-            cli, ["--project", str(root), "bundle", "1.0.0", "--output", str(out)]
+            cli, ["--project", str(root), "bundle", "1.1.0", "--output", str(out)]
         )
         assert result.exit_code == 0, result.output
         built[cache] = next(out.glob("*.zip")).read_bytes()
+        states[cache] = release_states(git.Repo(root), root)
     assert built["off"] == built["cold"] == built["warm"]
-    assert built["warm"] == (root / "dist" / "cytokine-release-syndrome-map-1.0.0.zip").read_bytes()
+    assert built["warm"] == (root / "dist" / "cytokine-release-syndrome-map-1.1.0.zip").read_bytes()
+    assert states["off"] == states["cold"] == states["warm"]
+    assert [s.version for s in states["warm"]] == ["1.0.0", "1.1.0"]
+    (entry, _) = sorted((root / mapcache.CACHE_DIR / "releases").glob("*.json"))
+    entry.write_text(entry.read_text()[:-20])  # damaged: read again from the commit
+    assert release_states(git.Repo(root), root) == states["off"]
 
 
 @pytest.mark.parametrize(
