@@ -29,6 +29,7 @@ from pathlib import Path
 
 import audit_bench  # bench/ is sys.path[0] when run as a script
 import fetch_bench
+import history_bench
 import large_map_bench
 import minerva_bench
 import release_bench
@@ -59,7 +60,9 @@ RUNS_BUNDLE = 5
 RUNS_ARCHIVE = 5
 
 LIBSBML_MISSING = "python-libsbml is not installed (.venv/bin/pip install python-libsbml)"
-SECTIONS = ("real-map", "help", "growth", "audit", "fetch", "release", "large-map", "minerva")
+SECTIONS = (
+    "real-map", "help", "growth", "audit", "fetch", "release", "history", "large-map", "minerva",
+)  # fmt: skip
 STEPS = len(SECTIONS)
 
 
@@ -769,6 +772,33 @@ def bench_minerva(workdir: Path) -> list[Row]:
     ]
 
 
+def bench_history(workdir: Path, notes: list[str]) -> list[Row]:
+    if not REAL_MAP.is_file():
+        notes.append(f"skipped the history benchmark: {REAL_MAP} not found")
+        return [Row("release after 10 releases", "skipped", "see notes")]
+    growth = history_bench.run_history(
+        workdir, REAL_MAP, crsmap_command(), subprocess_env(),
+        lambda message: progress(f"history: {message}"),
+    )  # fmt: skip
+    rows = []
+    for name, (one, ten) in (
+        ("release", growth.release),
+        ("report", growth.report),
+        ("bundle", growth.bundle),
+    ):
+        rows.append(
+            Row(
+                f"{name} after 10 earlier releases, {growth.reactions:,} reactions",
+                fmt_time(ten),
+                "the same after 1 earlier release",
+                fmt_time(one),
+                ten / one,
+                "<= 1.30",
+            )
+        )
+    return rows
+
+
 # --- the table ---------------------------------------------------------------------------
 
 
@@ -864,6 +894,12 @@ def main(argv: list[str] | None = None) -> None:
             except (subprocess.CalledProcessError, RuntimeError) as exc:
                 detail = getattr(exc, "stderr", None) or exc
                 notes.append(f"release benchmark failed: {str(detail).strip()}")
+        if "history" in chosen:
+            try:
+                rows += bench_history(workdir, notes)
+            except (subprocess.CalledProcessError, RuntimeError) as exc:
+                detail = getattr(exc, "stderr", None) or exc
+                notes.append(f"history benchmark failed: {str(detail).strip()}")
         if "minerva" in chosen:
             try:
                 rows += bench_minerva(workdir)
