@@ -59,6 +59,7 @@ class Project:
         self.config = config
         self.today = today or dt.date.today()
         self._maps: list[CellDesignerMap] | None = None
+        self._index: tuple[list, dict[str, Interaction]] | None = None  # (maps, by ID)
 
     # --- opening and creating -----------------------------------------------------------
 
@@ -138,8 +139,14 @@ class Project:
 
     @property
     def interactions(self) -> dict[str, Interaction]:
-        """Every interaction of every map file, by (qualified) ID, in document order."""
-        return {i.id: i for m in self.maps for i in m.interactions.values()}
+        """Every interaction of every map file, by (qualified) ID, in document order.
+
+        Built once per reading of the maps (looking up thousands of IDs stays linear).
+        """
+        maps = self.maps
+        if self._index is None or self._index[0] is not maps:
+            self._index = (maps, {i.id: i for m in maps for i in m.interactions.values()})
+        return self._index[1]
 
     def resolve(self, interaction_id: str) -> Interaction:
         """Find an interaction by ID; an unqualified ID works where it is unambiguous."""
@@ -481,11 +488,11 @@ class Project:
         commit: bool = True,
     ) -> Change:
         """Record curation provenance; ``status='reviewed'`` also records the current signature."""
-        targets: list[Interaction] = []
+        chosen: dict[str, Interaction] = {}  # by ID, in the order given, each once
         for text in interaction_ids:
             interaction = self.resolve(text)
-            if interaction not in targets:
-                targets.append(interaction)
+            chosen.setdefault(interaction.id, interaction)
+        targets = list(chosen.values())
         if not targets:
             raise InputError("no interaction given; expected one or more interaction IDs")
         responsible = parse_orcid(curator) if curator else None
