@@ -484,8 +484,7 @@ def original_maps(repo, root, snapshot: Snapshot, sha: str) -> dict:
     renames are followed, and the user's git settings do not change the answer.
     """
     from .bundle import OriginalMap
-    from .celldesigner import map_from_tree
-    from .xmlsafe import parse_xml_bytes
+    from .mapcache import cached_map
 
     prefix = prefix_in_repo(repo, root)
     # --root: a root commit counts as adding its files even with log.showRoot=false.
@@ -516,7 +515,7 @@ def original_maps(repo, root, snapshot: Snapshot, sha: str) -> dict:
         if data is None:
             continue
         label = f"{relative}@{commit[:10]}"
-        model = map_from_tree(parse_xml_bytes(data, label), Path(relative), qualify, label)
+        model = cached_map(data, Path(relative), qualify, label, root)  # the same every release
         found[relative] = OriginalMap(
             commit,
             commit_day(repo.commit(commit)),
