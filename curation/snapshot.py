@@ -7,6 +7,7 @@ successive releases; both need the project as it was, whatever the working tree 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path, PurePosixPath
 
 from literature.cache import CACHE_FILE
@@ -46,8 +47,9 @@ class Snapshot:
     rejected: list = field(default_factory=list)  # rejected.tsv: removals that stick
     _citations: dict | None = field(default=None, repr=False)
 
-    @property
+    @cached_property
     def interactions(self) -> dict[str, Interaction]:
+        """Every interaction of the maps by ID (built once: release code looks up thousands)."""
         return {i.id: i for m in self.maps for i in m.interactions.values()}
 
     @property

@@ -112,6 +112,10 @@ def one_per_paper(
     return kept, [u for u in unfetched if u.lower() not in known]
 
 
+# The characters LaTeX encoding leaves as they are: printable ASCII but for these.
+_LATEX_SAFE = frozenset(chr(c) for c in range(32, 127)) - frozenset('"#$%&<>\\^_{}~')
+
+
 def to_bibtex(citations: Iterable[Citation], unfetched: Iterable[str] = ()) -> str:
     """BibTeX of the found citations, sorted by key, special characters LaTeX-escaped.
 
@@ -148,10 +152,14 @@ def to_bibtex(citations: Iterable[Citation], unfetched: Iterable[str] = ()) -> s
             if v
         ]
     # LaTeX-escape the text; identifiers are added afterwards, because escaping would
-    # corrupt a DOI with an underscore.
-    library = middlewares.LatexEncodingMiddleware(keep_math=True, enclose_urls=False).transform(
-        library
+    # corrupt a DOI with an underscore. Only entries with a character the encoder changes
+    # go through it (most are plain ASCII), changed in place: the library is ours.
+    escaped = bibtexparser.Library(
+        [e for e in library.entries if any(not _LATEX_SAFE.issuperset(f.value) for f in e.fields)]
     )
+    middlewares.LatexEncodingMiddleware(
+        keep_math=True, enclose_urls=False, allow_inplace_modification=True
+    ).transform(escaped)
     for entry in library.entries:
         for name, value in identifiers[entry.key]:
             entry.set_field(model.Field(name, value))
@@ -162,7 +170,10 @@ def to_bibtex(citations: Iterable[Citation], unfetched: Iterable[str] = ()) -> s
         if field != "note":
             fields.append(model.Field(field, value))
         library.add(model.Entry("misc", key, fields))
-    text = bibtexparser.write_string(library)
+    from bibtexparser.entrypoint import default_unparse_stack
+
+    stack = default_unparse_stack(allow_inplace_modification=True)  # no copy of the library
+    text = bibtexparser.write_string(library, unparse_stack=stack)
     return text.strip() + "\n" if text.strip() else ""
 
 
