@@ -38,6 +38,7 @@ _FIELDS = tuple(f.name for f in fields(Interaction))
 _PARTICIPANT_LISTS = ("reactants", "products", "modifiers")
 _STRING_LISTS = ("references", "annotated_references", "invalid_references")
 _READER_MODULES = ("mapcache", "celldesigner", "sbml", "identifiers", "xmlsafe")
+_LAYOUT_MODULES = ("celldesigner", "sbml", "xmlsafe", "report/layout", "report/sbml_layout")
 _reader_digest: str | None = None
 _digests: dict[tuple[str, ...], str] = {}
 
@@ -86,29 +87,120 @@ def cache_folder(root: Path) -> Path | None:
     return folder
 
 
-def cached_map(data: bytes, path: Path, qualify: bool, label: str, root: Path | None):
+def cached_map(
+    data: bytes, path: Path, qualify: bool, label: str, root: Path | None, layout: bool = False
+):
     """The model of the map file whose bytes are ``data``: from the cache, or parsed and stored.
 
-    ``root`` is the project folder (None: no cache). Parsing errors are raised as when
-    reading the file directly; nothing is stored for a file that does not parse.
+    With ``layout`` the model carries its drawing too (kept in an entry of its own, so
+    that read commands never load it). ``root`` is the project folder (None: no cache).
+    Parsing errors are raised as when reading the file directly; nothing is stored for a
+    file that does not parse.
     """
     folder = cache_folder(root) if root is not None else None
     key = hashlib.sha256(data).hexdigest()
-    entry = None
+    entry = drawing = None
+    model = drawn = None
     if folder is not None:
         entry = folder / "maps" / f"{key}-{reader_digest()}-{int(qualify)}-{_safe(path.stem)}.json"
-        loaded = load_entry(entry, key, path, qualify)
-        if loaded is not None:
-            return loaded
+        model = load_entry(entry, key, path, qualify)
+        if layout:
+            drawing = folder / "maps" / f"{key}-{code_digest(*_LAYOUT_MODULES)}-layout.json"
+            drawn = load_layout(drawing, key)
+    if model is not None and (not layout or drawn is not None):
+        model.layout = drawn
+        return model
     from .celldesigner import map_from_tree
     from .collector import collector_paused
     from .xmlsafe import parse_xml_bytes
 
     with collector_paused():
-        model = map_from_tree(parse_xml_bytes(data, label), path, qualify, label)
+        model = map_from_tree(parse_xml_bytes(data, label), path, qualify, label, layout)
     if entry is not None:
         store_entry(folder, entry, key, model, qualify)
+        if drawing is not None and model.layout is not None:
+            store_layout(folder, drawing, key, model.layout)
     return model
+
+
+def load_layout(entry: Path, key: str):
+    """The drawing an entry holds, or None when it is missing, stale or damaged."""
+    from .report.layout import Box, Layout, ReactionGeometry
+
+    def number(value) -> float:
+        if type(value) not in (int, float):
+            raise ValueError("a coordinate that is not a number")
+        return float(value)
+
+    def box(row) -> Box:
+        ident, kind, label, x, y, w, h, parent = row
+        if parent is not None:
+            parent = _text(parent)
+        return Box(_text(ident), _text(kind), _text(label), number(x), number(y), number(w),
+                   number(h), parent)  # fmt: skip
+
+    def geometry(row) -> ReactionGeometry:
+        reaction, reactants, products, modifiers, path = row
+        return ReactionGeometry(
+            _text(reaction),
+            tuple(map(_text, reactants)),
+            tuple(map(_text, products)),
+            tuple(map(_text, modifiers)),
+            tuple((number(x), number(y)) for x, y in path),
+        )
+
+    try:
+        document = json.loads(entry.read_bytes())
+        if document.get("format") != FORMAT or document.get("source_sha256") != key:
+            return None
+        reactions = {}
+        for row in document["reactions"]:
+            item = geometry(row)
+            reactions[item.reaction_id] = item
+        return Layout(
+            number(document["width"]),
+            number(document["height"]),
+            tuple(map(box, document["compartments"])),
+            tuple(map(box, document["species"])),
+            reactions,
+            _text(document["source"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        return None
+
+
+def store_layout(folder: Path, entry: Path, key: str, layout) -> None:
+    """Write a drawing's entry atomically; any failure leaves no cache."""
+    from .storage import atomic_write_bytes
+
+    def box(b) -> list:
+        return [b.id, b.kind, b.label, b.x, b.y, b.w, b.h, b.parent]
+
+    document = {
+        "format": FORMAT,
+        "source_sha256": key,
+        "width": layout.width,
+        "height": layout.height,
+        "compartments": [box(b) for b in layout.compartments],
+        "species": [box(b) for b in layout.species],
+        "reactions": [
+            [
+                r.reaction_id,
+                list(r.reactants),
+                list(r.products),
+                list(r.modifiers),
+                [list(p) for p in r.path],
+            ]
+            for r in layout.reactions.values()
+        ],
+        "source": layout.source,
+    }
+    try:
+        prepare(folder, "maps")
+        atomic_write_bytes(entry, json.dumps(document, separators=(",", ":")).encode())
+        _prune(folder / "maps")
+    except OSError:
+        return
 
 
 def load_entry(entry: Path, key: str, path: Path, qualify: bool) -> CellDesignerMap | None:

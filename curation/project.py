@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from .celldesigner import CellDesignerMap, Interaction, read_map
+from .celldesigner import CellDesignerMap, Interaction
 from .change import Change
 from .config import CONFIG_FILE, Config, Creator, Curator, load_config, with_curator
 from .errors import InputError
@@ -128,13 +128,16 @@ class Project:
         The maps stay cached: later uses of :attr:`maps` reuse them.
         """
         if self._maps is None or any(m.layout is None for m in self._maps):
+            from .mapcache import cached_map
+            from .xmlsafe import read_map_bytes
+
             qualify = len(self.config.map.files) > 1
-            self._maps = [
-                read_map(
-                    contained(self.root, relative, "files"), qualify, label=relative, layout=True
-                )
-                for relative in self.config.map.files
-            ]
+            maps = []
+            for relative in self.config.map.files:
+                path = contained(self.root, relative, "files")
+                data = read_map_bytes(path)
+                maps.append(cached_map(data, path, qualify, relative, self.root, layout=True))
+            self._maps = maps
         return self._maps
 
     @property

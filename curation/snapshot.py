@@ -12,7 +12,7 @@ from pathlib import Path, PurePosixPath
 
 from literature.cache import CACHE_FILE
 
-from .celldesigner import CellDesignerMap, Interaction, map_from_tree
+from .celldesigner import CellDesignerMap, Interaction
 from .config import CONFIG_FILE, Config, parse_config
 from .errors import InputError
 from .ledger import (
@@ -26,7 +26,6 @@ from .ledger import (
     parse_rejected,
 )
 from .mapcache import cached_map
-from .xmlsafe import parse_xml_bytes
 
 CHANGELOG_FILE = "CHANGELOG.md"
 SYMLINK_MODE = 0o120000  # the mode git gives a symbolic link in a tree
@@ -134,12 +133,7 @@ def at_revision(repo, root: Path, revision: str, layouts: bool = False) -> Snaps
             raise InputError(f"map file {relative} is not in the repository at {revision}")
         label = f"{relative}@{revision}"
         map_bytes[relative] = data
-        if layouts:  # the drawing is read from the same parse, so no cache
-            maps.append(
-                map_from_tree(parse_xml_bytes(data, label), Path(relative), qualify, label, True)
-            )
-        else:
-            maps.append(cached_map(data, Path(relative), qualify, label, root))
+        maps.append(cached_map(data, Path(relative), qualify, label, root, layouts))
     evidence = parse_evidence(text(EVIDENCE_FILE), EVIDENCE_FILE)
     # Two rows for one interaction block a release through the audit; an old tag that has
     # them must still be readable, as history.

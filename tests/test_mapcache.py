@@ -97,8 +97,7 @@ def test_a_release_bundle_is_the_same_bytes_with_and_without_the_cache(
     ):
         done = runner.invoke(cli, ["--project", str(root), *args])
         assert done.exit_code == 0, done.output
-    states = {}
-    built = {}
+    states, built, reports = {}, {}, {}
     for cache in ("off", "cold", "warm"):
         if cache == "off":
             monkeypatch.setenv("CRSMAP_CACHE", "off")
@@ -113,9 +112,17 @@ def test_a_release_bundle_is_the_same_bytes_with_and_without_the_cache(
         assert result.exit_code == 0, result.output
         built[cache] = next(out.glob("*.zip")).read_bytes()
         states[cache] = release_states(git.Repo(root), root)
+        page = tmp_path / f"{cache}.html"
+        shown = runner.invoke(cli, ["--project", str(root), "report", "--output", str(page)])
+        assert shown.exit_code == 0, shown.output
+        reports[cache] = page.read_text()
     assert built["off"] == built["cold"] == built["warm"]
     assert built["warm"] == (root / "dist" / "cytokine-release-syndrome-map-1.1.0.zip").read_bytes()
     assert states["off"] == states["cold"] == states["warm"]
+    assert reports["off"] == reports["cold"] == reports["warm"]
+    assert "<svg" in reports["warm"]
+    layouts = sorted((root / mapcache.CACHE_DIR / "maps").glob("*-layout.json"))
+    assert layouts  # the drawing came from the cache on the warm run
     assert [s.version for s in states["warm"]] == ["1.0.0", "1.1.0"]
     (entry, _) = sorted((root / mapcache.CACHE_DIR / "releases").glob("*.json"))
     entry.write_text(entry.read_text()[:-20])  # damaged: read again from the commit
@@ -197,3 +204,19 @@ def test_an_unwritable_cache_is_skipped_and_the_map_still_read(project, monkeypa
     monkeypatch.setattr("curation.storage.atomic_write_bytes", refuse)
     assert len(Project.open(project.root).interactions) == len(project.interactions)
     assert entries(project.root) == []
+
+
+def test_a_damaged_drawing_is_read_again_from_the_map(project, runner, tmp_path):
+    root = project.root
+    pages = []
+    for n in range(3):
+        if n == 2:
+            for entry in (root / mapcache.CACHE_DIR / "maps").glob("*-layout.json"):
+                entry.write_text(entry.read_text().replace('"width":', '"width":"wide",'))
+        page = tmp_path / f"{n}.html"
+        shown = runner.invoke(cli, ["--project", str(root), "report", "--output", str(page)])
+        assert shown.exit_code == 0, shown.output
+        pages.append(page.read_text())
+    assert pages[0] == pages[1] == pages[2]
+    (entry,) = (root / mapcache.CACHE_DIR / "maps").glob("*-layout.json")
+    assert json.loads(entry.read_text())["width"] != "wide"  # rebuilt
