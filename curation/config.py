@@ -389,12 +389,7 @@ def _minerva(doc: dict, files: tuple[str, ...]) -> MinervaSettings:
         return MinervaSettings()
     from services.minerva import check_project_id, instance_url
 
-    for key in table:
-        if key not in MINERVA_KEYS:
-            raise InputError(
-                f"{CONFIG_FILE}: [minerva] unknown key {quoted(str(key))}; expected "
-                f"{', '.join(MINERVA_KEYS)}"
-            )
+    _only(table, MINERVA_KEYS, "minerva")
     checked = {}
     for key, check in (("url", instance_url), ("project", check_project_id)):
         if key in table:
@@ -431,12 +426,7 @@ def _publish(doc: dict) -> PublishSettings:
     from .identifiers import parse_reference
     from .versions import parse_version
 
-    for key in table:
-        if key not in PUBLISH_KEYS:
-            raise InputError(
-                f"{CONFIG_FILE}: [publish] unknown key {quoted(str(key))}; expected "
-                f"{', '.join(PUBLISH_KEYS)}"
-            )
+    _only(table, PUBLISH_KEYS, "publish")
 
     def doi(text: str) -> str:
         reference = parse_reference(text)
@@ -475,6 +465,16 @@ def with_publish(path: Path, **values: str) -> str:
             doc["publish"][key] = value
 
     return _edit(path, change, "the [publish] table")
+
+
+def _only(table: dict, keys: tuple[str, ...], name: str) -> None:
+    """Refuse a key of ``[name]`` that is not one of ``keys`` (a typo would be ignored)."""
+    for key in table:
+        if key not in keys:
+            raise InputError(
+                f"{CONFIG_FILE}: [{name}] unknown key {quoted(str(key))}; expected "
+                f"{', '.join(keys)}"
+            )
 
 
 def _curators(doc: dict) -> tuple[tuple[Curator, ...], tuple[CuratorProblem, ...]]:

@@ -68,12 +68,25 @@ def reader_digest() -> str:
     return _reader_digest
 
 
-def prepare(folder: Path, part: str) -> None:
-    """Make ``folder/part`` (and the folder's ``.gitignore``, so git never shows it)."""
-    (folder / part).mkdir(parents=True, exist_ok=True)
-    ignore = folder / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("# crsmap's cache of parsed maps and release states: safe to delete\n*\n")
+def write_entry(entry: Path, document: dict, keep: int | None = None) -> None:
+    """Write an entry (compact JSON) atomically into its part of the cache folder, with the
+    folder's ``.gitignore`` (so git never shows it); with ``keep``, only that many of the
+    part's most recently used entries stay. Any failure just leaves no entry."""
+    from .storage import atomic_write_bytes
+
+    part = entry.parent
+    try:
+        part.mkdir(parents=True, exist_ok=True)
+        ignore = part.parent / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text(
+                "# crsmap's cache of parsed maps and release states: safe to delete\n*\n"
+            )
+        atomic_write_bytes(entry, json.dumps(document, separators=(",", ":")).encode())
+        if keep is not None:
+            _prune(part, keep)
+    except OSError:
+        return
 
 
 def cache_folder(root: Path) -> Path | None:
@@ -117,9 +130,9 @@ def cached_map(
     with collector_paused():
         model = map_from_tree(parse_xml_bytes(data, label), path, qualify, label, layout)
     if entry is not None:
-        store_entry(folder, entry, key, model, qualify)
+        store_entry(entry, key, model, qualify)
         if drawing is not None and model.layout is not None:
-            store_layout(folder, drawing, key, model.layout)
+            store_layout(drawing, key, model.layout)
     return model
 
 
@@ -169,9 +182,8 @@ def load_layout(entry: Path, key: str):
         return None
 
 
-def store_layout(folder: Path, entry: Path, key: str, layout) -> None:
+def store_layout(entry: Path, key: str, layout) -> None:
     """Write a drawing's entry atomically; any failure leaves no cache."""
-    from .storage import atomic_write_bytes
 
     def box(b) -> list:
         return [b.id, b.kind, b.label, b.x, b.y, b.w, b.h, b.parent]
@@ -195,12 +207,7 @@ def store_layout(folder: Path, entry: Path, key: str, layout) -> None:
         ],
         "source": layout.source,
     }
-    try:
-        prepare(folder, "maps")
-        atomic_write_bytes(entry, json.dumps(document, separators=(",", ":")).encode())
-        _prune(folder / "maps")
-    except OSError:
-        return
+    write_entry(entry, document, KEEP)
 
 
 def load_entry(entry: Path, key: str, path: Path, qualify: bool) -> CellDesignerMap | None:
@@ -227,9 +234,8 @@ def load_entry(entry: Path, key: str, path: Path, qualify: bool) -> CellDesigner
         return None
 
 
-def store_entry(folder: Path, entry: Path, key: str, model: CellDesignerMap, qualify: bool) -> None:
+def store_entry(entry: Path, key: str, model: CellDesignerMap, qualify: bool) -> None:
     """Write an entry atomically and keep the folder small; any failure leaves no cache."""
-    from .storage import atomic_write_bytes
 
     rows = []
     for interaction in model.interactions.values():
@@ -251,12 +257,7 @@ def store_entry(folder: Path, entry: Path, key: str, model: CellDesignerMap, qua
         "fields": list(_FIELDS),
         "interactions": rows,
     }
-    try:
-        prepare(folder, "maps")
-        atomic_write_bytes(entry, json.dumps(document, separators=(",", ":")).encode())
-        _prune(folder / "maps")
-    except OSError:
-        return
+    write_entry(entry, document, KEEP)
 
 
 _STRINGS = tuple(i for i, name in enumerate(_FIELDS) if name not in (
@@ -309,8 +310,8 @@ def _safe(stem: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)[:60]
 
 
-def _prune(folder: Path) -> None:
+def _prune(folder: Path, keep: int) -> None:
     entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for old in entries[KEEP:]:
+    for old in entries[keep:]:
         with contextlib.suppress(OSError):
             os.unlink(old)

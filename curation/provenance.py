@@ -81,7 +81,7 @@ def tagged_state(repo, root: Path, version: str, commit, snapshot: Snapshot | No
         snapshot = at_revision(repo, root, commit.hexsha)
     state = state_of(version, snapshot, commit_day(commit))
     if entry is not None:
-        _store_state(folder, entry, state)
+        _store_state(entry, state)
     return state
 
 
@@ -107,10 +107,9 @@ def _load_state(entry: Path, version: str) -> ReleaseState | None:
         return None
 
 
-def _store_state(folder: Path, entry: Path, state: ReleaseState) -> None:
-    import json
+def _store_state(entry: Path, state: ReleaseState) -> None:
 
-    from .mapcache import prepare
+    from .mapcache import write_entry
 
     document = {
         "format": 1,
@@ -123,13 +122,7 @@ def _store_state(folder: Path, entry: Path, state: ReleaseState) -> None:
         ],
         "records_by_curator": state.records_by_curator,
     }
-    try:
-        prepare(folder, "releases")
-        from .storage import atomic_write_bytes
-
-        atomic_write_bytes(entry, json.dumps(document, separators=(",", ":")).encode())
-    except OSError:
-        return
+    write_entry(entry, document)
 
 
 def _str(value) -> str:

@@ -518,6 +518,28 @@ class LocalHTTPServer(ThreadingHTTPServer):
         self.connections_lock = threading.Lock()
         super().__init__((HOST, 0), handler)
 
+    def serve_in_thread(self) -> threading.Thread:
+        """Serve in a daemon thread (stop_serving waits one poll interval: kept short)."""
+        thread = threading.Thread(
+            target=self.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
+        )
+        thread.start()
+        return thread
+
+    def stop_serving(self, thread: threading.Thread) -> None:
+        """Stop the loop, close every open connection and wait for the handler threads."""
+        self.shutdown()
+        with self.connections_lock:
+            connections = dict(self.connections)
+        for sock in connections.values():
+            # Wakes handler threads blocked reading an idle kept-alive connection.
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+        self.server_close()
+        thread.join()
+        for handler_thread in connections:
+            handler_thread.join(timeout=5)
+
     def server_bind(self) -> None:
         # HTTPServer.server_bind calls socket.getfqdn(), a reverse DNS lookup that can stall.
         socketserver.TCPServer.server_bind(self)
@@ -847,20 +869,10 @@ class FakeLiteratureServer:
         httpd, thread = self._httpd, self._thread
         if httpd is None or thread is None:
             return
-        httpd.shutdown()
         with self._lock:
             for hold in self._holds:  # a held answer the test never released
                 hold.set()
-        with httpd.connections_lock:
-            connections = dict(httpd.connections)
-        for sock in connections.values():
-            # Wakes handler threads blocked reading an idle kept-alive connection.
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        httpd.server_close()
-        thread.join()
-        for handler_thread in connections:
-            handler_thread.join(timeout=5)
+        httpd.stop_serving(thread)
         self._httpd = self._thread = None
 
     def __enter__(self) -> FakeLiteratureServer:

@@ -182,18 +182,13 @@ class FakeMinerva:
 
     def start(self) -> FakeMinerva:
         self._httpd = LocalHTTPServer(self, _Handler)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
+        self._thread = self._httpd.serve_in_thread()
         return self
 
     def stop(self) -> None:
         self._release.set()  # hanging answers end now
         if self._httpd is not None:
-            self._httpd.shutdown()
-            self._httpd.server_close()
-            self._thread.join()
+            self._httpd.stop_serving(self._thread)
             self._httpd = None
 
     @property

@@ -24,33 +24,20 @@ import yaml
 import literature.http
 from cli.main import cli
 
+from .test_release import released  # noqa: F401  (the fixture: the demo, released once)
 from .zenodoserver import validate_metadata, zenodo_server  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.xdist_group("release")
 
-COMMITTED = "2026-01-05T12:34:56+00:00"
 FOLDER = "cytokine-release-syndrome-map-{}"
 CURATOR = "0000-0002-1825-0097"
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """The demo's project with release 1.0.0 cut without a DOI (built once for the module)."""
-    from click.testing import CliRunner
-
-    root = tmp_path_factory.mktemp("demo")
-    with pytest.MonkeyPatch.context() as env:
-        env.setenv("GIT_AUTHOR_DATE", COMMITTED)
-        env.setenv("GIT_COMMITTER_DATE", COMMITTED)
-        result = CliRunner().invoke(cli, ["demo", str(root / "d")])
-    assert result.exit_code == 0, result.output
-    return root / "d" / "crs-map"
-
-
 @pytest.fixture
-def project(demo, tmp_path):
+def project(released, tmp_path):
+    """A private copy of the demo, released as 1.0.0 without a DOI (built once per module)."""
     copy = tmp_path / "crs-map"
-    shutil.copytree(demo, copy, symlinks=True)
+    shutil.copytree(released, copy, symlinks=True)
     return copy
 
 

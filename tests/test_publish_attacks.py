@@ -16,12 +16,12 @@ import literature.http
 from .test_publish import (  # noqa: F401  (fixtures)
     FOLDER,
     bundle_files,
-    demo,
     git,
     new_evidence,
     project,
     published_versions,
     release,
+    released,
     run,
     zenodo,
 )

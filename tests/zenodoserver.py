@@ -66,7 +66,6 @@ import hashlib
 import json
 import mimetypes
 import re
-import socket
 import threading
 import time
 import uuid
@@ -785,10 +784,7 @@ class FakeZenodo:
 
     def start(self) -> FakeZenodo:
         self._httpd = LocalHTTPServer(self, _Handler)
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
-        )
-        self._thread.start()
+        self._thread = self._httpd.serve_in_thread()
         return self
 
     def stop(self) -> None:
@@ -800,16 +796,7 @@ class FakeZenodo:
         with self._lock:
             for fault in self._faults:
                 fault.gate.set()
-        httpd.shutdown()
-        with httpd.connections_lock:
-            connections = dict(httpd.connections)
-        for sock in connections.values():
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        httpd.server_close()
-        thread.join()
-        for handler_thread in connections:
-            handler_thread.join(timeout=5)
+        httpd.stop_serving(thread)
         self._httpd = self._thread = None
 
     def __enter__(self) -> FakeZenodo:
