@@ -27,7 +27,7 @@ from cli.main import cli
 from .test_release import released  # noqa: F401  (the fixture: the demo, released once)
 from .zenodoserver import validate_metadata, zenodo_server  # noqa: F401  (the fixture)
 
-pytestmark = pytest.mark.xdist_group("release")
+pytestmark = pytest.mark.xdist_group("publish")
 
 FOLDER = "cytokine-release-syndrome-map-{}"
 CURATOR = "0000-0002-1825-0097"

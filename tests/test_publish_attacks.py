@@ -27,7 +27,7 @@ from .test_publish import (  # noqa: F401  (fixtures)
 )
 from .zenodoserver import _Answer, _error, _json_answer, zenodo_server  # noqa: F401
 
-pytestmark = pytest.mark.xdist_group("release")
+pytestmark = pytest.mark.xdist_group("publish-attacks")
 
 TITLE = "Cytokine Release Syndrome Map"
 
