@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import annotate_bench
 import audit_bench  # bench/ is sys.path[0] when run as a script
 import fetch_bench
 import history_bench
@@ -61,7 +62,8 @@ RUNS_ARCHIVE = 5
 
 LIBSBML_MISSING = "python-libsbml is not installed (.venv/bin/pip install python-libsbml)"
 SECTIONS = (
-    "real-map", "help", "growth", "audit", "fetch", "release", "history", "large-map", "minerva",
+    "real-map", "help", "growth", "audit", "annotate", "fetch", "release", "history", "large-map",
+    "minerva",
 )  # fmt: skip
 STEPS = len(SECTIONS)
 
@@ -886,6 +888,12 @@ def main(argv: list[str] | None = None) -> None:
             except (subprocess.CalledProcessError, RuntimeError) as exc:
                 detail = getattr(exc, "stderr", None) or exc
                 notes.append(f"audit benchmark failed: {str(detail).strip()}")
+        if "annotate" in chosen:
+            try:
+                rows += annotate_bench.bench_annotate(workdir, notes)
+            except (subprocess.CalledProcessError, RuntimeError) as exc:
+                detail = getattr(exc, "stderr", None) or exc
+                notes.append(f"annotate benchmark failed: {str(detail).strip()}")
         if "fetch" in chosen:
             rows += bench_fetch(workdir, notes)
         if "release" in chosen:

@@ -6,6 +6,10 @@ drawing, and curators review its diffs, so the file is not re-serialised: new el
 are spliced into the original bytes at offsets found with expat, and every other byte
 stays as it was. The result is re-read and checked before anything is written.
 
+Annotating is linear in the size of the map: one expat pass finds the offsets, every edit
+is collected as (offset, bytes removed, bytes inserted), and the new document is built
+once from the slices between them; start tags are scanned with ``re``, not byte by byte.
+
 SBML (Level 2 and 3) lets RDF name only an element with a ``metaid``, so a reaction
 without one gets one, its id where that is free: the one change to an existing line.
 """
@@ -48,24 +52,25 @@ class _Element:
     children: list[_Element] = field(default_factory=list)
     attributes: dict[str, str] = field(default_factory=dict)
     scope: dict[str, str] = field(default_factory=dict)
+    # Whether the children are recorded: the reaction's, its annotation's and everything
+    # inside that annotation's RDF, the only ones the annotator and remover look at.
+    expand: bool = False
 
     def child(self, uri: str, local: str) -> _Element | None:
         return next((c for c in self.children if c.uri == uri and c.local == local), None)
 
 
+# From the "<" of a tag to its closing ">": a ">" inside a quoted attribute value does not
+# end it. The alternatives are disjoint, so a match never backtracks.
+_TAG = re.compile(rb"""[^"'>]*(?:(?:"[^"]*"|'[^']*')[^"'>]*)*>""")
+
+
 def _tag_end(data: bytes, start: int) -> int:
     """Offset just after the ``>`` closing the start tag that begins at ``start``."""
-    quote = None
-    for index in range(start, len(data)):
-        char = data[index : index + 1]
-        if quote:
-            if char == quote:
-                quote = None
-        elif char in (b'"', b"'"):
-            quote = char
-        elif char == b">":
-            return index + 1
-    raise InternalError("unterminated start tag in a document expat accepted")
+    match = _TAG.match(data, start)
+    if match is None:
+        raise InternalError("unterminated start tag in a document expat accepted")
+    return match.end()
 
 
 def expat_parser(namespace_separator: str | None = None):
@@ -85,34 +90,54 @@ def run_expat(parser, data: bytes, label: str) -> None:
         ) from None
 
 
+# Where map_from_tree reads reactions: sbml/model/listOfReactions/reaction in SBML core, all
+# four in one namespace, not those of a package (comp's model definitions, say).
+_SBML_NS_START = "http://www.sbml.org/sbml/"
+_REACTION_PATH = ("sbml", "model", "listOfReactions")
+
+
 def _locate_reactions(data: bytes, label: str) -> dict[str, _Element]:
-    """The element tree of every SBML reaction, with byte offsets (other elements are skipped)."""
+    """The element tree of every SBML reaction, with byte offsets.
+
+    Only what the annotator and remover read is recorded: each reaction, its children, its
+    annotation's children and everything inside that annotation's RDF. Below any other
+    element nothing can be recorded, so its descendants cost only expat's calls.
+    """
     parser = expat_parser()
-    scopes: list[dict[str, str]] = [{"xml": XML_NS}]
-    stack: list[_Element | None] = []
+    # Per open element: (namespace scope, namespace, local name, recorded element or None)
+    # while the path may still lead to something recorded, else None. A scope is shared
+    # with the parent unless the element declares a namespace.
+    stack: list[tuple[dict[str, str], str, str, _Element | None] | None]
+    stack = [({"xml": XML_NS}, "", "", None)]
     reactions: dict[str, _Element] = {}
-    trail: list[tuple[str, str]] = []  # (namespace, name) of each open element
 
     def start(qname, attributes):
-        scope = dict(scopes[-1])
-        for key, value in attributes.items():
-            if key == "xmlns":
-                scope[""] = value
-            elif key.startswith("xmlns:"):
-                scope[key[6:]] = value
-        scopes.append(scope)
+        top = stack[-1]
+        if top is None:  # nothing below this element is recorded
+            stack.append(None)
+            return
+        scope, parent_uri, _, parent = top
+        if attributes and "xmlns" in " ".join(attributes):  # may declare a namespace
+            scope = dict(scope)
+            for key, value in attributes.items():
+                if key == "xmlns":
+                    scope[""] = value
+                elif key.startswith("xmlns:"):
+                    scope[key[6:]] = value
         prefix, _, local = qname.rpartition(":")
         uri = scope.get(prefix, "")
-        parent = stack[-1] if stack else None
-        # The reactions map_from_tree reads: sbml/model/listOfReactions/reaction in SBML
-        # core, not those of a package (comp's model definitions, say).
-        is_reaction = (
-            local == "reaction"
-            and uri.startswith("http://www.sbml.org/sbml/")
-            and trail == [(uri, "sbml"), (uri, "model"), (uri, "listOfReactions")]
-        )
-        trail.append((uri, local))
-        if parent is None and not is_reaction:
+        depth = len(stack)  # 1 for the root element
+        if parent is None:
+            if depth <= len(_REACTION_PATH):
+                on_path = local == _REACTION_PATH[depth - 1] and (
+                    uri == parent_uri if depth > 1 else uri.startswith(_SBML_NS_START)
+                )
+                stack.append((scope, uri, local, None) if on_path else None)
+                return
+            if not (local == "reaction" and uri == parent_uri):
+                stack.append(None)
+                return
+        elif not parent.expand:
             stack.append(None)
             return
         begin = parser.CurrentByteIndex
@@ -128,22 +153,35 @@ def _locate_reactions(data: bytes, label: str) -> dict[str, _Element]:
             attributes=attributes,
             scope=scope,
         )
-        if parent is not None:
-            parent.children.append(element)
-        else:
+        if parent is None:
+            element.expand = True
             reactions[attributes.get("id", "")] = element
-        stack.append(element)
+        else:
+            parent.children.append(element)
+            below = depth - len(_REACTION_PATH) - 1  # 1 for the reaction's children
+            if below == 1:
+                element.expand = local == "annotation" and uri == parent.uri
+            elif below == 2:
+                element.expand = local == "RDF" and uri == RDF_NS
+            else:
+                element.expand = True
+        stack.append((scope, uri, local, element))
 
     def end(qname):
-        scopes.pop()
-        trail.pop()
-        element = stack.pop()
-        if element is not None and not element.empty:
-            element.end = parser.CurrentByteIndex
+        entry = stack.pop()
+        if entry is not None:
+            element = entry[3]
+            if element is not None and not element.empty:
+                element.end = parser.CurrentByteIndex
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    run_expat(parser, data, label)
+    try:
+        run_expat(parser, data, label)
+    finally:
+        # The handlers hold the parser: without them the cycle is gone and the parser and
+        # its bookkeeping are freed at once, not by a later pass of the garbage collector.
+        parser.StartElementHandler = parser.EndElementHandler = None
     return reactions
 
 
@@ -153,8 +191,51 @@ def _escape(value: str) -> str:
     )
 
 
+# bytes.strip()'s whitespace but the newline: what may stand before a tag on its own line
+_BLANKS = frozenset(b" \t\r\x0b\x0c")
+
+
+def _indent(data: bytes, offset: int) -> str | None:
+    """The blanks from the start of the line to ``offset``; None when there is text before.
+
+    Walks back over blanks only, so a map written on one line costs nothing per edit.
+    """
+    index = offset
+    while index > 0 and data[index - 1] in _BLANKS:
+        index -= 1
+    if index > 0 and data[index - 1] != 0x0A:  # not at a line start: text precedes
+        return None
+    return data[index:offset].decode()
+
+
+def _apply(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    """``data`` with each (offset, bytes removed, bytes inserted) edit made, in one pass.
+
+    ``edits`` are in (offset, order added) order; at one offset they land in that order.
+    Edits never overlap when annotating or removing; should they, they are made one at a
+    time from the back, as they always were, so the bytes do not depend on the method.
+    """
+    pieces: list[bytes] = []
+    position = 0
+    for offset, remove, text in edits:
+        if offset < position:
+            return _apply_back_to_front(data, edits)
+        pieces.append(data[position:offset])
+        pieces.append(text)
+        position = offset + remove
+    pieces.append(data[position:])
+    return b"".join(pieces)
+
+
+def _apply_back_to_front(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    """The overlapping case of :func:`_apply`: one copy of the document per edit."""
+    for offset, remove, text in reversed(edits):
+        data = data[:offset] + text + data[offset + remove :]
+    return data
+
+
 class _Splicer:
-    """Collects insertions and replacements at byte offsets and applies them back to front."""
+    """Collects insertions and replacements at byte offsets and applies them in one pass."""
 
     def __init__(self, data: bytes):
         self.data = data
@@ -168,9 +249,8 @@ class _Splicer:
         )
 
     def _indent(self, offset: int) -> str | None:
-        line_start = self.data.rfind(b"\n", 0, offset) + 1
-        lead = self.data[line_start:offset]
-        return lead.decode() if not lead.strip() else None
+        """The blanks from the start of the line to ``offset``; None when the line has text there."""
+        return _indent(self.data, offset)
 
     def insert_before_end(self, element: _Element, lines: list[tuple[int, str]]) -> None:
         """Insert ``lines`` (depth, text) as the last children of an open element."""
@@ -222,10 +302,8 @@ class _Splicer:
         self._add(offset, "".join(f"{self.newline}{inner}{step * d}{text}" for d, text in lines))
 
     def result(self) -> bytes:
-        data = self.data
-        for offset, _, remove, text in sorted(self.edits, reverse=True):
-            data = data[:offset] + text + data[offset + remove :]
-        return data
+        edits = [(offset, remove, text) for offset, _, remove, text in sorted(self.edits)]
+        return _apply(self.data, edits)
 
 
 class _Names:
@@ -371,7 +449,14 @@ def verify_annotated(
         raise InternalError(f"{label}: annotating changed the number of reactions; nothing written")
     root = tree.getroot()
     sbml = root.tag.split("}")[0] + "}"
-    namespaces = {"rdf": RDF_NS, "bqbiol": BQBIOL_NS}
+    from lxml import etree  # imported here: crsmap's start-up does not need lxml
+
+    # Compiled once per document, not once per reaction.
+    resources = etree.XPath(
+        "rdf:RDF/rdf:Description[@rdf:about=$about or @about=$about]"
+        "/bqbiol:isDescribedBy/rdf:Bag/rdf:li/@rdf:resource",
+        namespaces={"rdf": RDF_NS, "bqbiol": BQBIOL_NS},
+    )
     for reaction in root.iterfind(f"{sbml}model/{sbml}listOfReactions/{sbml}reaction"):
         wanted = additions.get(reaction.get("id"))
         if not wanted:
@@ -382,14 +467,7 @@ def verify_annotated(
                 f"{label}: reaction {reaction.get('id')} has {len(annotations)} annotations"
             )
         about = f"#{reaction.get('metaid')}"
-        present = set(
-            annotations[0].xpath(
-                "rdf:RDF/rdf:Description[@rdf:about=$about or @about=$about]"
-                "/bqbiol:isDescribedBy/rdf:Bag/rdf:li/@rdf:resource",
-                namespaces=namespaces,
-                about=about,
-            )
-        )
+        present = set(resources(annotations[0], about=about))
         missing = [c for c in wanted if miriam_urn(c) not in present]
         if missing:
             raise InternalError(
@@ -432,9 +510,7 @@ def remove_bytes(data: bytes, removals: dict[str, list[str]], label: str) -> byt
                     cuts.append(_span(data, qualifier))
                 else:
                     cuts.extend(_span(data, item) for item in doomed)
-    for start, end in sorted(cuts, reverse=True):
-        data = data[:start] + data[end:]
-    return data
+    return _apply(data, [(start, end - start, b"") for start, end in sorted(cuts)])
 
 
 def _means(element: _Element, unwanted: set[str], resolve) -> bool:
@@ -447,11 +523,19 @@ def _means(element: _Element, unwanted: set[str], resolve) -> bool:
 
 
 def _span(data: bytes, element: _Element) -> tuple[int, int]:
-    """Byte range of an element, widened to its whole line when it stands alone there."""
+    """Byte range of an element, widened to its whole line when it stands alone there.
+
+    Only the blanks around the element are walked over, never the rest of its line.
+    """
     end = element.start_end if element.empty else _tag_end(data, element.end)
-    line_start = data.rfind(b"\n", 0, element.start) + 1
-    line_end = data.find(b"\n", end)
-    line_end = len(data) if line_end < 0 else line_end + 1
-    if not data[line_start : element.start].strip() and not data[end:line_end].strip():
-        return line_start, line_end
+    line_start = element.start
+    while line_start > 0 and data[line_start - 1] in _BLANKS:
+        line_start -= 1
+    line_end = end
+    while line_end < len(data) and data[line_end] in _BLANKS:
+        line_end += 1
+    if (line_start == 0 or data[line_start - 1] == 0x0A) and (
+        line_end == len(data) or data[line_end] == 0x0A
+    ):
+        return line_start, min(line_end + 1, len(data))  # the newline goes too
     return element.start, end

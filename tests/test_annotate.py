@@ -1,11 +1,19 @@
 """`annotate` adds MIRIAM resources and leaves every other byte of the map alone."""
 
+import random
 import re
 
 import pytest
 
-from curation.annotate import annotate_bytes, miriam_urn, remove_bytes, verify_annotated
-from curation.celldesigner import read_map
+from bench.generate_map import generate_map
+from curation.annotate import (
+    _apply,
+    annotate_bytes,
+    miriam_urn,
+    remove_bytes,
+    verify_annotated,
+)
+from curation.celldesigner import BQBIOL_NS, RDF_NS, read_map
 from curation.errors import InternalError
 from curation.xmlsafe import parse_xml_bytes
 
@@ -205,3 +213,105 @@ def test_removing_annotations_from_real_maps_only_deletes_their_lines(tmp_path, 
         assert (
             reread.interactions[reaction_id].signature == parsed.interactions[reaction_id].signature
         )
+
+
+# --- many reactions: exactly the expected bytes ------------------------------------------
+
+GENERATED_REACTIONS = 1_500
+# generate_map.py writes each element on its own line, unindented; a third of its reactions
+# carry an rdf:Bag, the others an annotation with only the CellDesigner extension.
+GENERATED_RDF = (
+    f'<rdf:RDF xmlns:rdf="{RDF_NS}" xmlns:bqbiol="{BQBIOL_NS}">\n'
+    '<rdf:Description rdf:about="#{rid}">\n<bqbiol:isDescribedBy>\n<rdf:Bag>\n{items}'
+    "</rdf:Bag>\n</bqbiol:isDescribedBy>\n</rdf:Description>\n</rdf:RDF>\n"
+)
+GENERATED_REACTION = re.compile(r'<reaction (?:metaid="re\d+" )?id="(re\d+)".*?</reaction>\n', re.S)
+
+
+def _generated_additions(count: int) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    """New references for four reactions in five, two for every fourth: as CURIEs, and as
+    the URNs annotate must write (computed here by hand, not by ``miriam_urn``)."""
+    curies, urns = {}, {}
+    for i in range(1, count + 1):
+        if i % 5 == 0:
+            continue
+        curies[f"re{i}"] = [f"pubmed:{90_000_000 + i}"]
+        urns[f"re{i}"] = [f"urn:miriam:pubmed:{90_000_000 + i}"]
+        if i % 4 == 0:
+            curies[f"re{i}"].append(f"doi:10.5555/bench.{i}")
+            urns[f"re{i}"].append(f"urn:miriam:doi:10.5555%2Fbench.{i}")
+    return curies, urns
+
+
+def _expected_annotation(before: str, urns: dict[str, list[str]], without_metaid: set[str]) -> str:
+    """``before`` with the resources inserted where the generated layout says they go."""
+    out, position = [], 0
+    for match in GENERATED_REACTION.finditer(before):
+        rid, block = match.group(1), match.group(0)
+        out.append(before[position : match.start()])
+        position = match.end()
+        if rid in urns:
+            items = "".join(f'<rdf:li rdf:resource="{urn}"/>\n' for urn in urns[rid])
+            if "</rdf:Bag>" in block:  # the existing Bag gets the new items last
+                block = block.replace("</rdf:Bag>", f"{items}</rdf:Bag>", 1)
+            else:  # a whole RDF block, last in the reaction's own annotation
+                rdf = GENERATED_RDF.format(rid=rid, items=items)
+                block = block.replace("</annotation>", f"{rdf}</annotation>", 1)
+            if rid in without_metaid:  # RDF names the reaction by a metaid: it gets its id
+                block = block.replace("<reaction ", f'<reaction metaid="{rid}" ', 1)
+        out.append(block)
+    out.append(before[position:])
+    return "".join(out)
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"], ids=["lf", "crlf"])
+def test_a_generated_map_gets_exactly_the_new_resources_and_no_other_change(tmp_path, newline):
+    text = generate_map(GENERATED_REACTIONS, tmp_path / "generated.xml", seed=3).read_text()
+    # Some reactions without a metaid (none of them with RDF or left unannotated).
+    without_metaid = {f"re{i}" for i in range(7, GENERATED_REACTIONS + 1, 7) if i % 3 and i % 5}
+    for rid in without_metaid:
+        text = text.replace(f'<reaction metaid="{rid}" id="{rid}"', f'<reaction id="{rid}"', 1)
+    curies, urns = _generated_additions(GENERATED_REACTIONS)
+    expected = _expected_annotation(text, urns, without_metaid)
+    assert len(GENERATED_REACTION.findall(text)) == GENERATED_REACTIONS
+    before = text.replace("\n", newline).encode()
+
+    after = annotate_bytes(before, curies, "generated.xml")
+    wanted = expected.replace("\n", newline).encode()
+    if after != wanted:  # a few MB each: say where they part, not the whole diff
+        at = next((i for i, (a, b) in enumerate(zip(after, wanted, strict=False)) if a != b), None)
+        at = min(len(after), len(wanted)) if at is None else at
+        pytest.fail(
+            f"byte {at}: got {after[max(at - 80, 0) : at + 80]!r}, wanted {wanted[max(at - 80, 0) : at + 80]!r}"
+        )
+    verify_annotated(after, curies, GENERATED_REACTIONS, "generated.xml")
+
+    (tmp_path / "before.xml").write_bytes(before)
+    (tmp_path / "after.xml").write_bytes(after)
+    old = read_map(tmp_path / "before.xml").interactions
+    new = read_map(tmp_path / "after.xml").interactions
+    assert list(new) == list(old)
+    for key, interaction in new.items():
+        added = set(curies.get(interaction.reaction_id, ()))
+        assert set(interaction.annotated_references) == set(old[key].annotated_references) | added
+        assert interaction.signature == old[key].signature
+
+
+def test_edits_are_applied_in_one_pass_as_one_at_a_time_from_the_back():
+    """The splicer's single pass gives the bytes that editing a copy per edit, last offset
+    first, always gave: for adjacent, coinciding and overlapping edits too."""
+    rng = random.Random(17)
+    for _ in range(2_000):
+        data = bytes(rng.choice(b"abcdef") for _ in range(rng.randrange(30)))
+        edits = []
+        for _ in range(rng.randrange(6)):
+            offset = rng.randrange(len(data) + 1)
+            remove = rng.randrange(min(3, len(data) - offset) + 1)
+            edits.append(
+                (offset, remove, bytes(rng.choice(b"XYZ") for _ in range(rng.randrange(4))))
+            )
+        edits.sort(key=lambda edit: edit[0])  # stable: at one offset, in the order added
+        one_at_a_time = data
+        for offset, remove, text in reversed(edits):
+            one_at_a_time = one_at_a_time[:offset] + text + one_at_a_time[offset + remove :]
+        assert _apply(data, edits) == one_at_a_time, (data, edits)
