@@ -228,7 +228,8 @@ def load_entry(entry: Path, key: str, path: Path, qualify: bool) -> CellDesigner
             if interaction.reaction_id in model.interactions:
                 return None
             model.interactions[interaction.reaction_id] = interaction
-        os.utime(entry)  # recently used: kept by the pruning
+        with contextlib.suppress(OSError):  # a read-only cache still serves
+            os.utime(entry)  # recently used: kept by the pruning
         return model
     except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return None
