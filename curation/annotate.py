@@ -215,15 +215,18 @@ def _apply(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
     Edits never overlap when annotating or removing; should they, they are made one at a
     time from the back, as they always were, so the bytes do not depend on the method.
     """
-    pieces: list[bytes] = []
+    if not edits:
+        return data  # no edit: the same object, not a copy
+    view = memoryview(data)  # slices of it are not copies
+    pieces: list[bytes | memoryview] = []
     position = 0
     for offset, remove, text in edits:
         if offset < position:
             return _apply_back_to_front(data, edits)
-        pieces.append(data[position:offset])
+        pieces.append(view[position:offset])
         pieces.append(text)
         position = offset + remove
-    pieces.append(data[position:])
+    pieces.append(view[position:])
     return b"".join(pieces)
 
 
