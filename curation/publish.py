@@ -280,7 +280,7 @@ class Publisher:
     def reservation(self, version: str):
         """(repository, tag commit, ``[publish]`` at the tag) of a release cut with a DOI."""
         from . import gitrepo
-        from .snapshot import at_revision
+        from .snapshot import prefix_in_repo, read_blob
 
         version = release_version(version)
         repo = gitrepo.require_repo(self.project.root)
@@ -290,7 +290,10 @@ class Publisher:
                 f"no release {version} (no tag v{version}); cut it and publish it in one "
                 f"command with `crsmap release {version} --publish zenodo`"
             )
-        reserved = at_revision(repo, self.project.root, tag.commit.hexsha).config.publish
+        # Only the tagged crsmap.toml says what was reserved: no need to read maps or ledgers.
+        path = prefix_in_repo(repo, self.project.root) / CONFIG_FILE
+        text = (read_blob(repo, tag.commit.hexsha, path) or b"").decode("utf-8", "replace")
+        reserved = parse_config(text.removeprefix("\ufeff"), committed=True).publish
         if not reserved.doi_of(version) or not reserved.deposition:
             raise InputError(
                 f"release {version} was cut without a reserved DOI, so its bundle cannot carry "
