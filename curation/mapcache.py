@@ -37,7 +37,7 @@ KEEP = 32  # entries kept: a few versions of each map file of a project
 _FIELDS = tuple(f.name for f in fields(Interaction))
 _PARTICIPANT_LISTS = ("reactants", "products", "modifiers")
 _STRING_LISTS = ("references", "annotated_references", "invalid_references")
-_READER_MODULES = ("mapcache", "celldesigner", "sbml", "identifiers", "xmlsafe")
+_READER_MODULES = ("celldesigner", "sbml", "identifiers", "xmlsafe")  # and this one
 _LAYOUT_MODULES = ("celldesigner", "sbml", "xmlsafe", "report/layout", "report/sbml_layout")
 _reader_digest: str | None = None
 _digests: dict[tuple[str, ...], str] = {}
@@ -64,7 +64,7 @@ def reader_digest() -> str:
     """A digest of the code that turns a map file into its model."""
     global _reader_digest
     if _reader_digest is None:
-        _reader_digest = code_digest(*_READER_MODULES[1:])
+        _reader_digest = code_digest(*_READER_MODULES)
     return _reader_digest
 
 
