@@ -870,55 +870,30 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     notes: list[str] = []
     rows: list[Row] = []
+    failures = (subprocess.CalledProcessError, RuntimeError)
+    # Section -> (its rows, the failures that become a note instead of stopping the bench).
+    sections: dict[str, tuple[Callable[[Path], list[Row]], tuple]] = {
+        "real-map": (lambda w: bench_real_map(w, notes), failures),
+        "help": (lambda w: bench_help(), ()),
+        "growth": (bench_growth, ()),
+        "audit": (lambda w: bench_audit(w, notes), failures),
+        "annotate": (lambda w: annotate_bench.bench_annotate(w, notes), failures),
+        "fetch": (lambda w: bench_fetch(w, notes), ()),
+        "release": (lambda w: bench_release(w, notes), failures),
+        "history": (lambda w: bench_history(w, notes), failures),
+        "minerva": (bench_minerva, failures),
+        "large-map": (bench_large_map, (RuntimeError,)),
+    }
     with tempfile.TemporaryDirectory(prefix="crsmap-bench-") as tmp:
         workdir = Path(tmp)
-        if "real-map" in chosen:
+        for name, (measure, noted) in sections.items():
+            if name not in chosen:
+                continue
             try:
-                rows += bench_real_map(workdir, notes)
-            except (subprocess.CalledProcessError, RuntimeError) as exc:
+                rows += measure(workdir)
+            except noted as exc:
                 detail = getattr(exc, "stderr", None) or exc
-                notes.append(f"real-map benchmark failed: {str(detail).strip()}")
-        if "help" in chosen:
-            rows += bench_help()
-        if "growth" in chosen:
-            rows += bench_growth(workdir)
-        if "audit" in chosen:
-            try:
-                rows += bench_audit(workdir, notes)
-            except (subprocess.CalledProcessError, RuntimeError) as exc:
-                detail = getattr(exc, "stderr", None) or exc
-                notes.append(f"audit benchmark failed: {str(detail).strip()}")
-        if "annotate" in chosen:
-            try:
-                rows += annotate_bench.bench_annotate(workdir, notes)
-            except (subprocess.CalledProcessError, RuntimeError) as exc:
-                detail = getattr(exc, "stderr", None) or exc
-                notes.append(f"annotate benchmark failed: {str(detail).strip()}")
-        if "fetch" in chosen:
-            rows += bench_fetch(workdir, notes)
-        if "release" in chosen:
-            try:
-                rows += bench_release(workdir, notes)
-            except (subprocess.CalledProcessError, RuntimeError) as exc:
-                detail = getattr(exc, "stderr", None) or exc
-                notes.append(f"release benchmark failed: {str(detail).strip()}")
-        if "history" in chosen:
-            try:
-                rows += bench_history(workdir, notes)
-            except (subprocess.CalledProcessError, RuntimeError) as exc:
-                detail = getattr(exc, "stderr", None) or exc
-                notes.append(f"history benchmark failed: {str(detail).strip()}")
-        if "minerva" in chosen:
-            try:
-                rows += bench_minerva(workdir)
-            except (subprocess.CalledProcessError, RuntimeError) as exc:
-                detail = getattr(exc, "stderr", None) or exc
-                notes.append(f"minerva benchmark failed: {str(detail).strip()}")
-        if "large-map" in chosen:
-            try:
-                rows += bench_large_map(workdir)
-            except RuntimeError as exc:
-                notes.append(f"large-map benchmark failed: {exc}")
+                notes.append(f"{name} benchmark failed: {str(detail).strip()}")
     print(f"crsmap benchmarks ({environment()})")
     print()
     print_table(rows, notes)
