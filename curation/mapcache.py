@@ -27,6 +27,7 @@ import hashlib
 import json
 import os
 from dataclasses import fields
+from operator import itemgetter
 from pathlib import Path
 
 from .celldesigner import CellDesignerMap, Interaction, Participant
@@ -128,7 +129,14 @@ def cached_map(
     from .xmlsafe import parse_xml_bytes
 
     with collector_paused():
-        model = map_from_tree(parse_xml_bytes(data, label), path, qualify, label, layout)
+        tree = parse_xml_bytes(data, label)
+        if model is not None:  # only the drawing is missing: the model is not built again
+            from .report.layout import layout_of
+
+            model.layout = layout_of(tree.getroot(), label)
+            store_layout(drawing, key, model.layout)
+            return model
+        model = map_from_tree(tree, path, qualify, label, layout)
     if entry is not None:
         store_entry(entry, key, model, qualify)
         if drawing is not None and model.layout is not None:
@@ -265,6 +273,7 @@ _STRINGS = tuple(i for i, name in enumerate(_FIELDS) if name not in (
     *_PARTICIPANT_LISTS, *_STRING_LISTS, "line"))  # fmt: skip
 _PARTICIPANTS = tuple(_FIELDS.index(name) for name in _PARTICIPANT_LISTS)
 _TEXTS = tuple(_FIELDS.index(name) for name in _STRING_LISTS)
+_strings_of = itemgetter(*_STRINGS)
 _LINE = _FIELDS.index("line")
 _SIGNATURE = _FIELDS.index("signature")
 
@@ -278,15 +287,15 @@ def _interaction(row) -> Interaction:
     """
     if type(row) is not list or len(row) != len(_FIELDS):
         raise ValueError("an entry row of the wrong length")
-    for i in _STRINGS:
-        if type(row[i]) is not str:
-            raise ValueError("a value that is not text")
+    if not all(type(value) is str for value in _strings_of(row)):
+        raise ValueError("a value that is not text")
     if type(row[_LINE]) is not int or not row[_SIGNATURE]:
         raise ValueError("a line that is not a number, or no signature")
     for i in _TEXTS:
         texts = row[i]
-        if type(texts) is not list or not all(type(t) is str for t in texts):
-            raise ValueError("references that are not texts")
+        if type(texts) is not list:
+            raise ValueError("references that are not a list")
+        "".join(texts)  # a TypeError unless every item is text
         row[i] = tuple(texts)
     for i in _PARTICIPANTS:
         row[i] = tuple(map(_participant, row[i]))
@@ -296,9 +305,10 @@ def _interaction(row) -> Interaction:
 
 
 def _participant(value) -> Participant:
-    if type(value) is not list or len(value) != 4 or not all(type(v) is str for v in value):
+    if type(value) is not list or len(value) != 4:
         raise ValueError("a participant of the wrong shape")
-    return Participant._make(value)
+    "".join(value)  # a TypeError unless every item is text
+    return tuple.__new__(Participant, value)
 
 
 def _text(value) -> str:

@@ -11,7 +11,6 @@ the first file is replaced, written atomically under the project lock, and (unle
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -176,6 +175,8 @@ class Project:
 
     @staticmethod
     def _suggest(text: str, candidates: Iterable[str]) -> str:
+        import difflib  # only for the suggestion of a near miss
+
         by_folded = {c.casefold(): c for c in candidates}
         close = difflib.get_close_matches(text.casefold(), list(by_folded), n=3, cutoff=0.6)
         if close:

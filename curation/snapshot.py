@@ -51,6 +51,17 @@ class Snapshot:
         """Every interaction of the maps by ID (built once: release code looks up thousands)."""
         return {i.id: i for m in self.maps for i in m.interactions.values()}
 
+    @cached_property
+    def papers(self) -> tuple[tuple, dict]:
+        """The evidence with each paper once per interaction, and the citations it looks up.
+
+        :func:`curation.report.data.one_reference_per_paper` of this snapshot, worked out
+        once: a release's report and its overlay both colour interactions from it.
+        """
+        from .report.data import one_reference_per_paper
+
+        return one_reference_per_paper(self.evidence, self.citations)
+
     @property
     def citations(self) -> dict:
         """Cached citations by reference CURIE."""

@@ -97,13 +97,14 @@ def one_per_paper(
     kept: list[Citation] = []
     for group in groups.values():
         group.sort(key=lambda c: (_FORM_ORDER.get(c.id.partition(":")[0], 3), c.id))
-        first = group[0]
-        merged = replace(
-            first,
-            doi=first.doi or next((c.doi for c in group if c.doi), None),
-            pmcid=first.pmcid or next((c.pmcid for c in group if c.pmcid), None),
-            retracted=any(c.retracted for c in group),
-        )
+        first = merged = group[0]
+        if len(group) > 1:  # most papers are cited under one identifier: nothing to merge
+            merged = replace(
+                first,
+                doi=first.doi or next((c.doi for c in group if c.doi), None),
+                pmcid=first.pmcid or next((c.pmcid for c in group if c.pmcid), None),
+                retracted=any(c.retracted for c in group),
+            )
         kept.append(merged)
         covered = _identifiers(merged)
         # An entry whose own identifier the merged one would not carry stays on its own.

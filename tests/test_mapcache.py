@@ -220,3 +220,27 @@ def test_a_damaged_drawing_is_read_again_from_the_map(project, runner, tmp_path)
     assert pages[0] == pages[1] == pages[2]
     (entry,) = (root / mapcache.CACHE_DIR / "maps").glob("*-layout.json")
     assert json.loads(entry.read_text())["width"] != "wide"  # rebuilt
+
+
+def test_a_model_in_the_cache_is_not_built_again_when_only_its_drawing_is_read(
+    project, monkeypatch
+):
+    root = project.root
+    shutil.rmtree(root / mapcache.CACHE_DIR, ignore_errors=True)
+    map_file = root / project.config.map.files[0]
+    data = map_file.read_bytes()
+    stored = mapcache.cached_map(data, map_file, False, "m", root)  # the model only
+    built = []
+    import curation.celldesigner
+
+    real = curation.celldesigner.map_from_tree
+    monkeypatch.setattr(
+        curation.celldesigner, "map_from_tree", lambda *a, **k: built.append(1) or real(*a, **k)
+    )
+    drawn = mapcache.cached_map(data, map_file, False, "m", root, layout=True)
+    assert built == []  # the drawing was read from the document; the model came from the cache
+    assert drawn.interactions == stored.interactions
+    monkeypatch.setenv("CRSMAP_CACHE", "off")
+    fresh = mapcache.cached_map(data, map_file, False, "m", root, layout=True)
+    assert drawn.layout == fresh.layout and drawn.layout is not None
+    assert len(list((root / mapcache.CACHE_DIR / "maps").glob("*-layout.json"))) == 1

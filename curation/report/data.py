@@ -149,7 +149,7 @@ def for_release(
     from .. import audit
 
     snapshot = _drawn(snapshot)
-    evidence, citations = one_reference_per_paper(snapshot.evidence, snapshot.citations)
+    evidence, citations = snapshot.papers
     return ReportInput(
         title=snapshot.config.map.title,
         version=version,
@@ -172,8 +172,7 @@ def for_statuses(snapshot: Snapshot, version: str | None = None) -> ReportInput:
     The statuses are those of :func:`for_project` (a working-tree snapshot) or
     :func:`for_release` (a release commit's): same evidence, rows and citations.
     """
-
-    evidence, citations = one_reference_per_paper(snapshot.evidence, snapshot.citations)
+    evidence, citations = snapshot.papers
     return ReportInput(
         title=snapshot.config.map.title,
         version=version,
