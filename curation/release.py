@@ -29,6 +29,7 @@ from .snapshot import (
     prefix_in_repo,
     read_blob,
     version_tags,
+    version_tags_before,
 )
 from .transaction import checkpoint, write_file
 from .verify import inspect_bytes
@@ -180,11 +181,8 @@ def previous_release(repo, commit, key: tuple[int, ...]):
     """(version, tagged commit) of the release this one follows: the newest version tag
     below ``key`` in the history of ``commit``, or None. The CHANGELOG section and
     changes.tsv both compare with it, so they always agree."""
-    found = None
-    for k, v, tag in version_tags(repo):
-        if k < key and repo.is_ancestor(tag.commit, commit):
-            found = (v, tag.commit)
-    return found
+    earlier = version_tags_before(repo, commit, key)
+    return (earlier[-1][1], earlier[-1][2].commit) if earlier else None
 
 
 def _refuse_shallow(repo) -> None:
@@ -429,8 +427,7 @@ def bundle_bytes(
     key = parse_version(version)
     stamp = commit.committed_datetime.astimezone(dt.UTC)
     _refuse_shallow(repo)
-    earlier = [(v, tag.commit) for k, v, tag in version_tags(repo)
-               if k < key and repo.is_ancestor(tag.commit, commit)]  # fmt: skip
+    earlier = [(v, tag.commit) for _, v, tag in version_tags_before(repo, commit, key)]
     before = None  # (version, commit, snapshot) of the previous release: read in full
     if earlier:
         v, tagged = earlier[-1]
