@@ -19,6 +19,11 @@ To build one project and time, or profile, ``crsmap bundle`` on it by hand:
 
     .venv/bin/python bench/release_bench.py            # build, release, one timed bundle
     .venv/bin/python bench/release_bench.py --profile  # cProfile of the bundle, by cumulative time
+    .venv/bin/python bench/release_bench.py --phases   # wall time of each step of release and bundle
+
+``--phases`` runs ``release`` and then ``bundle`` in this process with each step of
+:data:`PHASES` timed (no profiler: the times are what the commands take), which shows
+where a release's time goes without cProfile's overhead on many small calls.
 """
 
 from __future__ import annotations
@@ -135,6 +140,70 @@ def build_project(
     return Prepared(root, len(interactions), imported, len(missing))
 
 
+# The steps of release and bundle, by module: their wall times, nested (a step's time
+# includes the steps it calls), so a line reads "of which".
+PHASES = {
+    "curation.release": ("plan", "bundle_bytes", "release_changes", "original_maps", "_tag"),
+    "curation.audit.engine": ("run", "run_on_snapshot"),
+    "curation.snapshot": ("at_revision",),
+    "curation.mapcache": ("cached_map",),
+    "curation.bundle": ("build_files", "zip_bytes"),
+    "curation.report": ("render_report", "for_release"),
+    "literature.export": ("to_bibtex", "to_csl"),
+    "curation.verify": ("inspect_bytes",),
+    "curation.overlay": ("snapshot_overlay",),
+    "curation.provenance": ("tagged_state",),
+}
+
+
+def timed_phases(args: Sequence[str]) -> tuple[float, dict[str, tuple[float, int]]]:
+    """Run one crsmap command in-process; its wall time and each :data:`PHASES` step's."""
+    import importlib
+    import sys
+
+    from cli.main import cli
+
+    spent: dict[str, list] = {}
+    originals = []
+
+    def wrap(module, name):
+        original = getattr(module, name)
+        spent.setdefault(f"{module.__name__}.{name}", [0.0, 0])
+
+        def timed(*a, **k):
+            start = time.perf_counter()
+            try:
+                return original(*a, **k)
+            finally:
+                entry = spent[f"{module.__name__}.{name}"]
+                entry[0] += time.perf_counter() - start
+                entry[1] += 1
+
+        # every module that imported the function by name calls it through the wrapper
+        for holder in [m for m in sys.modules.values() if getattr(m, name, None) is original]:
+            originals.append((holder, name, original))
+            setattr(holder, name, timed)
+
+    for module_name, names in PHASES.items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            wrap(module, name)
+    start = time.perf_counter()
+    try:
+        cli.main(list(args), "crsmap", standalone_mode=False)
+    finally:
+        elapsed = time.perf_counter() - start
+        for holder, name, original in originals:
+            setattr(holder, name, original)
+    return elapsed, {k: (v[0], v[1]) for k, v in spent.items() if v[1]}
+
+
+def print_phases(title: str, elapsed: float, phases: dict[str, tuple[float, int]]) -> None:
+    print(f"{title}: {elapsed * 1e3:.0f} ms in-process")
+    for name, (seconds, calls) in sorted(phases.items(), key=lambda item: -item[1][0]):
+        print(f"  {seconds * 1e3:7.0f} ms  {name}" + (f" (x{calls})" if calls > 1 else ""))
+
+
 def main(argv: list[str] | None = None) -> None:
     from run import REAL_MAP, crsmap_command, subprocess_env
 
@@ -144,6 +213,9 @@ def main(argv: list[str] | None = None) -> None:
         "--profile", action="store_true", help="profile `crsmap bundle` in-process with cProfile"
     )
     parser.add_argument("--top", type=int, default=25, help="functions to list (default: 25)")
+    parser.add_argument(
+        "--phases", action="store_true", help="time each step of release and bundle in-process"
+    )
     args = parser.parse_args(argv)
     crsmap, env = crsmap_command(), subprocess_env()
 
@@ -155,6 +227,11 @@ def main(argv: list[str] | None = None) -> None:
             f"{prepared.added:,} added records in {time.perf_counter() - start:.1f} s"
         )
         project = ["--quiet", "--project", str(prepared.root)]
+        if args.phases:
+            print_phases("crsmap release", *timed_phases([*project, "release", VERSION]))
+            bundle = [*project, "bundle", VERSION, "--output", str(Path(tmp) / "bundle")]
+            print_phases("crsmap bundle", *timed_phases(bundle))
+            return
         start = time.perf_counter()
         run([*crsmap, *project, "release", VERSION], env)
         print(f"crsmap release {VERSION}: {time.perf_counter() - start:.2f} s")
