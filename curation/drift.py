@@ -30,15 +30,23 @@ def map_drift(data: AuditData) -> Iterator[Found]:
     """Real disagreements one by one; references only in notes, one line per map file."""
     only_in_notes: dict[str, list[str]] = {}  # map file -> interactions
     not_imported: dict[str, list[str]] = {}
+    curies, citations = data.curies, data.citations
     for interaction in data.interactions.values():
-        indexes = [i for i, _ in data.evidence_by_interaction.get(interaction.id, ())]
-        recorded = {data.curies[i] for i in indexes if data.curies[i]}
-        papers = {data.papers[i] for i in indexes if data.papers[i]}
+        entries = data.evidence_by_interaction.get(interaction.id, ())
+        recorded = {curies[i] for i, _ in entries}
+        recorded.discard(None)
+        if recorded.issuperset(interaction.references) and recorded.issubset(
+            interaction.annotated_references
+        ):
+            continue  # map and ledger agree, as they do for nearly every interaction
+        unrecorded = [c for c in interaction.references if c not in recorded]
+        missing = recorded.difference(interaction.annotated_references)
+        papers = {data.papers[i] for i, _ in entries if data.papers[i]}
         annotated = set(interaction.annotated_references)
         location = data.map_location(interaction.id)
         file = location[0] or interaction.map
-        for curie in interaction.references:
-            if curie in recorded or paper_key(curie, data.citations) in papers:
+        for curie in unrecorded:
+            if paper_key(curie, citations) in papers:
                 continue
             rejection = data.rejected.get((interaction.id, curie))
             if rejection is not None:
@@ -51,7 +59,6 @@ def map_drift(data: AuditData) -> Iterator[Found]:
                 )  # fmt: skip
             else:
                 _note(not_imported, file, interaction.id)
-        missing = recorded - annotated
         if not missing:
             continue
         annotated_papers = {paper_key(c, data.citations) for c in annotated}
@@ -134,6 +141,8 @@ def same_paper(data: AuditData, seen: dict[tuple[str, str], int]) -> Iterator[Fo
     ``seen`` is the first ledger index of each (interaction, reference). The preferred
     form (the PMID, see :func:`curation.papers.preference`) is kept; the others are found.
     """
+    if data.papers == data.curies:
+        return  # every reference is its paper's only form: no two name one paper
     forms: dict[tuple[str, str], set[str]] = {}
     for (interaction, curie), index in seen.items():
         paper = data.papers[index]

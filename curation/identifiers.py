@@ -15,6 +15,7 @@ import urllib.parse
 
 # Re-exported: curation and its callers read every identifier rule from this module.
 from literature.identifiers import (  # noqa: F401
+    CONTROLS_IN_TSV,
     DOI,
     DOI_LABEL,
     DOI_PATTERN,
@@ -29,6 +30,7 @@ from literature.identifiers import (  # noqa: F401
     normalise_reference,
     parse_reference,
     quoted,
+    reference_curie,
     reference_key,
     references_in_text,
     split_references,

@@ -10,6 +10,7 @@ so the audit can report every problem at once. Writing is strict and atomic.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import itertools
 import re
 from collections.abc import Iterable
@@ -21,7 +22,7 @@ from literature.errors import LineProblem  # one class for every file crsmap rea
 from literature.tsv import ledger_table
 
 from .errors import InputError
-from .identifiers import has_control_characters, parse_eco, quoted
+from .identifiers import CONTROLS_IN_TSV, has_control_characters, parse_eco, quoted
 from .storage import read_text
 
 EVIDENCE_FILE = "evidence.tsv"
@@ -158,49 +159,6 @@ def _check_date(value: str, today: dt.date | None) -> str | None:
     return None
 
 
-def _split_rows(
-    text: str, name: str, columns: tuple[str, ...], content: LedgerContent
-) -> list[tuple[int, list[str]]]:
-    # Only LF (or CRLF) ends a record: str.splitlines would also split on U+2028 and
-    # other separators that may legitimately sit inside a field.
-    lines = [line.removesuffix("\r") for line in text.split("\n")]
-    if lines and lines[-1] == "":
-        lines.pop()
-    if not lines:
-        content.problems.append(LineProblem(name, 1, "missing header line"))
-        return []
-    header = lines[0].split("\t")
-    if tuple(header) != columns:
-        content.problems.append(
-            LineProblem(
-                name, 1, f"header is {quoted('|'.join(header))}, expected {'|'.join(columns)!r}"
-            )
-        )
-        return []
-    rows = []
-    for number, line in enumerate(lines[1:], start=2):
-        if not line.strip():
-            continue
-        cells = line.split("\t")
-        if len(cells) != len(columns):
-            content.problems.append(
-                LineProblem(name, number, f"{len(cells)} columns, expected {len(columns)}")
-            )
-            continue
-        bad = next(
-            (c for c, cell in zip(columns, cells, strict=True) if has_control_characters(cell)),
-            None,
-        )
-        if bad:
-            # A record crsmap could not write back must not be read as good.
-            content.problems.append(
-                LineProblem(name, number, f"{bad} holds a control character or line separator")
-            )
-            continue
-        rows.append((number, cells))
-    return rows
-
-
 def read_evidence(path: Path, today: dt.date | None = None) -> LedgerContent[EvidenceRecord]:
     """Read ``evidence.tsv`` leniently; a missing file reads as an empty ledger."""
     return _read(path, parse_evidence, today)
@@ -210,9 +168,7 @@ def parse_evidence(
     text: str, name: str = EVIDENCE_FILE, today: dt.date | None = None
 ) -> LedgerContent[EvidenceRecord]:
     """Parse the text of ``evidence.tsv`` (from a file or a git revision) leniently."""
-    return _parse(
-        text, name, EVIDENCE_COLUMNS, EvidenceRecord, lambda r: _evidence_problem(r, today)
-    )
+    return _parse(text, name, EVIDENCE_COLUMNS, EvidenceRecord, _evidence_checker(today))
 
 
 def _read(path: Path, parse, today: dt.date | None) -> LedgerContent:
@@ -232,40 +188,93 @@ def _parse(
     rewrite would keep one of them and silently drop the other.
     """
     content: LedgerContent = LedgerContent()
+    # Only LF (or CRLF) ends a record: str.splitlines would also split on U+2028 and
+    # other separators that may legitimately sit inside a field.
+    lines = text.split("\n")
+    if "\r" in text:
+        lines = [line.removesuffix("\r") for line in lines]
+    if lines and lines[-1] == "":
+        lines.pop()
+    if not lines:
+        content.problems.append(LineProblem(name, 1, "missing header line"))
+        return content
+    header = lines[0].split("\t")
+    if tuple(header) != columns:
+        content.problems.append(
+            LineProblem(
+                name, 1, f"header is {quoted('|'.join(header))}, expected {'|'.join(columns)!r}"
+            )
+        )
+        return content
+    # Fields are searched for control characters one by one only when the text holds one
+    # besides the tabs and line feeds that separate them: a clean ledger is searched once.
+    suspect = CONTROLS_IN_TSV.search(text) is not None
+    records, record_lines, problems = content.records, content.lines, content.problems
     first_line: dict = {}
-    for number, cells in _split_rows(text, name, columns, content):
-        record = make(*cells)
-        problem = problem_of(record)
-        if not problem and unique:
-            first = first_line.setdefault(record.key, number)
-            if first != number:
-                problem = (
-                    f"a second row for {quoted(record.key)} (the first is line {first}); "
-                    f"keep one of lines {first} and {number}"
-                )
-        if problem:
-            content.problems.append(LineProblem(name, number, problem))
+    for number, line in enumerate(itertools.islice(lines, 1, None), start=2):
+        if not line or line.isspace():
             continue
-        content.lines[len(content.records)] = number
-        content.records.append(record)
-    content.problems.sort(key=lambda p: p.line)
+        cells = line.split("\t")
+        if len(cells) != len(columns):
+            problem = f"{len(cells)} columns, expected {len(columns)}"
+        elif suspect and (bad := _control_column(columns, cells)):
+            # A record crsmap could not write back must not be read as good.
+            problem = f"{bad} holds a control character or line separator"
+        else:
+            record = make(*cells)
+            problem = problem_of(record)
+            if not problem and unique:
+                first = first_line.setdefault(record.key, number)
+                if first != number:
+                    problem = (
+                        f"a second row for {quoted(record.key)} (the first is line {first}); "
+                        f"keep one of lines {first} and {number}"
+                    )
+        if problem:
+            problems.append(LineProblem(name, number, problem))
+            continue
+        record_lines[len(records)] = number
+        records.append(record)
     return content
 
 
-def _evidence_problem(record: EvidenceRecord, today: dt.date | None) -> str | None:
-    if not record.interaction:
-        return "empty interaction"
-    if not record.reference:
-        return "empty reference"
+def _control_column(columns: tuple[str, ...], cells: list[str]) -> str | None:
+    """The first column whose field holds a control character, or None."""
+    return next(
+        (c for c, cell in zip(columns, cells, strict=True) if has_control_characters(cell)),
+        None,
+    )
+
+
+def _evidence_checker(today: dt.date | None):
+    """Why an evidence record is malformed, or None; each distinct ECO term and date is
+    judged once (a ledger holds a handful of them across thousands of lines)."""
+    eco_problem = functools.cache(_eco_problem)
+    date_problem = functools.cache(functools.partial(_check_date, today=today))
+
+    def problem(record: EvidenceRecord) -> str | None:
+        if not record.interaction:
+            return "empty interaction"
+        if not record.reference:
+            return "empty reference"
+        found = eco_problem(record.evidence)
+        if found:
+            return found
+        if record.source not in SOURCES:
+            return f"source {quoted(record.source)} is not one of {', '.join(SOURCES)}"
+        return date_problem(record.date)
+
+    return problem
+
+
+def _eco_problem(evidence: str) -> str | None:
     try:
-        parse_eco(record.evidence)
+        parse_eco(evidence)
     except InputError:
-        return f"evidence {quoted(record.evidence)} is not an ECO term (ECO: and 7 digits)"
-    if record.evidence != record.evidence.strip():
-        return f"evidence {quoted(record.evidence)} has surrounding spaces"
-    if record.source not in SOURCES:
-        return f"source {quoted(record.source)} is not one of {', '.join(SOURCES)}"
-    return _check_date(record.date, today)
+        return f"evidence {quoted(evidence)} is not an ECO term (ECO: and 7 digits)"
+    if evidence != evidence.strip():
+        return f"evidence {quoted(evidence)} has surrounding spaces"
+    return None
 
 
 def read_interactions(path: Path, today: dt.date | None = None) -> LedgerContent[InteractionRecord]:
@@ -286,17 +295,23 @@ def parse_interactions(
         name,
         INTERACTION_COLUMNS,
         InteractionRecord,
-        lambda r: _row_problem(r, today),
+        _row_checker(today),
         unique=unique,
     )
 
 
-def _row_problem(record: InteractionRecord, today: dt.date | None) -> str | None:
-    if not record.interaction:
-        return "empty interaction"
-    if record.status not in STATUSES:
-        return f"status {quoted(record.status)} is not one of {', '.join(STATUSES)}"
-    return _check_date(record.updated, today) if record.updated else None
+def _row_checker(today: dt.date | None):
+    """Why an interactions.tsv record is malformed, or None; each distinct date judged once."""
+    date_problem = functools.cache(functools.partial(_check_date, today=today))
+
+    def problem(record: InteractionRecord) -> str | None:
+        if not record.interaction:
+            return "empty interaction"
+        if record.status not in STATUSES:
+            return f"status {quoted(record.status)} is not one of {', '.join(STATUSES)}"
+        return date_problem(record.updated) if record.updated else None
+
+    return problem
 
 
 def read_rejected(path: Path, today: dt.date | None = None) -> LedgerContent[RejectionRecord]:
@@ -313,17 +328,23 @@ def parse_rejected(
         name,
         REJECTED_COLUMNS,
         RejectionRecord,
-        lambda r: _rejection_problem(r, today),
+        _rejection_checker(today),
         unique=True,
     )
 
 
-def _rejection_problem(record: RejectionRecord, today: dt.date | None) -> str | None:
-    if not record.interaction:
-        return "empty interaction"
-    if not record.reference:
-        return "empty reference"
-    return _check_date(record.date, today)
+def _rejection_checker(today: dt.date | None):
+    """Why a rejected.tsv record is malformed, or None; each distinct date judged once."""
+    date_problem = functools.cache(functools.partial(_check_date, today=today))
+
+    def problem(record: RejectionRecord) -> str | None:
+        if not record.interaction:
+            return "empty interaction"
+        if not record.reference:
+            return "empty reference"
+        return date_problem(record.date)
+
+    return problem
 
 
 def render_evidence(records: Iterable[EvidenceRecord]) -> str:

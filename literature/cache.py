@@ -12,7 +12,7 @@ from pathlib import Path
 from .errors import InputError, LineProblem
 from .files import atomic_write_text, read_text
 from .identifiers import quoted
-from .model import NOTICE_TYPES, SOURCES, STATUSES, Citation
+from .model import NOTICE_TYPES, SOURCES, STATUSES, Author, Citation, Notice
 
 CACHE_FILE = "literature.jsonl"
 
@@ -34,28 +34,138 @@ def parse_cache(
 ) -> dict[str, Citation]:
     """Parse the text of ``literature.jsonl`` (from a file or a git revision)."""
     citations: dict[str, Citation] = {}
+    start = 0
     for number, line in enumerate(text.split("\n"), start=1):
+        line_start, start = start, start + len(line) + 1
         if not line.strip():
             continue
+        # Read in place, without json.loads's wrapping of each line: one JSON value that
+        # fills its line (trailing JSON whitespace aside) and lays out a citation as crsmap
+        # writes it. Any other line goes through json.loads and _problem, which judge and
+        # name it as always.
         try:
-            data = json.loads(line)
-        except ValueError as exc:
-            problem = f"invalid JSON ({getattr(exc, 'msg', exc)})"
-        except RecursionError:
-            problem = "invalid JSON (nested too deeply)"
-        else:
-            problem = _problem(data)
-        if problem:
-            if problems is None:
-                raise InputError(f"{name}:{number}: {problem}; run `crsmap fetch --refresh`")
-            problems.append(LineProblem(name, number, problem))
-            continue
-        citations[data["id"]] = Citation.from_json(data)
+            data, end = _SCAN(text, line_start)
+        except (StopIteration, ValueError, RecursionError):
+            end = -1
+        filled = end == line_start + len(line.rstrip(" \t\r"))
+        citation = _citation(data) if filled else None
+        if citation is None:
+            data, problem = _decoded(line)
+            if problem:
+                if problems is None:
+                    raise InputError(f"{name}:{number}: {problem}; run `crsmap fetch --refresh`")
+                problems.append(LineProblem(name, number, problem))
+                continue
+            citation = Citation.from_json(data)
+        citations[citation.id] = citation
     return citations
+
+
+# One value at a position of a text: the scanner json.loads itself runs on each line.
+_SCAN = json.JSONDecoder().scan_once
+
+
+def _decoded(line: str) -> tuple[object, str | None]:
+    """A line as json.loads reads it, and why it is not a citation record (or None)."""
+    try:
+        data = json.loads(line)
+    except ValueError as exc:
+        return None, f"invalid JSON ({getattr(exc, 'msg', exc)})"
+    except RecursionError:
+        return None, "invalid JSON (nested too deeply)"
+    return data, _problem(data)
 
 
 _TEXT_FIELDS = ("title", "journal", "volume", "issue", "pages", "fetched")
 _OPTIONAL_TEXT = ("pmid", "pmcid", "doi")
+
+# A line as render_line writes it: every field, keys sorted (_citation unpacks them so).
+_LAYOUT = tuple(sorted(Citation.__dataclass_fields__))
+_AUTHOR_LAYOUT = ("family", "given")
+_NOTICE_LAYOUT = ("id", "type")
+_TEXT = frozenset({str})
+
+
+def _citation(data) -> Citation | None:
+    """The citation of a record laid out as crsmap writes it, or None for any other record.
+
+    What it returns passes every check of :func:`_problem` and equals what
+    :meth:`Citation.from_json` makes; anything else (another key order, a key missing or
+    added, a value of another type) is left to them, to be judged and named as always.
+    Types are compared exactly: json.loads makes a str, never a subclass of one.
+    """
+    if type(data) is not dict or tuple(data) != _LAYOUT:
+        return None
+    (
+        authors, doi, fetched, id_, issue, journal, notices, pages, pmcid, pmid, pubtypes,
+        retracted, source, status, title, volume, year,
+    ) = data.values()  # fmt: skip
+    if not (
+        type(id_) is str
+        and ":" in id_
+        and status in STATUSES
+        and source in SOURCES
+        and type(title) is str
+        and type(journal) is str
+        and type(volume) is str
+        and type(issue) is str
+        and type(pages) is str
+        and type(fetched) is str
+        and (pmid is None or type(pmid) is str)
+        and (pmcid is None or type(pmcid) is str)
+        and (doi is None or type(doi) is str)
+        and type(retracted) is bool
+        and (year is None or type(year) is int)
+        and type(authors) is list
+        and type(notices) is list
+        and type(pubtypes) is list
+        and _TEXT.issuperset(map(type, pubtypes))
+    ):
+        return None
+    names = []
+    for author in authors:
+        if type(author) is not dict or tuple(author) != _AUTHOR_LAYOUT:
+            return None
+        name = _new_tuple(Author, author.values())
+        if type(name.family) is not str or type(name.given) is not str:
+            return None
+        names.append(name)
+    linked = []
+    for notice in notices:
+        if type(notice) is not dict or tuple(notice) != _NOTICE_LAYOUT:
+            return None
+        notice_id, notice_type = notice.values()
+        if type(notice_id) is not str or notice_type not in NOTICE_TYPES:
+            return None
+        linked.append(Notice(notice_type, notice_id))
+    # A new dict rather than the parsed one: its keys are the field names themselves, not
+    # 17 strings of the line's own for every citation kept.
+    return Citation.from_fields(
+        {
+            "id": id_,
+            "status": status,
+            "source": source,
+            "fetched": fetched,
+            "pmid": pmid,
+            "pmcid": pmcid,
+            "doi": doi,
+            "title": title,
+            "authors": tuple(names),
+            "journal": journal,
+            "year": year,
+            "volume": volume,
+            "issue": issue,
+            "pages": pages,
+            "pubtypes": tuple(pubtypes),
+            "retracted": retracted,
+            "notices": tuple(linked),
+        }
+    )
+
+
+# Author(family, given) without the Python-level __new__ of a named tuple: the values of an
+# author object laid out as checked are exactly (family, given).
+_new_tuple = tuple.__new__
 
 
 def _problem(data) -> str | None:

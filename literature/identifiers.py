@@ -10,6 +10,7 @@ free text by :func:`references_in_text`, so the map reader and ``evidence add`` 
 
 from __future__ import annotations
 
+import functools
 import re
 import urllib.parse
 from dataclasses import dataclass
@@ -25,7 +26,11 @@ PMCID_PATTERN = re.compile(r"PMC[0-9]{1,9}")
 DOI_PATTERN = re.compile(r"10\.[0-9]{4,9}/\S+")
 # Tabs, line breaks, other C0/C1 controls and the Unicode line/paragraph separators:
 # none of them may enter a one-line ledger field.
-CONTROL_CHARACTERS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROLS_BUT_TAB_AND_LF = "\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029"
+CONTROL_CHARACTERS = re.compile(f"[\t\n{_CONTROLS_BUT_TAB_AND_LF}]")
+# The same but the tab and the line feed, which separate a TSV file's fields and lines: a
+# ledger's text without any of these holds no field with a control character.
+CONTROLS_IN_TSV = re.compile(f"[{_CONTROLS_BUT_TAB_AND_LF}]")
 
 
 class Spelling(NamedTuple):
@@ -92,12 +97,23 @@ def _marks(prefix: str, *more: str) -> frozenset[str]:
 # that a bad one is named ("invalid PubMed ID") rather than not recognised. A DOI may hold
 # any character; the others stop where a tail may begin, so no value backtracks at length.
 _WHOLE_ID = {PUBMED: r"([^/?#&;\s]+)", DOI: r"(.+)", PMC: r"([^/?#&;\s]+)"}
-_URL_FORMS = tuple(
-    (re.compile(before + _WHOLE_ID[prefix] + after, re.I), prefix)
-    for prefix in (PUBMED, DOI, PMC)
-    for before, after in link_forms(prefix)
-)
-_ANY_LINK = re.compile("|".join(s.lead for s in SPELLINGS), re.I)
+
+
+# The link patterns are compiled on first use: most commands read only the ledgers' CURIEs
+# (and a map from the map cache), and compiling them is most of this module's import time.
+@functools.cache
+def _url_forms() -> tuple[tuple[re.Pattern, str], ...]:
+    return tuple(
+        (re.compile(before + _WHOLE_ID[prefix] + after, re.I), prefix)
+        for prefix in (PUBMED, DOI, PMC)
+        for before, after in link_forms(prefix)
+    )
+
+
+@functools.cache
+def _any_link() -> re.Pattern:
+    return re.compile("|".join(s.lead for s in SPELLINGS), re.I)
+
 
 # PubMed IDs as map notes write them: the word PMID, up to four separator characters,
 # the number: PMID:N, PMID N, PMID: N, PMID??:N, PMID-N, PMIDs: N. A list of them
@@ -111,18 +127,27 @@ PMID_IN_TEXT = r"\b" + _PMID_LABEL + r"(\d{1,9})((?:\s*[,;]\s*\d{5,9}\b)*)"
 DOI_LABEL = r"\bdoi\s*:\s*"
 _DOI_IN_TEXT = r"(10\.\d{4,9}/[^\s\"<>]+)"
 _TRAILING_PUNCTUATION = ".,;:)]}'"
-# (pattern, prefix, marks): a text without any of the marks is not searched at all.
-_TEXT_PATTERNS = (
-    (re.compile(PMID_IN_TEXT, re.I), PUBMED, frozenset({"pmid"})),
-    (re.compile(f"(?:{_leads(PUBMED)})" + r"(\d{1,9})", re.I), PUBMED, _marks(PUBMED)),
-    (re.compile(f"(?:{DOI_LABEL}|{_leads(DOI)})" + _DOI_IN_TEXT, re.I), DOI, _marks(DOI, "doi")),
-    # A bare PMC ID only in capitals: "pmc" alone is too common a word part to trust.
-    (
-        re.compile(f"(?:(?:{_leads(PMC)})(?:PMC)?|\\b(?-i:PMC))" + r"(\d{3,9})\b", re.I),
-        PMC,
-        _marks(PMC, "pmc"),
-    ),
-)
+
+
+@functools.cache
+def _text_patterns() -> tuple[tuple[re.Pattern, str, frozenset[str]], ...]:
+    """(pattern, prefix, marks): a text without any of the marks is not searched at all."""
+    return (
+        (re.compile(PMID_IN_TEXT, re.I), PUBMED, frozenset({"pmid"})),
+        (re.compile(f"(?:{_leads(PUBMED)})" + r"(\d{1,9})", re.I), PUBMED, _marks(PUBMED)),
+        (
+            re.compile(f"(?:{DOI_LABEL}|{_leads(DOI)})" + _DOI_IN_TEXT, re.I),
+            DOI,
+            _marks(DOI, "doi"),
+        ),
+        # A bare PMC ID only in capitals: "pmc" alone is too common a word part to trust.
+        (
+            re.compile(f"(?:(?:{_leads(PMC)})(?:PMC)?|\\b(?-i:PMC))" + r"(\d{3,9})\b", re.I),
+            PMC,
+            _marks(PMC, "pmc"),
+        ),
+    )
+
 
 _PREFIXES = {
     "pubmed": PUBMED,
@@ -166,7 +191,7 @@ def parse_reference(text: str) -> Reference:
     if not raw:
         raise InputError(f"empty reference: {EXPECTED_REFERENCE}")
     if "/" in raw or raw[:4].lower() == "urn:":  # URLs and URNs; ledgers hold plain CURIEs
-        for pattern, prefix in _URL_FORMS:
+        for pattern, prefix in _url_forms():
             match = pattern.fullmatch(raw)
             if match:
                 # URLs and URNs percent-encode a DOI's slash; a CURIE holds the DOI itself.
@@ -214,7 +239,7 @@ def references_in_text(text: str) -> list[Reference]:
     if not text:
         return []
     lowered = text.lower()
-    for pattern, prefix, marks in _TEXT_PATTERNS:
+    for pattern, prefix, marks in _text_patterns():
         if not any(mark in lowered for mark in marks):
             continue
         for match in pattern.finditer(text):
@@ -236,7 +261,7 @@ def references_in_text(text: str) -> list[Reference]:
 
 def names_reference(text: str) -> bool:
     """True when ``text`` holds a link or URN spelling of a reference, valid or not."""
-    return _ANY_LINK.search(text) is not None
+    return _any_link().search(text) is not None
 
 
 def _checked(prefix: str, local: str, original: str) -> Reference:
@@ -263,16 +288,24 @@ def _checked(prefix: str, local: str, original: str) -> Reference:
     return Reference(PMC, local)
 
 
+def reference_curie(text: str) -> str | None:
+    """The CURIE of a reference in any accepted spelling, or None when it is not one."""
+    prefix, _, local = text.partition(":")
+    if prefix == PUBMED and PMID_PATTERN.fullmatch(local):
+        return text  # already a PubMed CURIE, as nearly every ledger line writes it
+    try:
+        return parse_reference(text).curie
+    except InputError:
+        return None
+
+
 def reference_key(text: str) -> str:
     """The CURIE of a ledger reference, or the text itself when it does not parse.
 
     Hand-edited ledgers may hold ``PMID:29808005``; comparing normalised forms keeps
     ``evidence add`` from duplicating it and lets ``evidence remove`` find it.
     """
-    try:
-        return parse_reference(text).curie
-    except InputError:
-        return text
+    return reference_curie(text) or text
 
 
 def normalise_reference(text: str) -> str:

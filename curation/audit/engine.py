@@ -11,6 +11,7 @@ sibling modules that :mod:`curation.audit` imports.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..collector import collector_paused
 from ..errors import InputError
-from ..identifiers import parse_reference
+from ..identifiers import reference_curie
 from ..ledger import EvidenceRecord, InteractionRecord, LineProblem, RejectionRecord, natural_key
 from ..papers import paper_key
 
@@ -115,26 +116,35 @@ class AuditData:
     )
     curated: dict[str, InteractionRecord] = field(default_factory=dict)
     curies: list[str | None] = field(default_factory=list)  # each record's CURIE, parsed once
-    cited: list[tuple] = field(default_factory=list)  # (index, record, curie, citation)
     rejections: list[RejectionRecord] = field(default_factory=list)
     rejected: dict[tuple[str, str], RejectionRecord] = field(default_factory=dict)
     papers: list[str | None] = field(default_factory=list)  # each record's paper (see papers.py)
     minerva: object = None  # a curation.minerva.MinervaAudit, or None without minerva.json
 
     def __post_init__(self):
+        by_interaction, citations = self.evidence_by_interaction, self.citations
+        self.curies = [reference_curie(r.reference) for r in self.evidence]
+        self.papers = [paper_key(c, citations) if c else None for c in self.curies]
         for index, record in enumerate(self.evidence):
-            self.evidence_by_interaction.setdefault(record.interaction, []).append((index, record))
-            curie = _reference(record.reference)
-            self.curies.append(curie)
-            self.papers.append(paper_key(curie, self.citations) if curie else None)
-            citation = self.citations.get(curie) if curie else None
-            if citation is not None:
-                self.cited.append((index, record, curie, citation))
+            by_interaction.setdefault(record.interaction, []).append((index, record))
         self.curated = {row.interaction: row for row in self.rows}
         for rejection in self.rejections:
-            curie = _reference(rejection.reference)
+            curie = reference_curie(rejection.reference)
             if curie:
                 self.rejected[(rejection.interaction, curie)] = rejection
+
+    @functools.cached_property
+    def cited(self) -> list[tuple]:
+        """(index, record, curie, citation) of every evidence record with cached metadata.
+
+        Made on first use: a rule walks it only when the cache holds something to find.
+        """
+        citations = self.citations
+        return [
+            (index, record, curie, citations[curie])
+            for index, (record, curie) in enumerate(zip(self.evidence, self.curies, strict=True))
+            if curie in citations
+        ]
 
     @classmethod
     def load(cls, project: Project) -> AuditData:
@@ -214,13 +224,6 @@ def _lenient(read, name: str, problems: list[LineProblem]):
         line, message = (int(match.group(1)), match.group(2)) if match else (1, str(exc))
         problems.append(LineProblem(name, line, message))
         return LedgerContent()
-
-
-def _reference(text: str) -> str | None:
-    try:
-        return parse_reference(text).curie
-    except InputError:
-        return None
 
 
 def _finding(code: str, interaction, reference, message, hint, location=(None, None)) -> Finding:

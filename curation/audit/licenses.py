@@ -58,12 +58,15 @@ def _license(data: AuditData):
                 f"the original map is {original}, which cannot be redistributed as a {whole} map: {why}",
                 "set [map] license in crsmap.toml to one the original's license allows", ("crsmap.toml", None),
             )  # fmt: skip
+    verdicts: dict[str, tuple[bool, str]] = {}  # by license: a few across thousands of rows
     for index, row in enumerate(data.rows):
         if not row.license or row.interaction not in data.interactions:
             continue
         if _license_problem(row.license, checked):
             continue  # reported by invalid-license
-        ok, why = compatible(row.license, whole)
+        if row.license not in verdicts:
+            verdicts[row.license] = compatible(row.license, whole)
+        ok, why = verdicts[row.license]
         if not ok:
             yield _finding(
                 "license-incompatible", row.interaction, None,

@@ -4,30 +4,48 @@ put in commits, every curated interaction with a responsible curator, the map's 
 
 from __future__ import annotations
 
+import operator
+
 from ..errors import InputError
 from ..identifiers import parse_orcid
 from .engine import AuditData, _finding, rule
 
+_CURATOR = operator.attrgetter("curator")
 
-def _orcids(data: AuditData):
-    """(orcid, where, location, interaction) of every ORCID the project holds."""
+
+def _orcids(data: AuditData, among: set[str]):
+    """(orcid, where, location, interaction) of every place the project holds one of the
+    ORCIDs ``among``, in file order."""
+    if not among:
+        return  # the usual case: thousands of records, none to name
     for curator in data.config.curators:
-        yield curator.orcid, f"crsmap.toml curator {curator.name}", ("crsmap.toml", None), None
+        if curator.orcid in among:
+            yield curator.orcid, f"crsmap.toml curator {curator.name}", ("crsmap.toml", None), None
     for creator in data.config.map.creators:
-        if creator.orcid:
+        if creator.orcid and creator.orcid in among:
             where = f"crsmap.toml [map] creator {creator.name}"
             yield creator.orcid, where, ("crsmap.toml", None), None
     for index, record in enumerate(data.evidence):
-        yield (
-            record.curator,
-            f"evidence of {record.interaction}",
-            data.evidence_at(index),
-            record.interaction,
-        )
+        if record.curator in among:
+            yield (
+                record.curator,
+                f"evidence of {record.interaction}",
+                data.evidence_at(index),
+                record.interaction,
+            )
     for index, row in enumerate(data.rows):
-        if row.curator:
+        if row.curator and row.curator in among:
             location = ("interactions.tsv", data.row_lines.get(index))
             yield row.curator, f"curator of {row.interaction}", location, row.interaction
+
+
+def _distinct_orcids(data: AuditData) -> set[str]:
+    """Every ORCID the project holds, once each (a ledger repeats a handful thousands of times)."""
+    orcids = {c.orcid for c in data.config.curators}
+    orcids.update(c.orcid for c in data.config.map.creators if c.orcid)
+    orcids.update(map(_CURATOR, data.evidence))
+    orcids.update(filter(None, map(_CURATOR, data.rows)))
+    return orcids
 
 
 def _orcid_problem(orcid: str, checked: dict[str, str | None]) -> str | None:
@@ -49,19 +67,19 @@ def _orcid_problem(orcid: str, checked: dict[str, str | None]) -> str | None:
 )
 def _invalid_orcid(data: AuditData):
     checked: dict[str, str | None] = {}
-    for orcid, where, location, interaction in _orcids(data):
-        problem = _orcid_problem(orcid, checked)
-        if problem:
-            file, line = location
-            place = f"{file}:{line}" if line else file
-            yield _finding(
-                "invalid-orcid",
-                interaction,
-                None,
-                f"{where}: {problem}",
-                f"correct the ORCID in {place}",
-                location,
-            )
+    invalid = {orcid for orcid in _distinct_orcids(data) if _orcid_problem(orcid, checked)}
+    for orcid, where, location, interaction in _orcids(data, invalid):
+        problem = checked[orcid]
+        file, line = location
+        place = f"{file}:{line}" if line else file
+        yield _finding(
+            "invalid-orcid",
+            interaction,
+            None,
+            f"{where}: {problem}",
+            f"correct the ORCID in {place}",
+            location,
+        )
 
 
 @rule(
@@ -91,11 +109,13 @@ def _invalid_curator(data: AuditData):
 def _unknown_curator(data: AuditData):
     # The map's creators are not curators; their ORCIDs are only checked for validity.
     known = {c.orcid for c in data.config.curators} | {c.orcid for c in data.config.map.creators}
-    reported: set[str] = set()
     checked: dict[str, str | None] = {}
-    for orcid, where, location, interaction in _orcids(data):
-        if orcid in known or orcid in reported or _orcid_problem(orcid, checked):
-            continue  # registered, already reported, or invalid (invalid-orcid reports it)
+    # Not registered, and valid (invalid-orcid reports the invalid ones).
+    unknown = {o for o in _distinct_orcids(data) - known if not _orcid_problem(o, checked)}
+    reported: set[str] = set()
+    for orcid, where, location, interaction in _orcids(data, unknown):
+        if orcid in reported:
+            continue
         reported.add(orcid)
         yield _finding(
             "unknown-curator", interaction, None, f"{orcid} ({where}) is not a curator in crsmap.toml",
@@ -106,6 +126,11 @@ def _unknown_curator(data: AuditData):
 @rule("missing-curator", "warning", "an interaction with evidence but no responsible curator",
       "crsmap interactions set ID --curator ORCID")  # fmt: skip
 def _missing_curator(data: AuditData):
+    # Anything to find at all? One pass at C speed: every interaction with evidence has a
+    # row that names a curator.
+    curators = dict(zip(data.curated, map(_CURATOR, data.curated.values()), strict=True))
+    if all(map(curators.get, data.evidence_by_interaction)):
+        return
     for interaction in data.interactions.values():
         row = data.curated.get(interaction.id)
         if interaction.id in data.evidence_by_interaction and (row is None or not row.curator):

@@ -5,7 +5,17 @@ reference (does it exist, is it retracted, has it a notice, was it fetched at al
 
 from __future__ import annotations
 
+import operator
+
 from .engine import AuditData, _finding, rule
+
+# Each rule first asks, in one pass at C speed over the records or the cache, whether there
+# is anything to find at all; only then does it walk the records to say where. A curated
+# map has tens of thousands of records and few problems.
+_REFERENCE = operator.attrgetter("reference")
+_STATUS = operator.attrgetter("status")
+_RETRACTED = operator.attrgetter("retracted")
+_NOTICES = operator.attrgetter("notices")
 
 
 @rule(
@@ -15,6 +25,8 @@ from .engine import AuditData, _finding, rule
     "crsmap evidence add ID REF",
 )
 def _missing_evidence(data: AuditData):
+    if not data.interactions.keys() - data.evidence_by_interaction.keys():
+        return
     for interaction in data.interactions.values():
         if interaction.id not in data.evidence_by_interaction:
             yield _finding(
@@ -30,14 +42,16 @@ def _missing_evidence(data: AuditData):
     "crsmap evidence remove ID REF (or delete the interactions.tsv line)",
 )  # fmt: skip
 def _unknown_interaction(data: AuditData):
-    for index, record in enumerate(data.evidence):
+    unknown = data.evidence_by_interaction.keys() - data.interactions.keys()
+    for index, record in enumerate(data.evidence if unknown else ()):
         if record.interaction not in data.interactions:
             yield _finding(
                 "unknown-interaction", record.interaction, record.reference,
                 f"evidence for {record.interaction}, which is not a reaction of the map",
                 f"crsmap evidence remove {record.interaction} {record.reference}", data.evidence_at(index),
             )  # fmt: skip
-    for index, row in enumerate(data.rows):
+    unknown = data.curated.keys() - data.interactions.keys()
+    for index, row in enumerate(data.rows if unknown else ()):
         if row.interaction not in data.interactions:
             line = data.row_lines.get(index)
             yield _finding(
@@ -50,7 +64,9 @@ def _unknown_interaction(data: AuditData):
 @rule("invalid-reference", "error", "a reference that is not a valid pubmed/doi/pmc CURIE",
       "crsmap evidence remove ID REF, then crsmap evidence add ID CORRECTED")  # fmt: skip
 def _invalid_reference(data: AuditData):
-    for index, record in enumerate(data.evidence):
+    # A record is invalid or miswritten when its CURIE (None if invalid) is not its text.
+    odd = any(map(operator.ne, data.curies, map(_REFERENCE, data.evidence)))
+    for index, record in enumerate(data.evidence if odd else ()):
         curie = data.curies[index]
         if curie is None:
             message = f"{record.reference!r} is not a PubMed ID, DOI or PMC ID"
@@ -81,6 +97,8 @@ def _cited(data: AuditData):
 @rule("reference-not-found", "error", "PubMed/Crossref says the reference does not exist",
       "crsmap evidence remove ID REF")  # fmt: skip
 def _not_found(data: AuditData):
+    if "not-found" not in map(_STATUS, data.citations.values()):
+        return
     for index, record, curie, citation in _cited(data):
         if citation.status == "not-found":
             source = "PubMed" if citation.source == "pubmed" else "Crossref"
@@ -98,6 +116,8 @@ def _not_found(data: AuditData):
     "reactions' notes cite it)",
 )
 def _retracted(data: AuditData):
+    if not any(map(_RETRACTED, data.citations.values())):
+        return
     in_notes: set[str] | None = None
     for index, record, curie, citation in _cited(data):
         if citation.is_retracted:  # the report's notion too (a not-found one is not)
@@ -120,6 +140,8 @@ def _retracted(data: AuditData):
 @rule("notice", "warning", "an erratum or expression of concern is linked to the reference",
       "read the notice, then keep the evidence or crsmap evidence remove ID REF")  # fmt: skip
 def _notice(data: AuditData):
+    if not any(map(_NOTICES, data.citations.values())):
+        return
     for index, record, curie, citation in _cited(data):
         for notice in citation.notices:
             if notice.type in ("erratum", "expression-of-concern"):
@@ -133,6 +155,8 @@ def _notice(data: AuditData):
 
 @rule("unfetched-reference", "warning", "no cached metadata (run `crsmap fetch`)", "crsmap fetch")
 def _unfetched(data: AuditData):
+    if all(map(data.citations.__contains__, filter(None, data.curies))):
+        return
     for index, record in enumerate(data.evidence):
         curie = data.curies[index]
         if curie is not None and curie not in data.citations:
