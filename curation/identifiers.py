@@ -12,6 +12,7 @@ import functools
 import re
 import unicodedata
 import urllib.parse
+from pathlib import Path
 
 # Re-exported: curation and its callers read every identifier rule from this module.
 from literature.identifiers import (  # noqa: F401
@@ -113,9 +114,9 @@ def _spdx_list() -> tuple[dict[str, str], frozenset[str]]:
 
     Read on first use only: commands that take no license never pay for it.
     """
-    from importlib import resources
-
-    text = (resources.files("curation") / "data" / SPDX_LIST_FILE).read_text(encoding="utf-8")
+    # The package's own folder, not importlib.resources: crsmap is installed as files, and
+    # importing importlib.resources would cost the audit more than reading the list does.
+    text = (Path(__file__).parent / "data" / SPDX_LIST_FILE).read_text(encoding="utf-8")
     ids: dict[str, str] = {}
     deprecated = set()
     for line in text.splitlines():
