@@ -397,3 +397,36 @@ def test_history_and_release_fields_across_two_releases(run, project):
     assert changelog.index("## [1.1.0]") < changelog.index("## [1.0.0]")
     assert "- 1 record(s) added, 0 removed; 29 in all." in changelog
     assert run("verify", str(project / "dist" / BUNDLE.format("1.1.0"))).exit_code == 0
+
+
+def test_a_release_on_another_branch_is_not_an_earlier_release(run, project):
+    """A hotfix tagged on its own branch is not in main's history: 1.1.0 follows 1.0.0."""
+    import git
+
+    from curation.release import previous_release
+    from curation.versions import parse_version
+
+    def on(branch: str) -> None:
+        subprocess.run(["git", "checkout", "-q", branch], cwd=project, check=True)
+
+    main = subprocess.run(
+        ["git", "branch", "--show-current"], cwd=project, capture_output=True, text=True
+    ).stdout.strip()
+    subprocess.run(["git", "checkout", "-q", "-b", "hotfix", "v1.0.0"], cwd=project, check=True)
+    assert run("evidence", "add", "re12", "pubmed:29808007").exit_code == 0
+    assert run("annotate").exit_code == 0
+    assert run("release", "1.0.1").exit_code == 0
+    on(main)
+    assert run("interactions", "set", "re12", "--license", "CC0-1.0").exit_code == 0
+    repo = git.Repo(project)
+    found = previous_release(repo, repo.head.commit, parse_version("1.1.0"))
+    assert found is not None and found[0] == "1.0.0"
+    assert found[1].hexsha == repo.tags["v1.0.0"].commit.hexsha
+    assert run("release", "1.1.0").exit_code == 0
+    section = (project / "CHANGELOG.md").read_text().split("## [1.1.0]")[1].split("\n## [")[0]
+    assert "pubmed:29808007" not in section  # the hotfix's evidence is not on this branch
+    history = json.loads(run("history", "re12", "--format", "json").output)
+    assert "1.0.1" not in {h["release"] for h in history}
+    assert history[0]["release"] == "1.1.0" and history[-1]["release"] == "1.0.0"
+    on("hotfix")
+    assert previous_release(repo, repo.head.commit, parse_version("1.0.2"))[0] == "1.0.1"
