@@ -110,15 +110,7 @@ class Project:
     def maps(self) -> list[CellDesignerMap]:
         """The project's map files, parsed once per Project object."""
         if self._maps is None:
-            from .mapcache import cached_map
-            from .xmlsafe import read_map_bytes
-
-            qualify = len(self.config.map.files) > 1
-            maps = []
-            for relative in self.config.map.files:
-                path = contained(self.root, relative, "files")
-                maps.append(cached_map(read_map_bytes(path), path, qualify, relative, self.root))
-            self._maps = maps
+            self._maps = self._read_maps(layout=False)
         return self._maps
 
     def maps_with_layouts(self) -> list[CellDesignerMap]:
@@ -127,17 +119,21 @@ class Project:
         The maps stay cached: later uses of :attr:`maps` reuse them.
         """
         if self._maps is None or any(m.layout is None for m in self._maps):
-            from .mapcache import cached_map
-            from .xmlsafe import read_map_bytes
-
-            qualify = len(self.config.map.files) > 1
-            maps = []
-            for relative in self.config.map.files:
-                path = contained(self.root, relative, "files")
-                data = read_map_bytes(path)
-                maps.append(cached_map(data, path, qualify, relative, self.root, layout=True))
-            self._maps = maps
+            self._maps = self._read_maps(layout=True)
         return self._maps
+
+    def _read_maps(self, layout: bool) -> list[CellDesignerMap]:
+        """Every map file's model (and with ``layout`` its drawing), through the map cache."""
+        from .mapcache import cached_map
+        from .xmlsafe import read_map_bytes
+
+        qualify = len(self.config.map.files) > 1
+        maps = []
+        for relative in self.config.map.files:
+            path = contained(self.root, relative, "files")
+            data = read_map_bytes(path)
+            maps.append(cached_map(data, path, qualify, relative, self.root, layout=layout))
+        return maps
 
     @property
     def interactions(self) -> dict[str, Interaction]:

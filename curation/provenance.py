@@ -108,7 +108,6 @@ def _load_state(entry: Path, version: str) -> ReleaseState | None:
 
 
 def _store_state(entry: Path, state: ReleaseState) -> None:
-
     from .mapcache import write_entry
 
     document = {

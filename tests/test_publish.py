@@ -24,7 +24,9 @@ import yaml
 import literature.http
 from cli.main import cli
 
-from .test_release import released  # noqa: F401  (the fixture: the demo, released once)
+# The fixtures: the demo released as 1.0.0 without a DOI (built once), a private copy of it
+# per test, and crsmap run on that copy.
+from .test_release import project, released, run  # noqa: F401
 from .zenodoserver import validate_metadata, zenodo_server  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.xdist_group("publish")
@@ -34,28 +36,12 @@ CURATOR = "0000-0002-1825-0097"
 
 
 @pytest.fixture
-def project(released, tmp_path):
-    """A private copy of the demo, released as 1.0.0 without a DOI (built once per module)."""
-    copy = tmp_path / "crs-map"
-    shutil.copytree(released, copy, symlinks=True)
-    return copy
-
-
-@pytest.fixture
 def zenodo(zenodo_server, monkeypatch):
     """The fake Zenodo with its token in the environment and quick retries."""
     monkeypatch.setenv("ZENODO_TOKEN", zenodo_server.token)
     monkeypatch.setattr(literature.http, "BACKOFF_FACTOR", 0.01)
     monkeypatch.setattr(literature.http, "BACKOFF_JITTER", 0.0)
     return zenodo_server
-
-
-@pytest.fixture
-def run(runner, project):
-    def invoke(*args):
-        return runner.invoke(cli, ["--project", str(project), *args])
-
-    return invoke
 
 
 def git(root: Path, *args: str) -> str:

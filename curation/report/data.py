@@ -32,18 +32,17 @@ def _drawn(snapshot: Snapshot) -> Snapshot:
     """The snapshot with every map's drawing; read here only if its reader was not asked to."""
     from dataclasses import replace
 
-    from ..celldesigner import map_from_tree
     from ..xmlsafe import parse_xml_bytes
+    from .layout import layout_of
 
     if all(m.layout is not None for m in snapshot.maps):
         return snapshot
     maps = []
-    qualify = len(snapshot.config.map.files) > 1
     for relative, model in zip(snapshot.config.map.files, snapshot.maps, strict=True):
-        if model.layout is None:
+        if model.layout is None:  # the model is there: only its drawing is read
             label = f"{relative}@{snapshot.revision}"
             tree = parse_xml_bytes(snapshot.map_bytes[relative], label)
-            model = map_from_tree(tree, model.path, qualify, label, layout=True)
+            model = replace(model, layout=layout_of(tree.getroot(), label))
         maps.append(model)
     return replace(snapshot, maps=maps)
 
