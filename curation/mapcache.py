@@ -8,16 +8,19 @@ bytes, and the next command that meets the same bytes loads it instead of parsin
 A cache can never change a result:
 
 - the key also holds a digest of the source of the modules that build the model (this
-  module, the CellDesigner and SBML readers, reference parsing), so a crsmap whose reader
-  differs never uses another's entries;
-- an entry is versioned JSON of plain values (never pickle), checked field by field on
-  load; one that is stale, damaged or unreadable is rebuilt silently;
+  module, the CellDesigner and SBML readers, reference parsing) and of the Python that
+  wrote it, so a crsmap whose reader differs never uses another's entries;
+- an entry is Python's ``marshal`` of plain values (text, numbers, tuples; never pickle,
+  nothing that runs code), behind a sha256 of those bytes: a damaged entry fails the
+  checksum, and each column's types are checked before use (:func:`check_columns`);
+  one that is stale, damaged or unreadable is rebuilt silently;
 - entries are written atomically; a cache that cannot be written (read-only folder, full
   disk) is simply not used.
 
 The folder holds its own ``.gitignore`` (``*``), so git never shows it, and keeps the
 :data:`KEEP` most recently used entries. Delete it at any time: it is rebuilt on the next
 read. ``CRSMAP_CACHE=off`` turns it off (every command then parses the maps).
+:mod:`curation.parsed` keeps the large ledgers and ``literature.jsonl`` the same way.
 """
 
 from __future__ import annotations
@@ -25,15 +28,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import marshal
 import os
+import sys
 from dataclasses import fields
-from operator import itemgetter
+from itertools import chain, repeat
 from pathlib import Path
 
 from .celldesigner import CellDesignerMap, Interaction, Participant
 
 CACHE_DIR = ".crsmap-cache"
-FORMAT = 1
+FORMAT = 1  # of the JSON entries: drawings and release states
+VALUE_FORMAT = 2  # of the marshal entries: map models, ledgers, citations
+MAGIC = b"crsmap-cache 2\n"  # then the sha256 of the marshal bytes, then those bytes
 KEEP = 32  # entries kept: a few versions of each map file of a project
 _FIELDS = tuple(f.name for f in fields(Interaction))
 _PARTICIPANT_LISTS = ("reactants", "products", "modifiers")
@@ -45,15 +52,26 @@ _digests: dict[tuple[str, ...], str] = {}
 
 
 def code_digest(*modules: str) -> str:
-    """A digest of the source of these ``curation`` modules, this one and literature's
-    identifiers: what derives a cached value, so a crsmap that derives it differently
-    never reads another's entries (computed once per process)."""
+    """A digest of the source of these modules, this one and literature's identifiers:
+    what derives a cached value, so a crsmap that derives it differently never reads
+    another's entries (computed once per process).
+
+    A name is a module of ``curation`` (``ledger``, ``report/layout``) or, prefixed with
+    ``literature/``, of ``literature``. The Python version is part of the digest too:
+    ``marshal`` bytes are only promised to one version.
+    """
     if modules not in _digests:
         import literature.identifiers
 
-        digest = hashlib.sha256(str(FORMAT).encode())
+        literature_folder = Path(literature.identifiers.__file__).parent
+        digest = hashlib.sha256(f"{FORMAT}.{VALUE_FORMAT}.{sys.implementation.cache_tag}".encode())
         here = Path(__file__).parent
-        sources = [here / f"{name}.py" for name in ("mapcache", *modules)]
+        sources = []
+        for name in ("mapcache", *modules):
+            if name.startswith("literature/"):
+                sources.append(literature_folder / f"{name.removeprefix('literature/')}.py")
+            else:
+                sources.append(here / f"{name}.py")
         sources.append(Path(literature.identifiers.__file__))
         for source in sources:
             digest.update(source.read_bytes())
@@ -73,6 +91,45 @@ def write_entry(entry: Path, document: dict, keep: int | None = None) -> None:
     """Write an entry (compact JSON) atomically into its part of the cache folder, with the
     folder's ``.gitignore`` (so git never shows it); with ``keep``, only that many of the
     part's most recently used entries stay. Any failure just leaves no entry."""
+    _write(entry, json.dumps(document, separators=(",", ":")).encode(), keep, "*.json")
+
+
+def write_value(entry: Path, value, keep: int | None = None, like: str = "*.bin") -> None:
+    """Write a marshal entry of plain values (see :func:`read_value`) atomically; with
+    ``keep``, only that many of the most recently used entries matching ``like`` stay."""
+    try:
+        payload = marshal.dumps(value, 4)
+    except ValueError:  # not plain values: a bug, but never a reason to fail a read
+        return
+    _write(entry, MAGIC + hashlib.sha256(payload).digest() + payload, keep, like)
+
+
+def read_value(entry: Path):
+    """The value a marshal entry holds; None when it is missing or fails its checksum.
+
+    The caller still checks the value's shape and types (:func:`check_columns`): the
+    checksum finds damage, the checks keep a value crsmap did not write from being used.
+    """
+    try:
+        data = entry.read_bytes()
+    except OSError:
+        return None
+    start = len(MAGIC) + 32
+    if data[: len(MAGIC)] != MAGIC:
+        return None
+    payload = memoryview(data)[start:]
+    if hashlib.sha256(payload).digest() != data[len(MAGIC) : start]:
+        return None
+    try:
+        value = marshal.loads(payload)
+    except (ValueError, EOFError, TypeError):
+        return None
+    with contextlib.suppress(OSError):  # a read-only cache still serves
+        os.utime(entry)  # recently used: kept by the pruning
+    return value
+
+
+def _write(entry: Path, data: bytes, keep: int | None, like: str) -> None:
     from .storage import atomic_write_bytes
 
     part = entry.parent
@@ -83,11 +140,54 @@ def write_entry(entry: Path, document: dict, keep: int | None = None) -> None:
             ignore.write_text(
                 "# crsmap's cache of parsed maps and release states: safe to delete\n*\n"
             )
-        atomic_write_bytes(entry, json.dumps(document, separators=(",", ":")).encode())
+        atomic_write_bytes(entry, data)
         if keep is not None:
-            _prune(part, keep)
+            _prune(part, keep, like)
     except OSError:
         return
+
+
+# What a column of a marshal entry may hold: one type per value, or for the nested kinds
+# a tuple per value of text ("texts"), of text pairs ("pairs") or of four texts ("quads").
+_SCALAR_KINDS = {
+    "text": frozenset({str}),
+    "text?": frozenset({str, type(None)}),
+    "int": frozenset({int}),
+    "int?": frozenset({int, type(None)}),
+    "bool": frozenset({bool}),
+}
+_NESTED_KINDS = {"texts": None, "pairs": 2, "quads": 4}
+_TUPLE = frozenset({tuple})
+_STR = frozenset({str})
+
+
+def check_columns(value, kinds: tuple[str, ...]) -> tuple[tuple, ...]:
+    """``value`` as columns of equal length, each of its kind; a ValueError otherwise.
+
+    The checks run over whole columns at C speed (``set(map(type, column))``), so a warm
+    read costs little more than unmarshalling.
+    """
+    if type(value) is not tuple or len(value) != len(kinds):
+        raise ValueError("an entry with the wrong number of columns")
+    if len(set(map(len, value))) > 1 or not _TUPLE.issuperset(map(type, value)):
+        raise ValueError("columns that are not tuples of one length")
+    for column, kind in zip(value, kinds, strict=True):
+        allowed = _SCALAR_KINDS.get(kind)
+        if allowed is not None:
+            if not allowed.issuperset(map(type, column)):
+                raise ValueError(f"a {kind} column holding another type")
+            continue
+        width = _NESTED_KINDS[kind]
+        if not _TUPLE.issuperset(map(type, column)):
+            raise ValueError(f"a {kind} column holding another type")
+        items = tuple(chain.from_iterable(column))
+        if width is not None:
+            if not _TUPLE.issuperset(map(type, items)) or set(map(len, items)) - {width}:
+                raise ValueError(f"a {kind} column holding items of another shape")
+            items = tuple(chain.from_iterable(items))
+        if not _STR.issuperset(map(type, items)):
+            raise ValueError(f"a {kind} column holding another type")
+    return value
 
 
 def cache_folder(root: Path) -> Path | None:
@@ -116,7 +216,7 @@ def cached_map(
     entry = drawing = None
     model = drawn = None
     if folder is not None:
-        entry = folder / "maps" / f"{key}-{reader_digest()}-{int(qualify)}-{_safe(path.stem)}.json"
+        entry = folder / "maps" / f"{key}-{reader_digest()}-{int(qualify)}-{_safe(path.stem)}.bin"
         model = load_entry(entry, key, path, qualify)
         if layout:
             drawing = folder / "maps" / f"{key}-{code_digest(*_LAYOUT_MODULES)}-layout.json"
@@ -218,97 +318,65 @@ def store_layout(entry: Path, key: str, layout) -> None:
     write_entry(entry, document, KEEP)
 
 
+# The columns of a model entry: one per field of Interaction, in its order.
+_FIELD_KINDS = {
+    **dict.fromkeys(_FIELDS, "text"),
+    **dict.fromkeys(_PARTICIPANT_LISTS, "quads"),
+    **dict.fromkeys(_STRING_LISTS, "texts"),
+    "line": "int",
+}
+_KINDS = tuple(_FIELD_KINDS[name] for name in _FIELDS)
+_PARTICIPANT_COLUMNS = tuple(_FIELDS.index(name) for name in _PARTICIPANT_LISTS)
+_REACTION_ID = _FIELDS.index("reaction_id")
+_SIGNATURE = _FIELDS.index("signature")
+
+
 def load_entry(entry: Path, key: str, path: Path, qualify: bool) -> CellDesignerMap | None:
     """The model an entry holds, or None when it is missing, stale or damaged."""
+    value = read_value(entry)
     try:
-        document = json.loads(entry.read_bytes())
+        kind, source, qualified, model_id, map_format, names, columns = value
         if (
-            document.get("format") != FORMAT
-            or document.get("source_sha256") != key
-            or document.get("qualify") is not qualify
+            kind != "map"
+            or source != key
+            or qualified is not qualify
+            or names != _FIELDS
+            or type(model_id) is not str
+            or type(map_format) is not str
         ):
             return None
-        model = CellDesignerMap(
-            path=path, model_id=_text(document["model_id"]), format=_text(document["map_format"])
-        )
-        for row in document["interactions"]:
-            interaction = _interaction(row)
-            if interaction.reaction_id in model.interactions:
-                return None
-            model.interactions[interaction.reaction_id] = interaction
-        with contextlib.suppress(OSError):  # a read-only cache still serves
-            os.utime(entry)  # recently used: kept by the pruning
-        return model
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        columns = list(check_columns(columns, _KINDS))
+        ids, signatures = columns[_REACTION_ID], columns[_SIGNATURE]
+        if len(set(ids)) != len(ids) or not all(signatures):
+            return None  # two reactions with one id, or one without its signature
+        named = repeat(Participant)
+        for i in _PARTICIPANT_COLUMNS:  # checked as 4-tuples of text: named now
+            columns[i] = [tuple(map(tuple.__new__, named, side)) for side in columns[i]]
+    except (ValueError, TypeError):  # None, or a value of another shape
         return None
+    model = CellDesignerMap(path=path, model_id=model_id, format=map_format)
+    # Built without the dataclass's __init__: the entry holds every field, the signature
+    # included, exactly as the reader derived them, and setting them one by one through a
+    # frozen dataclass would be most of the time of a warm read.
+    new, interactions = object.__new__, model.interactions
+    for reaction_id, row in zip(ids, zip(*columns, strict=True), strict=True):
+        interaction = new(Interaction)
+        interaction.__dict__.update(zip(_FIELDS, row, strict=True))
+        interactions[reaction_id] = interaction
+    return model
 
 
 def store_entry(entry: Path, key: str, model: CellDesignerMap, qualify: bool) -> None:
     """Write an entry atomically and keep the folder small; any failure leaves no cache."""
-
-    rows = []
-    for interaction in model.interactions.values():
-        row = []
-        for name in _FIELDS:
-            value = getattr(interaction, name)
-            if name in _PARTICIPANT_LISTS:
-                value = [list(p) for p in value]
-            elif name in _STRING_LISTS:
-                value = list(value)
-            row.append(value)
-        rows.append(row)
-    document = {
-        "format": FORMAT,
-        "source_sha256": key,
-        "qualify": qualify,
-        "model_id": model.model_id,
-        "map_format": model.format,
-        "fields": list(_FIELDS),
-        "interactions": rows,
-    }
-    write_entry(entry, document, KEEP)
-
-
-_STRINGS = tuple(i for i, name in enumerate(_FIELDS) if name not in (
-    *_PARTICIPANT_LISTS, *_STRING_LISTS, "line"))  # fmt: skip
-_PARTICIPANTS = tuple(_FIELDS.index(name) for name in _PARTICIPANT_LISTS)
-_TEXTS = tuple(_FIELDS.index(name) for name in _STRING_LISTS)
-_strings_of = itemgetter(*_STRINGS)
-_LINE = _FIELDS.index("line")
-_SIGNATURE = _FIELDS.index("signature")
-
-
-def _interaction(row) -> Interaction:
-    """An interaction from an entry's row, every value checked for its type.
-
-    Built without the dataclass's ``__init__``: the row holds every field, the signature
-    included, exactly as the reader derived them, and setting them one by one through a
-    frozen dataclass is most of the time of a warm read.
-    """
-    if type(row) is not list or len(row) != len(_FIELDS):
-        raise ValueError("an entry row of the wrong length")
-    if not all(type(value) is str for value in _strings_of(row)):
-        raise ValueError("a value that is not text")
-    if type(row[_LINE]) is not int or not row[_SIGNATURE]:
-        raise ValueError("a line that is not a number, or no signature")
-    for i in _TEXTS:
-        texts = row[i]
-        if type(texts) is not list:
-            raise ValueError("references that are not a list")
-        "".join(texts)  # a TypeError unless every item is text
-        row[i] = tuple(texts)
-    for i in _PARTICIPANTS:
-        row[i] = tuple(map(_participant, row[i]))
-    interaction = object.__new__(Interaction)
-    interaction.__dict__.update(zip(_FIELDS, row, strict=True))
-    return interaction
-
-
-def _participant(value) -> Participant:
-    if type(value) is not list or len(value) != 4:
-        raise ValueError("a participant of the wrong shape")
-    "".join(value)  # a TypeError unless every item is text
-    return tuple.__new__(Participant, value)
+    interactions = model.interactions.values()
+    columns = []
+    for name in _FIELDS:
+        column = tuple(getattr(i, name) for i in interactions)
+        if name in _PARTICIPANT_LISTS:  # named tuples are marshalled as plain ones
+            column = tuple(tuple(map(tuple, side)) for side in column)
+        columns.append(column)
+    value = ("map", key, qualify, model.model_id, model.format, _FIELDS, tuple(columns))
+    write_value(entry, value, KEEP, like="*.bin")
 
 
 def _text(value) -> str:
@@ -321,8 +389,8 @@ def _safe(stem: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)[:60]
 
 
-def _prune(folder: Path, keep: int) -> None:
-    entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+def _prune(folder: Path, keep: int, like: str) -> None:
+    entries = sorted(folder.glob(like), key=lambda p: p.stat().st_mtime_ns, reverse=True)
     for old in entries[keep:]:
         with contextlib.suppress(OSError):
             os.unlink(old)

@@ -27,7 +27,8 @@ READS = (
 
 
 def entries(root: Path) -> list[Path]:
-    return sorted((root / mapcache.CACHE_DIR / "maps").glob("*.json"))
+    """The map model entries (the drawings are ``*-layout.json``)."""
+    return sorted((root / mapcache.CACHE_DIR / "maps").glob("*.bin"))
 
 
 def outputs(runner, root: Path, monkeypatch, cache: str) -> list[str]:
@@ -67,7 +68,7 @@ def test_every_read_gives_the_same_output_with_the_cache_off_cold_and_warm(
     warm = outputs(runner, root, monkeypatch, "warm")
     assert off == cold == warm
     assert entries(root) == [entry]
-    assert json.loads(entry.read_bytes())["format"] == mapcache.FORMAT
+    assert mapcache.read_value(entry)[0] == "map"
 
 
 @pytest.mark.parametrize("name", MAP_NAMES_FOR_TESTS)
@@ -129,25 +130,70 @@ def test_a_release_bundle_is_the_same_bytes_with_and_without_the_cache(
     assert release_states(git.Repo(root), root) == states["off"]
 
 
+def _rewritten(change):
+    """Damage that keeps the checksum right: the entry's value changed, then re-marshalled."""
+
+    def damage(entry: Path) -> None:
+        value = list(mapcache.read_value(entry))
+        change(value)
+        mapcache.write_value(entry, tuple(value))
+
+    return damage
+
+
+def _column(name: str, change):
+    def edit(value: list) -> None:
+        columns = list(value[6])
+        index = mapcache._FIELDS.index(name)
+        columns[index] = change(columns[index])
+        value[6] = tuple(columns)
+
+    return edit
+
+
+def _flip(entry: Path) -> None:
+    data = bytearray(entry.read_bytes())
+    data[len(data) // 2] ^= 0x01  # one bit inside a value: only the checksum tells
+    entry.write_bytes(bytes(data))
+
+
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda text: text[: len(text) // 2],  # cut short
-        lambda text: "not json at all",
-        lambda text: text.replace('"format":1', '"format":99'),
-        lambda text: text.replace('"qualify":false', '"qualify":true'),
-        lambda text: text.replace('["reactant",', "[7,", 1),  # a participant of the wrong type
-        lambda text: text.replace('"interactions":[[', '"interactions":[["extra",', 1),
-        lambda text: json.dumps({**json.loads(text), "source_sha256": "0" * 64}),
+        lambda entry: entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2]),
+        lambda entry: entry.write_bytes(b"not an entry at all"),
+        _flip,
+        lambda entry: entry.write_bytes(
+            entry.read_bytes().replace(b"crsmap-cache 2", b"crsmap-cache 9")
+        ),
+        _rewritten(lambda value: value.__setitem__(2, not value[2])),  # other qualify
+        _rewritten(lambda value: value.__setitem__(1, "0" * 64)),  # another file's model
+        _rewritten(lambda value: value.__setitem__(0, "ledger")),  # another kind of entry
+        _rewritten(_column("reactants", lambda c: ((("reactant", 7, "x", ""),), *c[1:]))),
+        _rewritten(_column("references", lambda c: ([], *c[1:]))),  # a list, not a tuple
+        _rewritten(_column("line", lambda c: ("12", *c[1:]))),  # a line that is text
+        _rewritten(_column("name", lambda c: c[1:])),  # a column one short
+        _rewritten(_column("reaction_id", lambda c: (c[1], *c[1:]))),  # one id twice
+        _rewritten(_column("signature", lambda c: ("", *c[1:]))),  # no signature
+        _rewritten(lambda value: value.__setitem__(6, value[6][:-1])),  # a column missing
+        _rewritten(lambda value: value.__setitem__(5, value[5][::-1])),  # fields reordered
     ],
     ids=[
         "truncated",
         "garbage",
+        "bit-flip",
         "other-format",
         "other-qualify",
-        "bad-type",
-        "bad-row",
         "other-file",
+        "other-kind",
+        "bad-participant",
+        "bad-references",
+        "bad-line",
+        "short-column",
+        "duplicate-id",
+        "no-signature",
+        "missing-column",
+        "other-fields",
     ],
 )
 def test_a_damaged_or_stale_entry_is_rebuilt_silently(project, runner, monkeypatch, damage):
@@ -155,10 +201,10 @@ def test_a_damaged_or_stale_entry_is_rebuilt_silently(project, runner, monkeypat
     expected = outputs(runner, root, monkeypatch, "off")
     outputs(runner, root, monkeypatch, "cold")
     (entry,) = entries(root)
-    good = entry.read_text()
-    entry.write_text(damage(good))
+    good = mapcache.read_value(entry)
+    damage(entry)
     assert outputs(runner, root, monkeypatch, "warm") == expected
-    assert json.loads(entry.read_text()) == json.loads(good)  # rebuilt in place
+    assert mapcache.read_value(entry) == good  # rebuilt in place
 
 
 def test_a_reader_that_changed_never_uses_an_older_readers_entries(project, monkeypatch):
