@@ -36,9 +36,9 @@ def open_cache(project: Project):
 
 def cached(project: Project) -> dict[str, Citation]:
     """Cached citations by reference CURIE (empty when nothing was fetched yet)."""
-    from literature.cache import read_cache
+    from .parsed import read_citations
 
-    return read_cache(project.root / CACHE_FILE)
+    return read_citations(project.root)
 
 
 def ledger_references(project: Project, only: Sequence[str] = ()) -> list[str]:

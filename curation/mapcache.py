@@ -104,6 +104,17 @@ def write_value(entry: Path, value, keep: int | None = None, like: str = "*.bin"
     _write(entry, MAGIC + hashlib.sha256(payload).digest() + payload, keep, like)
 
 
+def shared(columns) -> tuple[tuple, ...]:
+    """Columns whose equal values are one object each: ``marshal`` then writes each value
+    once and loading makes it once (a status, a date, a curator repeated 30,000 times),
+    which keeps both the entry and the memory of a warm read small."""
+    result = []
+    for column in columns:
+        seen: dict = {}  # one per column: 1 and True are equal keys, but never in one column
+        result.append(tuple(map(seen.setdefault, column, column)))
+    return tuple(result)
+
+
 def read_value(entry: Path):
     """The value a marshal entry holds; None when it is missing or fails its checksum.
 
@@ -375,7 +386,7 @@ def store_entry(entry: Path, key: str, model: CellDesignerMap, qualify: bool) ->
         if name in _PARTICIPANT_LISTS:  # named tuples are marshalled as plain ones
             column = tuple(tuple(map(tuple, side)) for side in column)
         columns.append(column)
-    value = ("map", key, qualify, model.model_id, model.format, _FIELDS, tuple(columns))
+    value = ("map", key, qualify, model.model_id, model.format, _FIELDS, shared(columns))
     write_value(entry, value, KEEP, like="*.bin")
 
 

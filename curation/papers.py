@@ -52,11 +52,10 @@ def one_per_paper(curies: Iterable[str], citations: Mapping[str, Citation]) -> l
 
 def cached(root: Path) -> dict[str, Citation]:
     """The project's citation cache, skipping lines it cannot read (the audit reports them)."""
-    from literature.cache import CACHE_FILE, read_cache
-
     from .errors import InputError
+    from .parsed import read_citations
 
     try:
-        return read_cache(Path(root) / CACHE_FILE, problems=[])
+        return read_citations(root, problems=[])
     except InputError:  # unreadable as a whole: nothing is known about any paper
         return {}

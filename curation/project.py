@@ -41,8 +41,8 @@ from .ledger import (
     InteractionRecord,
     LedgerContent,
     natural_key,
-    read_evidence,
-    read_interactions,
+    parse_evidence,
+    parse_interactions,
     render_evidence,
     render_interactions,
 )
@@ -196,11 +196,17 @@ class Project:
 
     def evidence(self) -> LedgerContent[EvidenceRecord]:
         """``evidence.tsv`` read leniently: records and line problems."""
-        return read_evidence(self.root / EVIDENCE_FILE, self.today)
+        from .parsed import read_ledger
+
+        path = self.root / EVIDENCE_FILE
+        return read_ledger(path, parse_evidence, EvidenceRecord, self.today, self.root)
 
     def interaction_records(self) -> LedgerContent[InteractionRecord]:
         """``interactions.tsv`` read leniently: records and line problems."""
-        return read_interactions(self.root / INTERACTIONS_FILE, self.today)
+        from .parsed import read_ledger
+
+        path = self.root / INTERACTIONS_FILE
+        return read_ledger(path, parse_interactions, InteractionRecord, self.today, self.root)
 
     def evidence_of(
         self, interaction_id: str, records: Sequence[EvidenceRecord] | None = None

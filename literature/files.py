@@ -71,6 +71,11 @@ def read_text(path: Path, what: str = "file") -> str:
         raise InputError(f"{what} {path} is a directory, expected a file") from None
     except OSError as exc:
         raise InputError(f"cannot read {what} {path}: {exc.strerror}") from None
+    return decode_text(data, path)
+
+
+def decode_text(data: bytes, path: Path) -> str:
+    """The text of a file's bytes as :func:`read_text` reads it: UTF-8, a BOM dropped."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:

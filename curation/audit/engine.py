@@ -149,9 +149,10 @@ class AuditData:
     @classmethod
     def load(cls, project: Project) -> AuditData:
         """Read the map, the ledgers and the cache; broken lines become problems."""
-        from literature.cache import CACHE_FILE, read_cache
+        from literature.cache import CACHE_FILE
 
         from ..ledger import EVIDENCE_FILE, INTERACTIONS_FILE, REJECTED_FILE, read_rejected
+        from ..parsed import read_citations
 
         problems: list[LineProblem] = []
         evidence = _lenient(project.evidence, EVIDENCE_FILE, problems)
@@ -163,7 +164,7 @@ class AuditData:
         )
         problems += list(evidence.problems) + list(rows.problems) + list(rejected.problems)
         try:
-            cache = read_cache(project.root / CACHE_FILE, problems)
+            cache = read_citations(project.root, problems)
         except InputError as exc:  # unreadable as a whole (e.g. not UTF-8)
             problems.append(LineProblem(CACHE_FILE, 1, str(exc)))
             cache = {}

@@ -1,0 +1,207 @@
+"""Large ledgers and ``literature.jsonl``, kept parsed on disk by content hash.
+
+The audit of a project of 10,000 interactions reads 30,000 evidence records and as many
+citations. Parsing them line by line, every field checked, was most of its time, and
+these files are read far more often than they change. So, like a map
+(:mod:`curation.mapcache`), what the parser returned for each of these files of at least
+:data:`MIN_BYTES` is kept in ``.crsmap-cache/files/`` under
+
+- the sha256 of the file's bytes,
+- a digest of the code that parses it (and of the Python that wrote the entry),
+- for a ledger, the day it was read: a date in the future is a line problem until that
+  day comes.
+
+An entry holds exactly what the parser returned, the records and the line problems both,
+so a command reads the same with the cache as without it. Entries are checked as the map
+cache's are (a checksum, then every column's types) and rebuilt silently when stale or
+damaged; :data:`KEEP` versions of each file are kept. Smaller files are parsed every
+time: they parse faster than an entry loads. ``CRSMAP_CACHE=off`` turns this off too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from dataclasses import fields
+from itertools import repeat
+from pathlib import Path
+
+from literature.errors import LineProblem
+from literature.files import decode_text, read_text
+
+from .ledger import LedgerContent
+from .mapcache import cache_folder, check_columns, code_digest, read_value, shared, write_value
+
+MIN_BYTES = 64 * 1024
+KEEP = 3  # entries per file name: this version of the file and two before it
+PART = "files"
+_PROBLEM_KINDS = ("text", "int", "text")
+
+
+def read_ledger(
+    path: Path,
+    parse: Callable[..., LedgerContent],
+    record_type: type,
+    today: dt.date | None,
+    root: Path,
+) -> LedgerContent:
+    """``parse(text, name, today)`` of a ledger file, through the cache of ``root``'s project.
+
+    ``record_type`` is the dataclass ``parse`` makes (all of its fields text). A missing
+    file reads as an empty ledger, as :func:`curation.ledger.read_evidence` reads it.
+    """
+    path, folder = Path(path), cache_folder(root)
+    data = _large(path) if folder is not None else None
+    if data is None:
+        if not path.exists():
+            return LedgerContent()
+        return parse(read_text(path, "ledger"), path.name, today)
+    day = today.isoformat() if today is not None else "any"
+    entry = _entry(folder, path, data, ("ledger", "identifiers", "literature/errors"), day)
+    names = tuple(f.name for f in fields(record_type))
+    content = _load_ledger(entry, record_type, names, day)
+    if content is None:
+        content = parse(decode_text(data, path), path.name, today)
+        _store_ledger(entry, content, names, day)
+    return content
+
+
+def _load_ledger(entry: Path, record_type: type, names: tuple, day: str) -> LedgerContent | None:
+    try:
+        kind, stored_names, stored_day, columns, problems = read_value(entry)
+        if kind != "ledger" or stored_names != names or stored_day != day:
+            return None
+        columns = check_columns(columns, ("text",) * len(names) + ("int",))
+        problems = check_columns(problems, _PROBLEM_KINDS)
+    except (ValueError, TypeError):  # None, or a value of another shape
+        return None
+    *values, lines = columns
+    # Records made as the parser makes them, without a frozen __init__ setting each field
+    # one call at a time: they hold exactly the cells the parser was given.
+    records, new = [], object.__new__
+    for row in zip(*values, strict=True):
+        record = new(record_type)
+        record.__dict__.update(zip(names, row, strict=True))
+        records.append(record)
+    return LedgerContent(records, _problems(problems), dict(enumerate(lines)))
+
+
+def _store_ledger(entry: Path, content: LedgerContent, names: tuple, day: str) -> None:
+    records = content.records
+    columns = [tuple(getattr(r, name) for r in records) for name in names]
+    columns.append(tuple(content.lines[i] for i in range(len(records))))
+    value = ("ledger", names, day, shared(columns), _problem_columns(content.problems))
+    write_value(entry, value, KEEP, like=f"{entry.name.split('-', 1)[0]}-*.bin")
+
+
+def read_citations(root: Path, problems: list[LineProblem] | None = None) -> dict:
+    """``literature.jsonl`` of ``root``'s project as :func:`literature.cache.read_cache` reads it.
+
+    With ``problems`` a broken line is recorded there and skipped; without, it is an
+    :class:`~literature.errors.InputError` (both exactly as the parser does).
+    """
+    from literature.cache import CACHE_FILE, parse_cache, read_cache
+    from literature.model import Citation
+
+    path, folder = Path(root) / CACHE_FILE, cache_folder(root)
+    data = _large(path) if folder is not None else None
+    if data is None:
+        return read_cache(path, problems)
+    modules = ("literature/cache", "literature/model", "literature/errors")
+    entry = _entry(folder, path, data, modules, "")
+    names = tuple(f.name for f in fields(Citation))
+    loaded = _load_citations(entry, names)
+    if loaded is not None:
+        citations, found = loaded
+        if not found or problems is not None:  # a strict read of a broken file parses it
+            if problems is not None:
+                problems.extend(found)
+            return citations
+    found = []
+    citations = parse_cache(decode_text(data, path), path.name, found)
+    _store_citations(entry, citations, found, names)
+    if found and problems is None:
+        return parse_cache(decode_text(data, path), path.name)  # raises as it always did
+    if problems is not None:
+        problems.extend(found)
+    return citations
+
+
+# The columns of a citation entry, by field of Citation.
+_CITATION_KINDS = {
+    "pmid": "text?",
+    "pmcid": "text?",
+    "doi": "text?",
+    "authors": "pairs",
+    "year": "int?",
+    "pubtypes": "texts",
+    "retracted": "bool",
+    "notices": "pairs",
+}
+
+
+def _load_citations(entry: Path, names: tuple) -> tuple[dict, list[LineProblem]] | None:
+    from literature.model import Author, Citation, Notice
+
+    try:
+        kind, stored_names, columns, problems = read_value(entry)
+        if kind != "citations" or stored_names != names:
+            return None
+        kinds = tuple(_CITATION_KINDS.get(name, "text") for name in names)
+        columns = list(check_columns(columns, kinds))
+        problems = check_columns(problems, _PROBLEM_KINDS)
+    except (ValueError, TypeError):
+        return None
+    for name, named in (("authors", Author), ("notices", Notice)):  # checked as text pairs
+        i = names.index(name)
+        columns[i] = [tuple(map(tuple.__new__, repeat(named), pairs)) for pairs in columns[i]]
+    citations, new = {}, object.__new__
+    for row in zip(*columns, strict=True):
+        citation = new(Citation)
+        citation.__dict__.update(zip(names, row, strict=True))
+        citations[row[0]] = citation
+    if len(citations) != len(columns[0]):
+        return None  # two citations with one id: not what the parser keeps
+    return citations, _problems(problems)
+
+
+def _store_citations(entry: Path, citations: dict, problems: list, names: tuple) -> None:
+    values = citations.values()
+    columns = []
+    for name in names:
+        column = tuple(getattr(c, name) for c in values)
+        if name in ("authors", "notices"):  # named tuples are marshalled as plain ones
+            column = tuple(tuple(map(tuple, pairs)) for pairs in column)
+        columns.append(column)
+    value = ("citations", names, shared(columns), _problem_columns(problems))
+    write_value(entry, value, KEEP, like=f"{entry.name.split('-', 1)[0]}-*.bin")
+
+
+def _large(path: Path) -> bytes | None:
+    """The file's bytes when it is large enough to be worth an entry, else None."""
+    try:
+        if path.stat().st_size < MIN_BYTES:
+            return None
+        return path.read_bytes()
+    except OSError:  # missing or unreadable: the plain reader says so, as always
+        return None
+
+
+def _entry(folder: Path, path: Path, data: bytes, modules: tuple, extra: str) -> Path:
+    key = hashlib.sha256(data).hexdigest()
+    name = path.name.replace("-", "_")  # "-" separates the parts of an entry's name
+    suffix = f"-{extra}" if extra else ""
+    return folder / PART / f"{name}-{key}-{code_digest(*modules)}{suffix}.bin"
+
+
+def _problems(columns: tuple) -> list[LineProblem]:
+    return list(map(LineProblem, *columns)) if columns[0] else []
+
+
+def _problem_columns(problems: list[LineProblem]) -> tuple:
+    return (
+        tuple(p.file for p in problems),
+        tuple(p.line for p in problems),
+        tuple(p.message for p in problems),
+    )
