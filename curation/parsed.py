@@ -21,7 +21,6 @@ time: they parse faster than an entry loads. ``CRSMAP_CACHE=off`` turns this off
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable
 from dataclasses import fields
 from itertools import repeat
@@ -31,7 +30,15 @@ from literature.errors import LineProblem
 from literature.files import decode_text, read_text
 
 from .ledger import LedgerContent
-from .mapcache import cache_folder, check_columns, code_digest, read_value, shared, write_value
+from .mapcache import (
+    cache_folder,
+    check_columns,
+    code_digest,
+    file_digest,
+    read_value,
+    shared,
+    write_value,
+)
 
 MIN_BYTES = 64 * 1024
 KEEP = 3  # entries per file name: this version of the file and two before it
@@ -52,17 +59,19 @@ def read_ledger(
     file reads as an empty ledger, as :func:`curation.ledger.read_evidence` reads it.
     """
     path, folder = Path(path), cache_folder(root)
-    data = _large(path) if folder is not None else None
-    if data is None:
+    found = _digest(path, folder) if folder is not None else None
+    if found is None:
         if not path.exists():
             return LedgerContent()
         return parse(read_text(path, "ledger"), path.name, today)
+    key, data = found
     day = today.isoformat() if today is not None else "any"
-    entry = _entry(folder, path, data, ("ledger", "identifiers", "literature/errors"), day)
+    entry = _entry(folder, path, key, ("ledger", "identifiers", "literature/errors"), day)
     names = tuple(f.name for f in fields(record_type))
     content = _load_ledger(entry, record_type, names, day)
     if content is None:
-        content = parse(decode_text(data, path), path.name, today)
+        text = decode_text(data, path) if data is not None else read_text(path, "ledger")
+        content = parse(text, path.name, today)
         _store_ledger(entry, content, names, day)
     return content
 
@@ -105,11 +114,12 @@ def read_citations(root: Path, problems: list[LineProblem] | None = None) -> dic
     from literature.model import Citation
 
     path, folder = Path(root) / CACHE_FILE, cache_folder(root)
-    data = _large(path) if folder is not None else None
-    if data is None:
+    found = _digest(path, folder) if folder is not None else None
+    if found is None:
         return read_cache(path, problems)
+    key, data = found
     modules = ("literature/cache", "literature/model", "literature/errors")
-    entry = _entry(folder, path, data, modules, "")
+    entry = _entry(folder, path, key, modules, "")
     names = tuple(f.name for f in fields(Citation))
     loaded = _load_citations(entry, names)
     if loaded is not None:
@@ -118,11 +128,12 @@ def read_citations(root: Path, problems: list[LineProblem] | None = None) -> dic
             if problems is not None:
                 problems.extend(found)
             return citations
+    text = decode_text(data, path) if data is not None else read_text(path, "literature cache")
     found = []
-    citations = parse_cache(decode_text(data, path), path.name, found)
+    citations = parse_cache(text, path.name, found)
     _store_citations(entry, citations, found, names)
     if found and problems is None:
-        return parse_cache(decode_text(data, path), path.name)  # raises as it always did
+        return parse_cache(text, path.name)  # raises as it always did
     if problems is not None:
         problems.extend(found)
     return citations
@@ -155,7 +166,8 @@ def _load_citations(entry: Path, names: tuple) -> tuple[dict, list[LineProblem]]
         return None
     for name, named in (("authors", Author), ("notices", Notice)):  # checked as text pairs
         i = names.index(name)
-        columns[i] = [tuple(map(tuple.__new__, repeat(named), pairs)) for pairs in columns[i]]
+        named_pairs = repeat(named)
+        columns[i] = [tuple(map(tuple.__new__, named_pairs, p)) if p else p for p in columns[i]]
     citations, new = {}, object.__new__
     for row in zip(*columns, strict=True):
         citation = new(Citation)
@@ -178,18 +190,19 @@ def _store_citations(entry: Path, citations: dict, problems: list, names: tuple)
     write_value(entry, value, KEEP, like=f"{entry.name.split('-', 1)[0]}-*.bin")
 
 
-def _large(path: Path) -> bytes | None:
-    """The file's bytes when it is large enough to be worth an entry, else None."""
+def _digest(path: Path, folder: Path) -> tuple[str, bytes | None] | None:
+    """The file's digest (and bytes, when they were read) if it is large enough to be worth
+    an entry; None for a smaller file, or one that is missing or unreadable (the plain
+    reader then says so, as always)."""
     try:
         if path.stat().st_size < MIN_BYTES:
             return None
-        return path.read_bytes()
-    except OSError:  # missing or unreadable: the plain reader says so, as always
+        return file_digest(path, folder, Path.read_bytes)
+    except OSError:
         return None
 
 
-def _entry(folder: Path, path: Path, data: bytes, modules: tuple, extra: str) -> Path:
-    key = hashlib.sha256(data).hexdigest()
+def _entry(folder: Path, path: Path, key: str, modules: tuple, extra: str) -> Path:
     name = path.name.replace("-", "_")  # "-" separates the parts of an entry's name
     suffix = f"-{extra}" if extra else ""
     return folder / PART / f"{name}-{key}-{code_digest(*modules)}{suffix}.bin"

@@ -124,15 +124,13 @@ class Project:
 
     def _read_maps(self, layout: bool) -> list[CellDesignerMap]:
         """Every map file's model (and with ``layout`` its drawing), through the map cache."""
-        from .mapcache import cached_map
-        from .xmlsafe import read_map_bytes
+        from .mapcache import cached_map_file
 
         qualify = len(self.config.map.files) > 1
         maps = []
         for relative in self.config.map.files:
             path = contained(self.root, relative, "files")
-            data = read_map_bytes(path)
-            maps.append(cached_map(data, path, qualify, relative, self.root, layout=layout))
+            maps.append(cached_map_file(path, qualify, relative, self.root, layout=layout))
         return maps
 
     @property

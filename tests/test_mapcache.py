@@ -290,3 +290,45 @@ def test_a_model_in_the_cache_is_not_built_again_when_only_its_drawing_is_read(
     fresh = mapcache.cached_map(data, map_file, False, "m", root, layout=True)
     assert drawn.layout == fresh.layout and drawn.layout is not None
     assert len(list((root / mapcache.CACHE_DIR / "maps").glob("*-layout.json"))) == 1
+
+
+def test_a_settled_file_is_not_read_again_until_it_changes(tmp_path, monkeypatch):
+    folder = tmp_path / mapcache.CACHE_DIR
+    path = tmp_path / "evidence.tsv"
+    path.write_bytes(b"one version\n")
+    reads = []
+
+    def read(p: Path) -> bytes:
+        reads.append(p)
+        return p.read_bytes()
+
+    import hashlib
+
+    expected = hashlib.sha256(b"one version\n").hexdigest()
+    # Just written: its stamp is not trusted yet (a coarse clock could hide a rewrite).
+    assert mapcache.file_digest(path, folder, read) == (expected, b"one version\n")
+    assert mapcache.file_digest(path, folder, read)[0] == expected
+    assert len(reads) == 2
+    monkeypatch.setattr(mapcache, "STAMP_MARGIN_NS", -1)  # as if written long ago
+    mapcache.file_digest(path, folder, read)
+    assert mapcache.file_digest(path, folder, read) == (expected, None)  # not read
+    assert len(reads) == 3
+    path.write_bytes(b"another version\n")
+    changed = mapcache.file_digest(path, folder, read)
+    assert changed == (hashlib.sha256(b"another version\n").hexdigest(), b"another version\n")
+    assert len(reads) == 4
+
+
+def test_a_damaged_stamp_only_costs_a_read(project, runner, monkeypatch):
+    monkeypatch.setattr(mapcache, "STAMP_MARGIN_NS", -1)
+    root = project.root
+    expected = outputs(runner, root, monkeypatch, "off")
+    outputs(runner, root, monkeypatch, "cold")
+    stamps = sorted((root / mapcache.CACHE_DIR / "stamps").glob("*.bin"))
+    assert stamps  # the map's stamp was recorded
+    for stamp in stamps:
+        mapcache.write_value(stamp, ((0, 0, 0, 0, 0), "0" * 64))  # a stamp of nothing
+    assert outputs(runner, root, monkeypatch, "warm") == expected
+    for stamp in stamps:
+        stamp.write_bytes(b"garbage")
+    assert outputs(runner, root, monkeypatch, "warm") == expected
