@@ -396,16 +396,17 @@ def bench_audit(workdir: Path, notes: list[str]) -> list[Row]:
             )
         slowest = max(timings, key=lambda n: timings[n].per_record)
         fastest = min(timings, key=lambda n: timings[n].per_record)
-        rows.append(
-            Row(
-                "    largest / smallest per-record time",
-                f"{timings[slowest].per_record * 1e6:.1f} us at {slowest:,}",
-                f"smallest, at {fastest:,}",
-                f"{timings[fastest].per_record * 1e6:.1f} us",
-                timings[slowest].per_record / timings[fastest].per_record,
-                "<= 1.50",
+        if kind == "rules":  # a whole command's per-record time at 1,000 is mostly start-up
+            rows.append(
+                Row(
+                    "    largest / smallest per-record time",
+                    f"{timings[slowest].per_record * 1e6:.1f} us at {slowest:,}",
+                    f"smallest, at {fastest:,}",
+                    f"{timings[fastest].per_record * 1e6:.1f} us",
+                    timings[slowest].per_record / timings[fastest].per_record,
+                    "<= 1.50",
+                )
             )
-        )
         if budget_n in timings:
             rows.append(
                 Row(
@@ -427,7 +428,9 @@ def bench_audit(workdir: Path, notes: list[str]) -> list[Row]:
     )
     notes.append(
         f"audit: each per-record ratio's baseline is the same measurement's per-record time at "
-        f"{base_n:,} interactions; map sizes {', '.join(sizes)}{measured_once}"
+        f"{base_n:,} interactions; map sizes {', '.join(sizes)}{measured_once}; the whole "
+        f"command has no largest / smallest row: at {base_n:,} interactions its time is mostly "
+        "Python's start-up, so its per-record time falls with size"
     )
     return rows
 
