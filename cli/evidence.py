@@ -58,8 +58,9 @@ def interactions_list(state, missing_evidence, fmt):
     if fmt == "json":
         click.echo(to_json(rows))
         return
-    shown = [dict(row, evidence=len(row["references"])) for row in rows]
-    emit_rows(shown, LIST_COLUMNS, fmt)
+    for row in rows:  # rows made for this listing: add the count it shows in place
+        row["evidence"] = len(row["references"])
+    emit_rows(rows, LIST_COLUMNS, fmt)
     if fmt == "table":
         total = len(state.project.interactions)
         state.say(

@@ -12,6 +12,7 @@ same model; :func:`map_from_tree` decides which reader a document needs.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +22,6 @@ from .collector import collector_paused
 from .errors import InputError
 from .identifiers import Reference, names_reference, parse_reference, references_in_text
 from .ledger import natural_key
-from .xmlsafe import parse_xml_file
 
 if TYPE_CHECKING:
     from .report.layout import Layout
@@ -165,9 +165,16 @@ _NAME_CODES = {
 for _index, _letter in enumerate(_GREEK):
     _NAME_CODES[f"_{_letter}_"] = chr(0x3B1 + _index + (1 if _index >= 17 else 0))
     _NAME_CODES[f"_{_letter.capitalize()}_"] = chr(0x391 + _index + (1 if _index >= 17 else 0))
-_NAME_CODE_RE = re.compile(
-    "|".join(re.escape(code) for code in sorted(_NAME_CODES, key=len, reverse=True))
-)
+
+
+# Compiled on first use: names are decoded only when a map file is read, and a command that
+# takes its map from the map cache (nearly every one) never reads it.
+@functools.cache
+def _name_code_re() -> re.Pattern:
+    return re.compile(
+        "|".join(re.escape(code) for code in sorted(_NAME_CODES, key=len, reverse=True))
+    )
+
 
 _STATE_ABBREVIATIONS = {
     "phosphorylated": "P",
@@ -189,7 +196,7 @@ _STATE_ABBREVIATIONS = {
 
 def display_name(raw: str) -> str:
     """Decode CellDesigner's name escapes (``_alpha_``, ``_br_``, ...) and fold spaces."""
-    decoded = _NAME_CODE_RE.sub(lambda m: _NAME_CODES[m.group(0)], raw or "")
+    decoded = _name_code_re().sub(lambda m: _NAME_CODES[m.group(0)], raw or "")
     return " ".join(decoded.split())
 
 
@@ -303,6 +310,8 @@ def read_map(
     With ``qualify`` the interaction IDs carry the file stem (``il6_signalling:re12``);
     with ``layout`` the map also carries its drawing, read from the same parse.
     """
+    from .xmlsafe import parse_xml_file  # the XML reader only when a file is read
+
     path = Path(path)
     label = label or str(path)
     with collector_paused():  # thousands of small immutable objects, and no cycles

@@ -14,12 +14,13 @@ import unicodedata
 import urllib.parse
 from pathlib import Path
 
-# Re-exported: curation and its callers read every identifier rule from this module.
+import literature.identifiers as _literature
+
+# Re-exported: curation and its callers read every identifier rule from this module (the
+# compiled patterns too, through __getattr__ below).
 from literature.identifiers import (  # noqa: F401
-    CONTROLS_IN_TSV,
     DOI,
     DOI_LABEL,
-    DOI_PATTERN,
     EXPECTED_REFERENCE,
     PMC,
     PMID_IN_TEXT,
@@ -39,9 +40,36 @@ from literature.identifiers import (  # noqa: F401
 
 from .errors import InputError
 
-_ORCID = re.compile(r"[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]")
-_ECO = re.compile(r"ECO:[0-9]{7}")
-_SPDX = re.compile(r"(LicenseRef-)?[A-Za-z0-9][A-Za-z0-9.+-]*")
+# literature.identifiers compiles its patterns on first use; so does this module.
+_REEXPORTED_PATTERNS = ("CONTROLS_IN_TSV", "DOI_PATTERN")
+
+
+def __getattr__(name: str) -> re.Pattern:
+    if name not in _REEXPORTED_PATTERNS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(_literature, name)
+
+
+# Each rule's pattern, compiled the first time the rule is checked (_rule): importing this
+# module is on the path of every command, and most commands check few of these or none.
+_RULES = {
+    "orcid": (r"[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9X]", 0),
+    "eco": (r"ECO:[0-9]{7}", 0),
+    "spdx": (r"(LicenseRef-)?[A-Za-z0-9][A-Za-z0-9.+-]*", 0),
+    # SPDX's own rule for custom ids: "LicenseRef-" and letters, digits, '.' and '-'.
+    "license_ref": (r"LicenseRef-([A-Za-z0-9.-]+)", re.I),
+    "uri": (r"[A-Za-z][A-Za-z0-9+.-]*:\S+", 0),
+    # Git's trailer form "Token: value": a name holding it could pass for a trailer of its own.
+    "trailer_token": (r"[A-Za-z0-9][A-Za-z0-9-]*\s*:", 0),
+    "curie_prefix": (r"[A-Za-z][A-Za-z0-9._-]{0,39}", 0),
+    "curie_local": (r"[A-Za-z0-9_][A-Za-z0-9_.:/#()+~%;,=-]*", 0),
+    "host": (r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f:.]+", 0),
+}
+
+
+@functools.cache
+def _rule(name: str) -> re.Pattern:
+    return re.compile(*_RULES[name])
 
 
 def orcid_check_digit(base_digits: str) -> str:
@@ -61,7 +89,7 @@ def parse_orcid(text: str) -> str:
             raw = raw[len(lead) :]
             break
     raw = raw.upper()
-    if not _ORCID.fullmatch(raw):
+    if not _rule("orcid").fullmatch(raw):
         raise InputError(
             f"invalid ORCID {quoted(text)}: expected four groups of four characters, "
             "e.g. 0000-0002-1825-0097"
@@ -81,7 +109,7 @@ def parse_eco(text: str) -> str:
     raw = text.strip()
     if raw.upper().startswith("ECO:") or raw.upper().startswith("ECO_"):
         raw = "ECO:" + raw[4:]
-    if not _ECO.fullmatch(raw):
+    if not _rule("eco").fullmatch(raw):
         raise InputError(
             f"invalid evidence code {quoted(text)}: expected 'ECO:' and 7 digits, e.g. ECO:0000269"
         )
@@ -91,7 +119,7 @@ def parse_eco(text: str) -> str:
 def parse_spdx(text: str) -> str:
     """Validate the syntax of an SPDX license identifier such as ``CC-BY-4.0``."""
     raw = text.strip()
-    if not _SPDX.fullmatch(raw):
+    if not _rule("spdx").fullmatch(raw):
         raise InputError(
             f"invalid license {quoted(text)}: expected an SPDX identifier such as CC-BY-4.0 "
             "or LicenseRef-proprietary"
@@ -99,8 +127,6 @@ def parse_spdx(text: str) -> str:
     return raw
 
 
-# SPDX's own rule for custom ids: "LicenseRef-" and letters, digits, '.' and '-'.
-_LICENSE_REF = re.compile(r"LicenseRef-([A-Za-z0-9.-]+)", re.I)
 SPDX_LIST_FILE = "spdx_licenses.txt"
 EXPECTED_LICENSE = (
     "expected an id of the SPDX License List such as CC-BY-4.0 (https://spdx.org/licenses/), "
@@ -152,7 +178,7 @@ def parse_license(text: str) -> str:
     says; anything else is refused, naming the closest ids of the list.
     """
     raw = text.strip()
-    custom = _LICENSE_REF.fullmatch(raw)
+    custom = _rule("license_ref").fullmatch(raw)
     if custom:
         return f"LicenseRef-{custom.group(1)}"
     known, _ = _spdx_list()
@@ -182,17 +208,14 @@ def _close_licenses(raw: str) -> str:
     return f" (did you mean {', '.join(known[c] for c in close)}?)" if close else ""
 
 
-_URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S+")
-
-
 def parse_uri(text: str) -> str:
     """A source URI: an ``http(s)://`` URL or a DOI (``doi:10...``/``10...``, as doi.org URL)."""
     raw = text.strip()
     doi = raw[4:] if raw.lower().startswith("doi:") else raw
-    if DOI_PATTERN.fullmatch(doi) and not has_control_characters(doi):
+    if _literature.DOI_PATTERN.fullmatch(doi) and not has_control_characters(doi):
         return f"https://doi.org/{doi}"
     if (
-        not _URI.fullmatch(raw)
+        not _rule("uri").fullmatch(raw)
         or has_control_characters(raw)
         or (
             raw.lower().startswith(("http:", "https:"))
@@ -212,8 +235,6 @@ def parse_uri(text: str) -> str:
 # are parts of names; every other format character (such as a right-to-left override,
 # which makes a name display as another) is refused.
 _JOINERS = frozenset("\u200c\u200d")
-# Git's trailer form "Token: value": a name holding it could pass for a trailer of its own.
-_TRAILER_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*\s*:")
 NAME_RULE = "one line of printable text without '<', '>' or control characters"
 CURATOR_NAME_RULE = (
     "one line of printable text without '<', '>', control characters or 'Word:' "
@@ -236,7 +257,7 @@ def name_problem(text: str, trailers: bool = True) -> str | None:
             return f"it holds the unprintable character U+{ord(char):04X}"
     if "<" in text or ">" in text:
         return "it holds '<' or '>'"
-    if trailers and _TRAILER_TOKEN.search(text):
+    if trailers and _rule("trailer_token").search(text):
         return "it holds 'Word:', the form of a git trailer"
     return None
 
@@ -265,14 +286,11 @@ def parse_email(text: str, what: str) -> str:
     return text.strip()
 
 
-_CURIE_PREFIX = re.compile(r"[A-Za-z][A-Za-z0-9._-]{0,39}")
-_CURIE_LOCAL = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.:/#()+~%;,=-]*")
 # URI schemes that look like CURIE prefixes but would act when a report or a spreadsheet
 # follows them as links; http(s) must come as a URL with its //.
 _NOT_PREFIXES = frozenset({"http", "https", "javascript", "vbscript", "data", "file", "blob"})
 # Characters RFC 3986 does not allow unencoded in a URL (besides spaces and controls).
 _NOT_IN_URLS = frozenset('<>"{}|\\^`')
-_HOST = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|[0-9A-Fa-f:.]+")
 EXPECTED_DERIVED_FROM = (
     "expected an http(s):// URL or a CURIE such as reactome:R-HSA-6785807 "
     "(prefix: a letter, then letters, digits, '.', '_' or '-')"
@@ -288,16 +306,16 @@ def _web_url(raw: str) -> bool:
         host, _ = parts.hostname, parts.port  # a port that is not a number raises
     except ValueError:
         return False
-    return bool(host) and "@" not in parts.netloc and _HOST.fullmatch(host) is not None
+    return bool(host) and "@" not in parts.netloc and _rule("host").fullmatch(host) is not None
 
 
 def _curie(raw: str) -> bool:
     prefix, sep, local = raw.partition(":")
     return bool(
         sep
-        and _CURIE_PREFIX.fullmatch(prefix)
+        and _rule("curie_prefix").fullmatch(prefix)
         and prefix.lower() not in _NOT_PREFIXES
-        and _CURIE_LOCAL.fullmatch(local)
+        and _rule("curie_local").fullmatch(local)
     )
 
 

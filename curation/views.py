@@ -50,13 +50,33 @@ def _index(
     return evidence, rows
 
 
-def _summary(project: Project, interaction: Interaction, records, row, citations=None) -> dict:
-    from .papers import one_per_paper
-
+def _references(records: list[EvidenceRecord], citations: dict) -> list[str]:
+    """The distinct references of an interaction's evidence records, one per paper, sorted."""
+    if not records:
+        return []
+    references = sorted({reference_key(r.reference) for r in records}, key=natural_key)
     # One paper, one reference: a DOI recorded next to its PMID counts once (after fetch).
-    references = one_per_paper(
-        sorted({reference_key(r.reference) for r in records}, key=natural_key), citations or {}
-    )
+    # Only references that the citation cache ties to one PMID merge, so a single
+    # reference, or an empty cache, is kept as it is (the list is sorted and distinct).
+    if len(references) > 1 and citations:
+        from .papers import one_per_paper
+
+        references = one_per_paper(references, citations)
+    return references
+
+
+def _summary(
+    interaction: Interaction,
+    references: list[str],
+    row: InteractionRecord | None,
+    map_license: str,
+) -> dict:
+    """An interaction's listing row; ``map_license`` stands for a license the row lacks."""
+    if row is None:  # not curated yet, as most interactions of a new project
+        curator, license, status = None, map_license, None
+    else:
+        curator, status = row.curator or None, row.status
+        license = row.license or map_license
     return {
         "id": interaction.id,
         "map": interaction.map,
@@ -64,9 +84,9 @@ def _summary(project: Project, interaction: Interaction, records, row, citations
         "signature": interaction.signature,
         "references": references,
         "map_references": list(interaction.references),
-        "curator": row.curator if row and row.curator else None,
-        "license": (row.license if row and row.license else project.config.map.license),
-        "status": row.status if row else None,
+        "curator": curator,
+        "license": license,
+        "status": status,
     }
 
 
@@ -74,17 +94,21 @@ def interaction_summaries(
     project: Project, missing_evidence: bool = False, ledgers: Ledgers | None = None
 ) -> list[dict]:
     """One row per interaction, with the keys ``interactions list --format json`` prints."""
-    from .papers import cached
-
     evidence, rows = _index(ledgers or Ledgers.read(project))
-    citations = cached(project.root) if evidence else {}
+    if evidence:
+        from .papers import cached
+
+        citations = cached(project.root)
+    else:
+        citations = {}
+    map_license = project.config.map.license
     result = []
     for interaction in project.interactions.values():
-        records = evidence.get(interaction.id, [])
-        if missing_evidence and records:
+        records = evidence.get(interaction.id)
+        if records and missing_evidence:
             continue
-        row = rows.get(interaction.id)
-        result.append(_summary(project, interaction, records, row, citations))
+        references = _references(records, citations) if records else []
+        result.append(_summary(interaction, references, rows.get(interaction.id), map_license))
     return result
 
 
@@ -113,7 +137,7 @@ def interaction_card(project: Project, interaction_id: str, ledgers: Ledgers | N
     row = rows.get(interaction.id)
     records = evidence.get(interaction.id, [])
     cache = project.citations() if records else {}
-    card = _summary(project, interaction, records, row, cache)
+    card = _summary(interaction, _references(records, cache), row, project.config.map.license)
     curator = project.config.curator(row.curator) if row and row.curator else None
     card.update(
         {

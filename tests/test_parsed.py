@@ -64,7 +64,9 @@ def big(project, monkeypatch):
     ]  # fmt: skip
     text = render_evidence(records)
     text += f"{interaction}\tpubmed:1\tECO:1\t{CARBERRY}\t2026-11-01\tmanual\t\n"  # a bad ECO term
-    text += f"{interaction}\tpubmed:2\tECO:0000269\t{CARBERRY}\t2099-01-01\tmanual\tnote\n"  # future
+    text += (
+        f"{interaction}\tpubmed:2\tECO:0000269\t{CARBERRY}\t2099-01-01\tmanual\tnote\n"  # future
+    )
     text += "only\ttwo\n"
     (project.root / "evidence.tsv").write_text(text)
     lines = render_cache([citation(n) for n in range(50)]).splitlines(keepends=True)
