@@ -255,8 +255,11 @@ def _model(folder, key: str, data: Callable[[], bytes], path, qualify, label, la
     entry = drawing = None
     model = drawn = None
     if folder is not None:
+        from .collector import collector_paused
+
         entry = folder / "maps" / f"{key}-{reader_digest()}-{int(qualify)}-{_safe(path.stem)}.bin"
-        model = load_entry(entry, key, path, qualify)
+        with collector_paused():  # thousands of small objects and no cycle: no pass over them
+            model = load_entry(entry, key, path, qualify)
         if layout:
             drawing = folder / "maps" / f"{key}-{code_digest(*_LAYOUT_MODULES)}-layout.json"
             drawn = load_layout(drawing, key)

@@ -29,6 +29,7 @@ from pathlib import Path
 from literature.errors import LineProblem
 from literature.files import decode_text, read_text
 
+from .collector import collector_paused
 from .ledger import LedgerContent
 from .mapcache import (
     cache_folder,
@@ -68,7 +69,8 @@ def read_ledger(
     day = today.isoformat() if today is not None else "any"
     entry = _entry(folder, path, key, ("ledger", "identifiers", "literature/errors"), day)
     names = tuple(f.name for f in fields(record_type))
-    content = _load_ledger(entry, record_type, names, day)
+    with collector_paused():  # thousands of small objects and no cycle: no pass over them
+        content = _load_ledger(entry, record_type, names, day)
     if content is None:
         text = decode_text(data, path) if data is not None else read_text(path, "ledger")
         content = parse(text, path.name, today)
@@ -121,7 +123,8 @@ def read_citations(root: Path, problems: list[LineProblem] | None = None) -> dic
     modules = ("literature/cache", "literature/model", "literature/errors")
     entry = _entry(folder, path, key, modules, "")
     names = tuple(f.name for f in fields(Citation))
-    loaded = _load_citations(entry, names)
+    with collector_paused():
+        loaded = _load_citations(entry, names)
     if loaded is not None:
         citations, found = loaded
         if not found or problems is not None:  # a strict read of a broken file parses it
