@@ -154,7 +154,8 @@ def _write(entry: Path, data: bytes, keep: int | None, like: str) -> None:
             ignore.write_text(
                 "# crsmap's cache of parsed maps and release states: safe to delete\n*\n"
             )
-        atomic_write_bytes(entry, data)
+        # Not fsynced: an entry lost or cut short by a crash fails its check and is rebuilt.
+        atomic_write_bytes(entry, data, durable=False)
         if keep is not None:
             _prune(part, keep, like)
     except OSError:

@@ -15,11 +15,13 @@ from .errors import InputError
 TEMP_PREFIX = ".crsmap-tmp-"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write_bytes(path: Path, data: bytes, durable: bool = True) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same folder.
 
     The temporary file is fsynced and then renamed over the target, so readers see
-    either the old or the new content, never a mixture.
+    either the old or the new content, never a mixture. ``durable=False`` leaves out the
+    two fsyncs (some milliseconds each), for files that may be lost in a crash: the
+    cache's entries, which are checked on load and rebuilt.
     """
     path = Path(path)
     import tempfile  # on first write: read-only commands never pay for its import
@@ -29,7 +31,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         if path.exists():
             os.chmod(tmp_name, path.stat().st_mode & 0o777)
         else:
@@ -39,7 +42,8 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
-    _fsync_dir(path.parent)
+    if durable:
+        _fsync_dir(path.parent)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

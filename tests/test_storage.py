@@ -49,3 +49,19 @@ def test_bad_lock_timeout_is_exit_2(crsmap, monkeypatch):
     monkeypatch.setenv("CRSMAP_LOCK_TIMEOUT", "soon")
     result = crsmap("evidence", "add", "re12", "pubmed:29808005")
     assert result.exit_code == 2 and "CRSMAP_LOCK_TIMEOUT='soon'" in result.stderr
+
+
+def test_a_cache_entry_is_written_atomically_without_waiting_for_the_disk(tmp_path, monkeypatch):
+    """Project files are fsynced (file and folder); a cache entry, checked on load and
+    rebuilt when lost, is not: a read command does not wait for the disk."""
+    from literature.files import atomic_write_bytes
+
+    synced = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: synced.append(fd) or real(fd))
+    atomic_write_bytes(tmp_path / "ledger.tsv", b"a\n")
+    assert len(synced) == 2
+    atomic_write_bytes(tmp_path / "entry.bin", b"b\n", durable=False)
+    assert len(synced) == 2
+    assert (tmp_path / "entry.bin").read_bytes() == b"b\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["entry.bin", "ledger.tsv"]
