@@ -152,7 +152,7 @@ def _write(entry: Path, data: bytes, keep: int | None, like: str) -> None:
         ignore = part.parent / ".gitignore"
         if not ignore.exists():
             ignore.write_text(
-                "# crsmap's cache of parsed maps and release states: safe to delete\n*\n"
+                "# crsmap's cache of parsed maps, ledgers and release states: safe to delete\n*\n"
             )
         # Not fsynced: an entry lost or cut short by a crash fails its check and is rebuilt.
         atomic_write_bytes(entry, data, durable=False)
@@ -162,8 +162,9 @@ def _write(entry: Path, data: bytes, keep: int | None, like: str) -> None:
         return
 
 
-# What a column of a marshal entry may hold: one type per value, or for the nested kinds
-# a tuple per value of text ("texts"), of text pairs ("pairs") or of four texts ("quads").
+# What a column of a marshal entry may hold: text ("text", checked with one join), one of
+# these types per value, or for the nested kinds a tuple per value of text ("texts"), of
+# text pairs ("pairs") or of four texts ("quads").
 _SCALAR_KINDS = {
     "text?": frozenset({str, type(None)}),
     "int": frozenset({int}),
@@ -177,8 +178,8 @@ _TUPLE = frozenset({tuple})
 def check_columns(value, kinds: tuple[str, ...]) -> tuple[tuple, ...]:
     """``value`` as columns of equal length, each of its kind; a ValueError otherwise.
 
-    The checks run over whole columns at C speed (``set(map(type, column))``), so a warm
-    read costs little more than unmarshalling.
+    The checks run over whole columns at C speed (``set(map(type, column))``, one
+    ``"".join`` for text), so a warm read costs little more than unmarshalling.
     """
     if type(value) is not tuple or len(value) != len(kinds):
         raise ValueError("an entry with the wrong number of columns")
