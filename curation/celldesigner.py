@@ -108,18 +108,23 @@ def make_signature(type_, reactants, products, modifiers) -> str:
     ``IL6 + IL6R -> IL6:IL6R [HETERODIMER_ASSOCIATION]``; modifiers follow the type,
     grouped by modification: ``[STATE_TRANSITION; CATALYSIS: JAK1]``.
     """
-
-    def side(parts) -> str:
-        names = sorted(p.name for p in parts)
-        return " + ".join(names) if names else EMPTY_SET
-
-    text = f"{side(reactants)} -> {side(products)} [{type_ or 'UNKNOWN'}"
+    # Built once per reaction read: no function defined per call, and most reactions
+    # have no modifier.
+    text = f"{_side(reactants)} -> {_side(products)} [{type_ or 'UNKNOWN'}"
+    if not modifiers:
+        return text + "]"
     groups: dict[str, list[str]] = {}
     for mod in modifiers:
         groups.setdefault(mod.modification or "MODIFIER", []).append(mod.name)
     for kind in sorted(groups):
         text += f"; {kind}: {', '.join(sorted(set(groups[kind])))}"
     return text + "]"
+
+
+def _side(parts) -> str:
+    """One side of a signature: the names sorted, joined by `` + ``; ∅ when empty."""
+    names = sorted([p.name for p in parts])
+    return " + ".join(names) if names else EMPTY_SET
 
 
 # --- names as CellDesigner shows them -------------------------------------------------
@@ -216,11 +221,29 @@ def _resource_reference(resource: str) -> tuple[Reference | None, bool]:
 # --- the reader ------------------------------------------------------------------------
 
 
+_EXTENSION = _CD + "extension"
+_SPECIES_IDENTITY = _CD + "speciesIdentity"
+_CLASS = _CD + "class"
+_STATE = _CD + "state"
+_PROTEIN_REFERENCE = _CD + "proteinReference"
+
+
+# The reader finds an element's children by a loop over their tags rather than by find():
+# find() goes through lxml's ElementPath, which costs several times more than reading the
+# tags of the few children these elements have, and a map has thousands of them.
+def _child(element, tag: str):
+    """The first child of ``element`` with ``tag``, or None: ``element.find(tag)``."""
+    for child in element:
+        if child.tag == tag:
+            return child
+    return None
+
+
 def _cd_ext(annotation):
     """The CellDesigner extension element: wrapped (L2V4) or directly under annotation (L2V1)."""
     if annotation is None:
         return None
-    ext = annotation.find(_CD + "extension")
+    ext = _child(annotation, _EXTENSION)
     return ext if ext is not None else annotation
 
 
@@ -236,11 +259,12 @@ class _Species:
         if ext is not None:
             for protein in ext.iterfind(f"{_CD}listOfProteins/{_CD}protein"):
                 pid = protein.get("id", "")
-                for residue in protein.iterfind(
-                    f"{_CD}listOfModificationResidues/{_CD}modificationResidue"
-                ):
-                    if residue.get("name"):
-                        self._residues[(pid, residue.get("id", ""))] = residue.get("name")
+                # iterfind("listOfModificationResidues/modificationResidue"), without
+                # ElementPath: once per protein, and most have no residues.
+                for residues in protein.iterchildren(_CD + "listOfModificationResidues"):
+                    for residue in residues.iterchildren(_CD + "modificationResidue"):
+                        if residue.get("name"):
+                            self._residues[(pid, residue.get("id", ""))] = residue.get("name")
             for inc in ext.iterfind(f"{_CD}listOfIncludedSpecies/{_CD}species"):
                 annotation = inc.find(_CD + "annotation")
                 identity = (
@@ -253,8 +277,8 @@ class _Species:
                 if parent:
                     self._members.setdefault(parent.strip(), []).append(inc.get("id", ""))
         for species in model.iterfind(f"{sbml}listOfSpecies/{sbml}species"):
-            ext = _cd_ext(species.find(sbml + "annotation"))
-            identity = ext.find(_CD + "speciesIdentity") if ext is not None else None
+            ext = _cd_ext(_child(species, sbml + "annotation"))
+            identity = _child(ext, _SPECIES_IDENTITY) if ext is not None else None
             name = species.get("name")
             if not name and identity is not None:
                 name = identity.findtext(_CD + "name")
@@ -265,7 +289,15 @@ class _Species:
         if cached is not None:
             return cached
         raw, identity = self._raw.get(species_id, (species_id, None))
-        if identity is not None and (identity.findtext(_CD + "class") or "").strip() == "DEGRADED":
+        # The first class, state and proteinReference, as find() would give them.
+        parts: dict[str, object] = {}
+        if identity is not None:
+            for child in identity:
+                tag = child.tag
+                if tag in (_CLASS, _STATE, _PROTEIN_REFERENCE) and tag not in parts:
+                    parts[tag] = child
+        kind = parts.get(_CLASS)
+        if kind is not None and (kind.text or "").strip() == "DEGRADED":
             self._names[species_id] = EMPTY_SET
             return EMPTY_SET
         name = display_name(raw)
@@ -275,17 +307,19 @@ class _Species:
                     (self.name(m, _depth + 1) for m in self._members[species_id]), key=natural_key
                 )
             )
-        name = (name or species_id) + self._state(identity)
+        state = parts.get(_STATE)
+        if state is not None:
+            protein = parts.get(_PROTEIN_REFERENCE)
+            name = (name or species_id) + self._state(
+                state, (protein.text or "").strip() if protein is not None else ""
+            )
+        else:
+            name = name or species_id
         self._names[species_id] = name
         return name
 
-    def _state(self, identity) -> str:
-        if identity is None:
-            return ""
-        state = identity.find(_CD + "state")
-        if state is None:
-            return ""
-        protein = (identity.findtext(_CD + "proteinReference") or "").strip()
+    def _state(self, state, protein: str) -> str:
+        """The marks a species' ``<state>`` adds to its name: ``{P,S12:Ub}(x2)``."""
         marks = []
         for mod in state.iterfind(f"{_CD}listOfModifications/{_CD}modification"):
             value = mod.get("state", "")
@@ -371,41 +405,96 @@ def _rdf_resources(annotation) -> list[str]:
     ]
 
 
+class _ReactionTags(NamedTuple):
+    """The SBML tags a reaction is read by, in one namespace (lxml writes ``{ns}name``)."""
+
+    annotation: str
+    notes: str
+    reactants: str
+    products: str
+    modifiers: str
+    species_reference: str
+    modifier_reference: str
+
+
+@functools.cache
+def _reaction_tags(sbml: str) -> _ReactionTags:
+    return _ReactionTags(
+        *(
+            sbml + name
+            for name in (
+                "annotation",
+                "notes",
+                "listOfReactants",
+                "listOfProducts",
+                "listOfModifiers",
+                "speciesReference",
+                "modifierSpeciesReference",
+            )
+        )
+    )
+
+
+_REACTION_TYPE = _CD + "reactionType"
+_BASE_REACTANTS = _CD + "baseReactants"
+_BASE_PRODUCTS = _CD + "baseProducts"
+_LIST_OF_MODIFICATION = _CD + "listOfModification"
+
+
 def _read_reaction(reaction, sbml: str, species: _Species, stem: str, qualify: bool) -> Interaction:
-    reaction_id = reaction.get("id", "")
-    annotation = reaction.find(sbml + "annotation")
+    # The reaction's children and its extension's are each read in one loop over their
+    # tags, not by a find() per element: find() goes through lxml's ElementPath and costs
+    # several times more, and a map has thousands of reactions. As find() does, the first
+    # element of a kind counts (annotation, notes, lists of reactants and products,
+    # reactionType); as iterfind("a/b") does, every list of modifiers and modifications.
+    tags = _reaction_tags(sbml)
+    annotation = notes = reactant_list = product_list = None
+    modifier_lists = []
+    for child in reaction:
+        tag = child.tag
+        if tag == tags.annotation and annotation is None:
+            annotation = child
+        elif tag == tags.reactants and reactant_list is None:
+            reactant_list = child
+        elif tag == tags.products and product_list is None:
+            product_list = child
+        elif tag == tags.modifiers:
+            modifier_lists.append(child)
+        elif tag == tags.notes and notes is None:
+            notes = child
     ext = _cd_ext(annotation)
-    type_ = " ".join((ext.findtext(_CD + "reactionType") or "").split()) if ext is not None else ""
-
-    def listed(list_name: str, tag: str, role: str) -> list[Participant]:
-        container = reaction.find(sbml + list_name)
-        if container is None:
-            return []
-        return [
-            Participant(role, ref.get("species", ""), species.name(ref.get("species", "")))
-            for ref in container.iterchildren(sbml + tag)
-        ]
-
-    reactants = listed("listOfReactants", "speciesReference", "reactant")
-    products = listed("listOfProducts", "speciesReference", "product")
-    if ext is not None and not reactants:
-        reactants = [
-            Participant("reactant", b.get("species", ""), species.name(b.get("species", "")))
-            for b in ext.iterfind(f"{_CD}baseReactants/{_CD}baseReactant")
-        ]
-    if ext is not None and not products:
-        products = [
-            Participant("product", b.get("species", ""), species.name(b.get("species", "")))
-            for b in ext.iterfind(f"{_CD}baseProducts/{_CD}baseProduct")
-        ]
-    modifiers = _modifiers(reaction, sbml, ext, species)
-    references, annotated, invalid = reaction_references(reaction, sbml, annotation)
+    type_text = None
+    base_reactants, base_products, modifications = [], [], []
+    if ext is not None:
+        for child in ext:
+            tag = child.tag
+            if tag == _REACTION_TYPE and type_text is None:
+                type_text = child.text or ""
+            elif tag == _LIST_OF_MODIFICATION:
+                modifications.append(child)
+            elif tag == _BASE_REACTANTS:
+                base_reactants.append(child)
+            elif tag == _BASE_PRODUCTS:
+                base_products.append(child)
+    name_of = species.name
+    reactants = _listed(reactant_list, tags.species_reference, "reactant", name_of)
+    if not reactants:
+        for container in base_reactants:
+            reactants += _listed(container, _CD + "baseReactant", "reactant", name_of)
+    products = _listed(product_list, tags.species_reference, "product", name_of)
+    if not products:
+        for container in base_products:
+            products += _listed(container, _CD + "baseProduct", "product", name_of)
+    modifiers = _modifiers(modifications, modifier_lists, tags.modifier_reference, name_of)
+    raw_name = reaction.get("name", "")
+    references, annotated, invalid = _references(raw_name, annotation, notes)
+    reaction_id = reaction.get("id", "")
     return Interaction(
         id=f"{stem}:{reaction_id}" if qualify else reaction_id,
         reaction_id=reaction_id,
         map=stem,
-        name=display_name(reaction.get("name", "")),
-        type=type_,
+        name=display_name(raw_name),
+        type=" ".join((type_text or "").split()),
         reactants=tuple(reactants),
         products=tuple(products),
         modifiers=tuple(modifiers),
@@ -417,6 +506,17 @@ def _read_reaction(reaction, sbml: str, species: _Species, stem: str, qualify: b
     )
 
 
+def _listed(container, tag: str, role: str, name_of) -> list[Participant]:
+    """The participants a list element holds, one per child ``tag`` naming a species."""
+    if container is None:
+        return []
+    listed = []
+    for ref in container.iterchildren(tag):
+        species_id = ref.get("species", "")
+        listed.append(Participant(role, species_id, name_of(species_id)))
+    return listed
+
+
 def reaction_references(
     reaction, sbml: str, annotation
 ) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
@@ -425,6 +525,11 @@ def reaction_references(
     RDF resources under any qualifier of ``annotation``, and references written in the
     reaction's name and notes; each list sorted, without repeats.
     """
+    return _references(reaction.get("name", ""), annotation, reaction.find(sbml + "notes"))
+
+
+def _references(name: str, annotation, notes) -> tuple[tuple[str, ...], ...]:
+    """:func:`reaction_references` of a reaction's name, annotation and notes elements."""
     rdf_refs: list[Reference] = []
     invalid: list[str] = []
     if annotation is not None:
@@ -434,8 +539,7 @@ def reaction_references(
                 rdf_refs.append(ref)
             elif bad:
                 invalid.append(resource)
-    text_refs = references_in_text(reaction.get("name", ""))
-    notes = reaction.find(sbml + "notes")
+    text_refs = references_in_text(name)
     if notes is not None:
         text_refs += references_in_text(" ".join(notes.itertext()))
     return (
@@ -445,34 +549,37 @@ def reaction_references(
     )
 
 
-def _modifiers(reaction, sbml: str, ext, species: _Species) -> list[Participant]:
+_MODIFICATION = _CD + "modification"
+
+
+def _modifiers(modifications, modifier_lists, modifier_tag: str, name_of) -> list[Participant]:
+    """A reaction's modifiers: from its extension's ``listOfModification`` elements, else
+    from its SBML ``listOfModifiers`` elements."""
     seen: dict[tuple[str, str], Participant] = {}
     gates = []
-    if ext is not None:
-        for mod in ext.iterfind(f"{_CD}listOfModification/{_CD}modification"):
+    for container in modifications:
+        for mod in container.iterchildren(_MODIFICATION):
             kind = " ".join(mod.get("type", "").split())
             members = [m.strip() for m in mod.get("modifiers", "").split(",") if m.strip()]
             if kind.startswith("BOOLEAN_LOGIC_GATE"):
                 gates.append((" ".join(mod.get("modificationType", "").split()) or kind, members))
                 continue
             for member in members:
-                seen.setdefault(
-                    (kind, member), Participant("modifier", member, species.name(member), kind)
-                )
+                if (kind, member) not in seen:
+                    seen[kind, member] = Participant("modifier", member, name_of(member), kind)
     covered = {member for (_, member) in seen}
     # A logic gate lists its inputs again as plain modifications; use the gate only for
     # inputs that are not listed on their own.
     for kind, members in gates:
         for member in members:
-            if member not in covered:
-                seen.setdefault(
-                    (kind, member), Participant("modifier", member, species.name(member), kind)
-                )
+            if member not in covered and (kind, member) not in seen:
+                seen[kind, member] = Participant("modifier", member, name_of(member), kind)
     if not seen:
-        for ref in reaction.iterfind(f"{sbml}listOfModifiers/{sbml}modifierSpeciesReference"):
-            member = ref.get("species", "")
-            seen.setdefault(
-                ("MODIFIER", member),
-                Participant("modifier", member, species.name(member), "MODIFIER"),
-            )
+        for container in modifier_lists:
+            for ref in container.iterchildren(modifier_tag):
+                member = ref.get("species", "")
+                if ("MODIFIER", member) not in seen:
+                    seen["MODIFIER", member] = Participant(
+                        "modifier", member, name_of(member), "MODIFIER"
+                    )
     return list(seen.values())
