@@ -73,7 +73,7 @@ def tagged_state(repo, root: Path, version: str, commit, snapshot: Snapshot | No
     entry = None
     if folder is not None:
         digest = code_digest("provenance", "ledger", "snapshot", "config")
-        entry = folder / "releases" / f"{commit.hexsha}-{digest}.json"
+        entry = folder / "releases" / f"{commit.hexsha}-{digest}.bin"
         state = _load_state(entry, version)
         if state is not None:
             return state
@@ -87,47 +87,53 @@ def tagged_state(repo, root: Path, version: str, commit, snapshot: Snapshot | No
 
 def _load_state(entry: Path, version: str) -> ReleaseState | None:
     """A stored state, checked; None when missing, damaged or of another version."""
-    import json
+    from .mapcache import check_columns, read_value
 
     try:
-        document = json.loads(entry.read_bytes())
-        if document.get("format") != 1 or document.get("version") != version:
+        kind, stored_version, date, evidence, interactions, by_curator = read_value(entry)
+        if kind != "release" or stored_version != version or type(date) is not str:
             return None
-        evidence = {(_str(a), _str(b)) for a, b in document["evidence"]}
-        interactions = {}
-        for key, signature, references, provenance in document["interactions"]:
-            interactions[_str(key)] = (
-                _str(signature),
-                frozenset(map(_str, references)),
-                tuple(map(_str, provenance)),
-            )
-        by_curator = {_str(k): int(v) for k, v in document["records_by_curator"].items()}
-        return ReleaseState(version, evidence, interactions, by_curator, _str(document["date"]))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+        interaction, reference = check_columns(evidence, ("text", "text"))
+        keys, signatures, references, provenance = check_columns(
+            interactions, ("text", "text", "texts", "texts")
+        )
+        curators, counts = check_columns(by_curator, ("text", "int"))
+    except (ValueError, TypeError):  # None, or a value of another shape
         return None
+    if set(map(len, provenance)) - {0, 4}:
+        return None
+    states = zip(signatures, map(frozenset, references), provenance, strict=True)
+    return ReleaseState(
+        version,
+        set(zip(interaction, reference, strict=True)),
+        dict(zip(keys, states, strict=True)),
+        dict(zip(curators, counts, strict=True)),
+        date,
+    )
 
 
 def _store_state(entry: Path, state: ReleaseState) -> None:
-    from .mapcache import write_entry
+    """Write a state as the cache's checked marshal columns; any failure leaves no entry."""
+    from .mapcache import shared, write_value
 
-    document = {
-        "format": 1,
-        "version": state.version,
-        "date": state.date,
-        "evidence": sorted(state.evidence),
-        "interactions": [
-            [key, signature, sorted(references), list(provenance)]
-            for key, (signature, references, provenance) in state.interactions.items()
-        ],
-        "records_by_curator": state.records_by_curator,
-    }
-    write_entry(entry, document)
-
-
-def _str(value) -> str:
-    if type(value) is not str:
-        raise ValueError("a value that is not text")
-    return value
+    evidence = sorted(state.evidence)
+    states = state.interactions.values()  # (signature, references, provenance) each
+    value = (
+        "release",
+        state.version,
+        state.date,
+        shared((tuple(i for i, _ in evidence), tuple(r for _, r in evidence))),
+        shared(
+            (
+                tuple(state.interactions),
+                tuple(signature for signature, _, _ in states),
+                tuple(tuple(sorted(references)) for _, references, _ in states),
+                tuple(tuple(provenance) for _, _, provenance in states),
+            )
+        ),
+        (tuple(state.records_by_curator), tuple(state.records_by_curator.values())),
+    )
+    write_value(entry, value)
 
 
 @dataclass

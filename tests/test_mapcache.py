@@ -125,9 +125,10 @@ def test_a_release_bundle_is_the_same_bytes_with_and_without_the_cache(
     layouts = sorted((root / mapcache.CACHE_DIR / "maps").glob("*-layout.json"))
     assert layouts  # the drawing came from the cache on the warm run
     assert [s.version for s in states["warm"]] == ["1.0.0", "1.1.0"]
-    (entry, _) = sorted((root / mapcache.CACHE_DIR / "releases").glob("*.json"))
-    entry.write_text(entry.read_text()[:-20])  # damaged: read again from the commit
+    (entry, _) = sorted((root / mapcache.CACHE_DIR / "releases").glob("*.bin"))
+    entry.write_bytes(entry.read_bytes()[:-20])  # damaged: read again from the commit
     assert release_states(git.Repo(root), root) == states["off"]
+    assert mapcache.read_value(entry)[0] == "release"  # and stored again
 
 
 def _rewritten(change):
@@ -332,3 +333,24 @@ def test_a_damaged_stamp_only_costs_a_read(project, runner, monkeypatch):
     for stamp in stamps:
         stamp.write_bytes(b"garbage")
     assert outputs(runner, root, monkeypatch, "warm") == expected
+
+
+def test_a_release_state_reads_back_equal_and_a_bad_one_is_read_again(
+    runner, tmp_path, monkeypatch
+):
+    demo = runner.invoke(cli, ["demo", str(tmp_path / "d")])
+    assert demo.exit_code == 0, demo.output
+    root = tmp_path / "d" / "crs-map"
+    monkeypatch.setenv("CRSMAP_CACHE", "off")
+    expected = release_states(git.Repo(root), root)
+    assert expected and any(len(p) == 4 for _, _, p in expected[0].interactions.values())
+    monkeypatch.delenv("CRSMAP_CACHE")
+    shutil.rmtree(root / mapcache.CACHE_DIR, ignore_errors=True)
+    assert release_states(git.Repo(root), root) == expected  # computed and stored
+    assert release_states(git.Repo(root), root) == expected  # loaded
+    (entry,) = sorted((root / mapcache.CACHE_DIR / "releases").glob("*.bin"))
+    value = list(mapcache.read_value(entry))
+    keys, signatures, references, provenance = value[4]
+    value[4] = (keys, signatures, references, (("a", "b", "c"), *provenance[1:]))
+    mapcache.write_value(entry, tuple(value))  # a provenance of three fields
+    assert release_states(git.Repo(root), root) == expected
