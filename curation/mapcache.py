@@ -250,10 +250,20 @@ def cached_map_file(path: Path, qualify: bool, label: str, root: Path, layout: b
         data = read_map_bytes(path)
         return _model(None, "", lambda: data, path, qualify, label, layout)
     key, data = file_digest(path, folder, read_map_bytes)
-    return _model(folder, key, lambda: data or read_map_bytes(path), path, qualify, label, layout)
+    if data is None:  # unchanged since its stamp: from the cache, if its entries are there
+        model = _model(folder, key, None, path, qualify, label, layout)
+        if model is not None:
+            return model
+        # Read now, the key is the digest of the bytes read: the file may have changed
+        # since its stamp was looked at, and an entry must hold what its key names.
+        data = read_map_bytes(path)
+        key = hashlib.sha256(data).hexdigest()
+    return _model(folder, key, lambda: data, path, qualify, label, layout)
 
 
-def _model(folder, key: str, data: Callable[[], bytes], path, qualify, label, layout):
+def _model(folder, key: str, data: Callable[[], bytes] | None, path, qualify, label, layout):
+    """The model of the map whose bytes' digest is ``key``, from the cache or from
+    ``data()``; with ``data`` None, None when the cache does not hold all of it."""
     entry = drawing = None
     model = drawn = None
     if folder is not None:
@@ -268,6 +278,8 @@ def _model(folder, key: str, data: Callable[[], bytes], path, qualify, label, la
     if model is not None and (not layout or drawn is not None):
         model.layout = drawn
         return model
+    if data is None:
+        return None
     from .celldesigner import map_from_tree
     from .collector import collector_paused
     from .xmlsafe import parse_xml_bytes

@@ -21,6 +21,7 @@ time: they parse faster than an entry loads. ``CRSMAP_CACHE=off`` turns this off
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Callable
 from dataclasses import fields
 from itertools import repeat
@@ -60,20 +61,21 @@ def read_ledger(
     file reads as an empty ledger, as :func:`curation.ledger.read_evidence` reads it.
     """
     path, folder = Path(path), cache_folder(root)
-    found = _digest(path, folder) if folder is not None else None
-    if found is None:
+    digest = _digest(path, folder) if folder is not None else None
+    if digest is None:
         if not path.exists():
             return LedgerContent()
         return parse(read_text(path, "ledger"), path.name, today)
-    key, data = found
+    key, data = digest
     day = today.isoformat() if today is not None else "any"
     entry = _entry(folder, path, key, ("ledger", "identifiers", "literature/errors"), day)
     names = tuple(f.name for f in fields(record_type))
     with collector_paused():  # thousands of small objects and no cycle: no pass over them
         content = _load_ledger(entry, record_type, names, day)
     if content is None:
-        text = decode_text(data, path) if data is not None else read_text(path, "ledger")
-        content = parse(text, path.name, today)
+        if data is None:  # unchanged since its stamp, but not in the cache: read it now
+            data, entry = _read(path, "ledger", entry)
+        content = parse(decode_text(data, path), path.name, today)
         _store_ledger(entry, content, names, day)
     return content
 
@@ -116,22 +118,24 @@ def read_citations(root: Path, problems: list[LineProblem] | None = None) -> dic
     from literature.model import Citation
 
     path, folder = Path(root) / CACHE_FILE, cache_folder(root)
-    found = _digest(path, folder) if folder is not None else None
-    if found is None:
+    digest = _digest(path, folder) if folder is not None else None
+    if digest is None:
         return read_cache(path, problems)
-    key, data = found
+    key, data = digest
     modules = ("literature/cache", "literature/model", "literature/errors")
     entry = _entry(folder, path, key, modules, "")
     names = tuple(f.name for f in fields(Citation))
     with collector_paused():
         loaded = _load_citations(entry, names)
     if loaded is not None:
-        citations, found = loaded
-        if not found or problems is not None:  # a strict read of a broken file parses it
+        citations, stored = loaded
+        if not stored or problems is not None:  # a strict read of a broken file parses it
             if problems is not None:
-                problems.extend(found)
+                problems.extend(stored)
             return citations
-    text = decode_text(data, path) if data is not None else read_text(path, "literature cache")
+    if data is None:  # unchanged since its stamp, but not in the cache: read it now
+        data, entry = _read(path, "literature cache", entry)
+    text = decode_text(data, path)
     found = []
     citations = parse_cache(text, path.name, found)
     _store_citations(entry, citations, found, names)
@@ -203,6 +207,18 @@ def _digest(path: Path, folder: Path) -> tuple[str, bytes | None] | None:
         return file_digest(path, folder, Path.read_bytes)
     except OSError:
         return None
+
+
+def _read(path: Path, what: str, entry: Path) -> tuple[bytes, Path]:
+    """The file's bytes, read now, and the entry named by their own digest: the file may
+    have changed since its stamp was looked at, and an entry must hold what its name says."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        read_text(path, what)  # raises the plain reader's one-line error
+        raise
+    name, _, rest = entry.name.split("-", 2)  # file name, digest, code digest (and day)
+    return data, entry.with_name(f"{name}-{hashlib.sha256(data).hexdigest()}-{rest}")
 
 
 def _entry(folder: Path, path: Path, key: str, modules: tuple, extra: str) -> Path:

@@ -354,3 +354,20 @@ def test_a_release_state_reads_back_equal_and_a_bad_one_is_read_again(
     value[4] = (keys, signatures, references, (("a", "b", "c"), *provenance[1:]))
     mapcache.write_value(entry, tuple(value))  # a provenance of three fields
     assert release_states(git.Repo(root), root) == expected
+
+
+def test_a_map_entry_is_named_by_the_bytes_it_was_made_from(project, monkeypatch):
+    monkeypatch.setattr(mapcache, "STAMP_MARGIN_NS", -1)
+    root = project.root
+    map_file = root / project.config.map.files[0]
+    expected = Project.open(root).maps[0]  # the stamp and the model recorded
+    stamps = list((root / mapcache.CACHE_DIR / "stamps").glob("*.bin"))
+    for stamp in stamps:
+        recorded, _ = mapcache.read_value(stamp)
+        mapcache.write_value(stamp, (recorded, "f" * 64))  # the same stamp, other bytes
+    assert stamps
+    assert Project.open(root).maps[0] == expected
+    import hashlib
+
+    key = hashlib.sha256(map_file.read_bytes()).hexdigest()
+    assert [e.name.startswith(key) for e in entries(root)] == [True]

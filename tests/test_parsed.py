@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -245,3 +246,20 @@ def test_a_file_that_is_not_utf8_fails_as_the_plain_reader_fails(big):
     path.write_bytes(path.read_bytes() + b"\xff\xfe broken\n")
     with pytest.raises(InputError, match=r"evidence.tsv:\d+: not valid UTF-8"):
         parsed.read_ledger(path, parse_evidence, EvidenceRecord, DAY, root)
+
+
+def test_an_entry_is_named_by_the_bytes_it_was_made_from(big, monkeypatch):
+    """A stamp that names other bytes (the file changed while it was looked at) costs a
+    read: the records are those of the file, stored under the digest of what was read."""
+    monkeypatch.setattr(mapcache, "STAMP_MARGIN_NS", -1)
+    root, path = big.root, big.root / "evidence.tsv"
+    expected = parse_evidence(path.read_text(), "evidence.tsv", DAY)
+    parsed.read_ledger(path, parse_evidence, EvidenceRecord, DAY, root)  # the stamp recorded
+    (stamp,) = (root / mapcache.CACHE_DIR / "stamps").glob("*.bin")
+    recorded, _ = mapcache.read_value(stamp)
+    mapcache.write_value(stamp, (recorded, "f" * 64))  # the same stamp, other bytes
+    shutil.rmtree(root / mapcache.CACHE_DIR / parsed.PART)
+    assert parsed.read_ledger(path, parse_evidence, EvidenceRecord, DAY, root) == expected
+    names = [entry.name for entry in files(root, "evidence.tsv")]
+    assert len(names) == 1 and "f" * 64 not in names[0]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() in names[0]
