@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import marshal
 import os
 import sys
@@ -93,6 +92,8 @@ def write_entry(entry: Path, document: dict, keep: int | None = None) -> None:
     """Write an entry (compact JSON) atomically into its part of the cache folder, with the
     folder's ``.gitignore`` (so git never shows it); with ``keep``, only that many of the
     part's most recently used entries stay. Any failure just leaves no entry."""
+    import json  # the drawings' entries only: read commands never load json
+
     _write(entry, json.dumps(document, separators=(",", ":")).encode(), keep, "*.json")
 
 
@@ -372,6 +373,8 @@ def load_layout(entry: Path, key: str):
         )
 
     try:
+        import json
+
         document = json.loads(entry.read_bytes())
         if document.get("format") != FORMAT or document.get("source_sha256") != key:
             return None
