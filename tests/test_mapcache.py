@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import git
@@ -371,3 +372,27 @@ def test_a_map_entry_is_named_by_the_bytes_it_was_made_from(project, monkeypatch
 
     key = hashlib.sha256(map_file.read_bytes()).hexdigest()
     assert [e.name.startswith(key) for e in entries(root)] == [True]
+
+
+def test_a_warm_read_neither_parses_xml_nor_loads_what_only_a_parse_needs(project):
+    """The second `interactions list` of an unchanged map takes it from the cache: lxml,
+    the JSON decoder and every command module but the one asked for stay unloaded."""
+    code = (
+        "import sys\n"
+        "from cli.main import cli\n"
+        "try:\n"
+        f"    cli.main(['--project', {str(project.root)!r}, 'interactions', 'list', '--format',"
+        " 'tsv'], prog_name='crsmap')\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = [m for m in ('lxml', 'json', 'git', 'rich', 'cli.release', 'cli.citations')"
+        " if m in sys.modules]\n"
+        "print('LOADED=' + ','.join(loaded))\n"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+        for _ in range(2)
+    ]
+    rows = runs[1].stdout.splitlines()[1:-1]
+    assert rows == runs[0].stdout.splitlines()[1:-1] and len(rows) == len(project.interactions)
+    assert runs[1].stdout.splitlines()[-1] == "LOADED="
