@@ -207,6 +207,12 @@ def test_ctrl_c_during_evidence_add_exits_cleanly_and_never_corrupts(project, en
             # Python's own handling: while importing, before crsmap's code, or at exit
             # (what it prints then varies; the ledger checks below are what matter).
             kind = "-2 Python's KeyboardInterrupt before or after the command"
+        elif outcome.returncode == 1 and outcome.stderr.startswith(
+            "Fatal Python error: init_import_site"
+        ):
+            # Ctrl-C while the interpreter itself starts (its site module), before any
+            # crsmap code: Python reports a fatal error and exits 1.
+            kind = "1 Python interrupted while starting"
         elif outcome.returncode == 3 and last[0].startswith("crsmap: error: git "):
             kind = "3 git interrupted: " + last[0][:60]
         else:
