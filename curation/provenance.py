@@ -56,7 +56,11 @@ def state_of(version: str, snapshot: Snapshot, date: str = "") -> ReleaseState:
 
 def release_states(repo, root: Path) -> list[ReleaseState]:
     """States of every release, oldest first."""
-    return [tagged_state(repo, root, version, tag.commit) for _, version, tag in version_tags(repo)]
+    from .collector import collector_paused
+
+    tags = version_tags(repo)
+    with collector_paused():  # each state: thousands of small objects and no cycle
+        return [tagged_state(repo, root, version, tag.commit) for _, version, tag in tags]
 
 
 def tagged_state(repo, root: Path, version: str, commit, snapshot: Snapshot | None = None):
