@@ -31,7 +31,7 @@ import marshal
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import fields
 from itertools import chain, repeat
 from pathlib import Path
@@ -213,6 +213,25 @@ def _texts(values) -> None:
         "".join(values)  # four times as fast as looking at each type
     except TypeError:
         raise ValueError("a value that is not text") from None
+
+
+def named_tuples(cls, column) -> list:
+    """A column of tuples of plain tuples (checked by :func:`check_columns`) with each
+    inner tuple made a ``cls`` named tuple: marshal keeps no named tuple."""
+    made = repeat(cls)
+    return [tuple(map(tuple.__new__, made, items)) if items else items for items in column]
+
+
+def instances(cls, names: tuple[str, ...], columns) -> Iterator:
+    """One instance of the frozen dataclass ``cls`` per row of ``columns``, whose values
+    are its fields ``names``: made without the dataclass's ``__init__``. An entry holds
+    every field exactly as crsmap derived it, and setting them one call at a time through
+    a frozen ``__init__`` would be most of the time of a warm read."""
+    new = object.__new__
+    for row in zip(*columns, strict=True):
+        instance = new(cls)
+        instance.__dict__.update(zip(names, row, strict=True))
+        yield instance
 
 
 def cache_folder(root: Path) -> Path | None:
@@ -453,20 +472,12 @@ def load_entry(entry: Path, key: str, path: Path, qualify: bool) -> CellDesigner
         ids, signatures = columns[_REACTION_ID], columns[_SIGNATURE]
         if len(set(ids)) != len(ids) or not all(signatures):
             return None  # two reactions with one id, or one without its signature
-        named = repeat(Participant)
         for i in _PARTICIPANT_COLUMNS:  # checked as 4-tuples of text: named now
-            columns[i] = [tuple(map(tuple.__new__, named, s)) if s else s for s in columns[i]]
+            columns[i] = named_tuples(Participant, columns[i])
     except (ValueError, TypeError):  # None, or a value of another shape
         return None
     model = CellDesignerMap(path=path, model_id=model_id, format=map_format)
-    # Built without the dataclass's __init__: the entry holds every field, the signature
-    # included, exactly as the reader derived them, and setting them one by one through a
-    # frozen dataclass would be most of the time of a warm read.
-    new, interactions = object.__new__, model.interactions
-    for reaction_id, row in zip(ids, zip(*columns, strict=True), strict=True):
-        interaction = new(Interaction)
-        interaction.__dict__.update(zip(_FIELDS, row, strict=True))
-        interactions[reaction_id] = interaction
+    model.interactions.update(zip(ids, instances(Interaction, _FIELDS, columns), strict=True))
     return model
 
 

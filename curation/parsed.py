@@ -24,7 +24,6 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable
 from dataclasses import fields
-from itertools import repeat
 from pathlib import Path
 
 from literature.errors import LineProblem
@@ -37,6 +36,8 @@ from .mapcache import (
     check_columns,
     code_digest,
     file_digest,
+    instances,
+    named_tuples,
     read_value,
     shared,
     write_value,
@@ -89,14 +90,8 @@ def _load_ledger(entry: Path, record_type: type, names: tuple, day: str) -> Ledg
         problems = check_columns(problems, _PROBLEM_KINDS)
     except (ValueError, TypeError):  # None, or a value of another shape
         return None
-    *values, lines = columns
-    # Records made as the parser makes them, without a frozen __init__ setting each field
-    # one call at a time: they hold exactly the cells the parser was given.
-    records, new = [], object.__new__
-    for row in zip(*values, strict=True):
-        record = new(record_type)
-        record.__dict__.update(zip(names, row, strict=True))
-        records.append(record)
+    *values, lines = columns  # the records hold exactly the cells the parser was given
+    records = list(instances(record_type, names, values))
     return LedgerContent(records, _problems(problems), dict(enumerate(lines)))
 
 
@@ -173,14 +168,10 @@ def _load_citations(entry: Path, names: tuple) -> tuple[dict, list[LineProblem]]
         return None
     for name, named in (("authors", Author), ("notices", Notice)):  # checked as text pairs
         i = names.index(name)
-        named_pairs = repeat(named)
-        columns[i] = [tuple(map(tuple.__new__, named_pairs, p)) if p else p for p in columns[i]]
-    citations, new = {}, object.__new__
-    for row in zip(*columns, strict=True):
-        citation = new(Citation)
-        citation.__dict__.update(zip(names, row, strict=True))
-        citations[row[0]] = citation
-    if len(citations) != len(columns[0]):
+        columns[i] = named_tuples(named, columns[i])
+    ids = columns[names.index("id")]
+    citations = dict(zip(ids, instances(Citation, names, columns), strict=True))
+    if len(citations) != len(ids):
         return None  # two citations with one id: not what the parser keeps
     return citations, _problems(problems)
 
