@@ -161,7 +161,7 @@ def _check_date(value: str, today: dt.date | None) -> str | None:
 
 def read_evidence(path: Path, today: dt.date | None = None) -> LedgerContent[EvidenceRecord]:
     """Read ``evidence.tsv`` leniently; a missing file reads as an empty ledger."""
-    return _read(path, parse_evidence, today)
+    return read_ledger_file(path, parse_evidence, today)
 
 
 def parse_evidence(
@@ -171,7 +171,7 @@ def parse_evidence(
     return _parse(text, name, EVIDENCE_COLUMNS, EvidenceRecord, _evidence_checker(today))
 
 
-def _read(path: Path, parse, today: dt.date | None) -> LedgerContent:
+def read_ledger_file(path: Path, parse, today: dt.date | None) -> LedgerContent:
     """A ledger file through its parser; a missing file reads as an empty ledger."""
     if not Path(path).exists():
         return LedgerContent()
@@ -279,7 +279,7 @@ def _eco_problem(evidence: str) -> str | None:
 
 def read_interactions(path: Path, today: dt.date | None = None) -> LedgerContent[InteractionRecord]:
     """Read ``interactions.tsv`` leniently; a missing file reads as an empty ledger."""
-    return _read(path, parse_interactions, today)
+    return read_ledger_file(path, parse_interactions, today)
 
 
 def parse_interactions(
@@ -316,7 +316,7 @@ def _row_checker(today: dt.date | None):
 
 def read_rejected(path: Path, today: dt.date | None = None) -> LedgerContent[RejectionRecord]:
     """Read ``rejected.tsv`` leniently; a missing file (nothing rejected yet) reads as empty."""
-    return _read(path, parse_rejected, today)
+    return read_ledger_file(path, parse_rejected, today)
 
 
 def parse_rejected(

@@ -30,7 +30,7 @@ from literature.errors import LineProblem
 from literature.files import decode_text, read_text
 
 from .collector import collector_paused
-from .ledger import LedgerContent
+from .ledger import LedgerContent, read_ledger_file
 from .mapcache import (
     cache_folder,
     check_columns,
@@ -59,14 +59,12 @@ def read_ledger(
     """``parse(text, name, today)`` of a ledger file, through the cache of ``root``'s project.
 
     ``record_type`` is the dataclass ``parse`` makes (all of its fields text). A missing
-    file reads as an empty ledger, as :func:`curation.ledger.read_evidence` reads it.
+    file reads as an empty ledger, as :func:`curation.ledger.read_ledger_file` reads it.
     """
     path, folder = Path(path), cache_folder(root)
     digest = _digest(path, folder) if folder is not None else None
     if digest is None:
-        if not path.exists():
-            return LedgerContent()
-        return parse(read_text(path, "ledger"), path.name, today)
+        return read_ledger_file(path, parse, today)
     key, data = digest
     day = today.isoformat() if today is not None else "any"
     entry = _entry(folder, path, key, ("ledger", "identifiers", "literature/errors"), day)
