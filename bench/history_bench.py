@@ -3,19 +3,19 @@
 :func:`run` builds a releasable project (:func:`release_bench.build_project`) on a map,
 then cuts eleven releases in a row, each after one more evidence record (added with
 ``crsmap evidence add`` and released with ``--allow-unfetched --allow-warnings``: the new
-paper has no cached metadata and is not yet annotated in the map). It times, as whole
-commands:
+paper has no cached metadata and is not yet annotated in the map), keeping copies of the
+repository just before release #2 and #11 and just after #2. Then it times, as whole
+commands, #2 against #11 taking turns (:func:`_taking_turns`):
 
 - ``crsmap release`` #2 (one release before it) and #11 (ten before it): a release is cut
-  once per repository, so each is timed on :data:`RUNS` fresh copies of the repository as
-  it stands just before that release (``shutil.copytree``, off the clock), and the
-  sequence's own release #2 / #11 then runs, untimed, in the repository itself;
-- ``crsmap report`` and ``crsmap bundle`` after release #2 and after #11, :data:`RUNS`
-  runs each.
+  once per repository, so each round releases fresh copies of the repository as it stood
+  just before that release (``shutil.copytree``, off the clock);
+- ``crsmap report`` and ``crsmap bundle`` on the repository just after release #2 and
+  just after #11.
 
-Every time is the median of its :data:`RUNS` runs. The ratio #11 / #2 is the growth; the
-target is at most 1.3 (issue 17: release, report and bundle used to read every earlier
-release tag's map and ledgers again).
+Every time is the median of :data:`RUNS` rounds, after one untimed round. The ratio
+#11 / #2 is the growth; the target is at most 1.3 (issue 17: release, report and bundle
+used to read every earlier release tag's map and ledgers again).
 
     .venv/bin/python bench/history_bench.py [--map MAP]
 """
@@ -48,37 +48,40 @@ class Growth:
     bundle: tuple[float, float]
 
 
-def _timed(command: Sequence[str], env: dict[str, str], runs: int = RUNS) -> float:
-    """Median wall time of ``runs`` runs of a read-only command."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        run(command, env)
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+def _release_copy(root: Path, copy: Path) -> Path:
+    """A fresh copy of ``root`` to release in, made off the clock; ``root`` stays unreleased."""
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(root, copy, symlinks=True)
+    return copy
 
 
-def _timed_release(
-    root: Path,
-    workdir: Path,
-    crsmap: Sequence[str],
-    release: Sequence[str],
+def _taking_turns(
+    pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
     env: dict[str, str],
     runs: int = RUNS,
-) -> float:
-    """Median wall time of ``crsmap ... release`` on ``runs`` fresh copies of ``root``.
+    before: Callable[[int], None] | None = None,
+) -> list[tuple[float, float]]:
+    """Median wall times of each pair's two commands, timed taking turns.
 
-    Each copy is made (and deleted) off the clock; ``root`` itself is left unreleased.
+    Round ``r`` runs the first command of every pair and then the second, or the second
+    first on odd rounds, so both medians come from the same stretch of time: timed a
+    minute apart, in blocks of their own, the two moved with the machine's speed (on
+    2026-12-01, four runs of the report's ratio gave 0.91 to 1.78 for 65 ms of real
+    growth). ``before(r)`` runs untimed before round ``r`` (a fresh copy to release in).
+    One untimed round comes first (the caches and the bytecode a real session has).
     """
-    times = []
-    for n in range(runs):
-        copy = workdir / f"history-copy-{n}"
-        shutil.copytree(root, copy, symlinks=True)
-        start = time.perf_counter()
-        run([*crsmap, "--quiet", "--project", str(copy), *release], env)
-        times.append(time.perf_counter() - start)
-        shutil.rmtree(copy)
-    return statistics.median(times)
+    times: list[tuple[list[float], list[float]]] = [([], []) for _ in pairs]
+    for round_ in range(runs + 1):
+        if before is not None:
+            before(round_)
+        for index, pair in enumerate(pairs):
+            order = (0, 1) if round_ % 2 else (1, 0)
+            for side in order:
+                start = time.perf_counter()
+                run(pair[side], env)
+                if round_:
+                    times[index][side].append(time.perf_counter() - start)
+    return [(statistics.median(a), statistics.median(b)) for a, b in times]
 
 
 def run_history(
@@ -88,36 +91,51 @@ def run_history(
     env: dict[str, str],
     say: Callable[[str], None] = print,
 ) -> Growth:
+    """Cut :data:`RELEASES` releases, keeping the repository as it stood around #2 and #11.
+
+    The copies are timed at the end, taking turns (see :func:`_taking_turns`): release on
+    fresh copies of the repository just before release #2 and just before #11, then report
+    and bundle on the repository just after #2 and just after #11.
+    """
     prepared = build_project(workdir / "history", map_path, crsmap, env)
     project = [*crsmap, "--quiet", "--project", str(prepared.root)]
     first = next(iter(_interaction_ids(prepared.root)))
-    releases: dict[int, float] = {}
-    reports: dict[int, float] = {}
-    bundles: dict[int, float] = {}
     last = RELEASES - 1
+    kept: dict[tuple[str, int], Path] = {}  # ("before" | "after", n) -> a copy
     for n in range(RELEASES):
         version = f"1.{n}.0"
+        say(f"release {version} ({n} before it)")
         if n:
             run([*project, "evidence", "add", first, f"pubmed:{FIRST_NEW_PMID + n}"], env)
-        release = ["release", version, "--allow-unfetched", "--allow-warnings"]
         if n in (1, last):
-            say(f"release {version} ({n} before it), median of {RUNS} fresh copies")
-            releases[n] = _timed_release(prepared.root, workdir, crsmap, release, env)
-        else:
-            say(f"release {version} ({n} before it)")
-        run([*project, *release], env)
-        if n in (1, last):
-            say(f"report and bundle after release {version}, median of {RUNS} each")
-            output = workdir / f"report-{n}.html"
-            reports[n] = _timed([*project, "report", "--output", str(output)], env)
-            folder = workdir / f"bundle-{n}"
-            bundles[n] = _timed([*project, "bundle", version, "--output", str(folder)], env)
-    return Growth(
-        prepared.reactions,
-        (releases[1], releases[last]),
-        (reports[1], reports[last]),
-        (bundles[1], bundles[last]),
+            kept["before", n] = _release_copy(prepared.root, workdir / f"before-{n}")
+        run([*project, "release", version, "--allow-unfetched", "--allow-warnings"], env)
+        if n == 1:
+            kept["after", n] = _release_copy(prepared.root, workdir / f"after-{n}")
+    kept["after", last] = prepared.root
+
+    copies = {n: workdir / f"release-copy-{n}" for n in (1, last)}
+
+    def fresh_copies(_round: int) -> None:
+        for n, copy in copies.items():
+            _release_copy(kept["before", n], copy)
+
+    after = {n: kept["after", n] for n in (1, last)}
+
+    def pair(where: dict[int, Path], args: Callable[[int], list[str]]) -> tuple[list[str], ...]:
+        """The command ``args(n)`` run in ``where[n]``, for n = 1 and for n = last."""
+        return tuple([*crsmap, "--quiet", "--project", str(where[n]), *args(n)] for n in where)
+
+    say(f"release 1.1.0 and 1.{last}.0, a fresh copy each, taking turns, median of {RUNS}")
+    release = pair(
+        copies, lambda n: ["release", f"1.{n}.0", "--allow-unfetched", "--allow-warnings"]
     )
+    [releases] = _taking_turns([release], env, before=fresh_copies)
+    say(f"report and bundle after 1.1.0 and after 1.{last}.0, taking turns, median of {RUNS}")
+    report = pair(after, lambda n: ["report", "--output", str(workdir / f"report-{n}.html")])
+    bundle = pair(after, lambda n: ["bundle", f"1.{n}.0", "--output", str(workdir / f"bundle-{n}")])
+    reports, bundles = _taking_turns([report, bundle], env)
+    return Growth(prepared.reactions, releases, reports, bundles)
 
 
 def _interaction_ids(root: Path):

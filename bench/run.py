@@ -146,6 +146,46 @@ def median_of_subprocess(
     return statistics.median(times), output or ""
 
 
+@dataclass(frozen=True)
+class Timed:
+    """One command of :func:`interleaved_medians`, and what runs untimed before each run."""
+
+    command: Sequence[str]
+    before: Callable[[], None] | None = None
+
+
+def interleaved_medians(runs: int, *timed: Timed) -> list[tuple[float, str]]:
+    """Median wall time of each command over ``runs`` rounds that take turns.
+
+    A ratio divides two of these medians. Timed one after the other, each in a block of
+    its own, the two would see the machine at different moments, and a machine that
+    speeds up or slows down in between (another process, the CPU's clock) moves the
+    ratio; here round ``r`` runs every command once, in an order that rotates from round
+    to round, so each command's runs are spread over the same stretch of time. Every
+    command gets an untimed warm-up run first, whose stdout is returned with its median.
+    """
+    env = subprocess_env()
+    outputs = []
+    for one in timed:
+        if one.before is not None:
+            one.before()
+        outputs.append(_checked_run(one.command, env))
+    times: list[list[float]] = [[] for _ in timed]
+    for round_ in range(runs):
+        for k in range(len(timed)):
+            index = (round_ + k) % len(timed)
+            one = timed[index]
+            if one.before is not None:
+                one.before()
+            start = time.perf_counter()
+            subprocess.run(
+                one.command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                check=True,
+            )  # fmt: skip
+            times[index].append(time.perf_counter() - start)
+    return [(statistics.median(t), out) for t, out in zip(times, outputs, strict=True)]
+
+
 def median_of(fn: Callable[[], object], runs: int) -> float:
     """Median time of ``runs`` in-process calls.
 
@@ -188,14 +228,26 @@ def bench_real_map(workdir: Path, notes: list[str]) -> list[Row]:
     init = [*crsmap_command(), "--quiet", "init", str(project), *init_args]
     subprocess.run(init, env=subprocess_env(), capture_output=True, text=True, check=True)
 
-    progress(f"1/{STEPS} crsmap interactions list, cold and warm, median of {RUNS_LIST}")
     listing = [*crsmap_command(), "--project", str(project), "interactions", "list"]
     listing += ["--format", "tsv"]
     cache = project / ".crsmap-cache"
-    cold_time, cold_output = median_of_subprocess(
-        listing, RUNS_LIST, before=lambda: shutil.rmtree(cache, ignore_errors=True)
+    cold = Timed(listing, before=lambda: shutil.rmtree(cache, ignore_errors=True))
+    warm = Timed(listing)  # the cache as the last cold run filled it
+    code = (
+        f"import libsbml; d = libsbml.readSBMLFromFile({str(REAL_MAP)!r}); "
+        "assert d.getModel().getNumReactions() > 0"
     )
-    list_time, output = median_of_subprocess(listing, RUNS_LIST)  # the cache filled: warm
+    if have_libsbml:
+        progress(
+            f"1/{STEPS} crsmap interactions list, cold and warm, and libsbml's read, "
+            f"taking turns, median of {RUNS_LIST}"
+        )
+        (cold_time, cold_output), (list_time, output), (sbml_time, _) = interleaved_medians(
+            RUNS_LIST, cold, warm, Timed([PYTHON, "-c", code])
+        )
+    else:
+        progress(f"1/{STEPS} crsmap interactions list, cold and warm, median of {RUNS_LIST}")
+        (cold_time, cold_output), (list_time, output) = interleaved_medians(RUNS_LIST, cold, warm)
     if cold_output != output:
         notes.append("interactions list printed different rows with and without the map cache")
     listed = len(output.splitlines()) - 1  # minus the header line
@@ -215,12 +267,7 @@ def bench_real_map(workdir: Path, notes: list[str]) -> list[Row]:
 
     import libsbml
 
-    progress(f"1/{STEPS} libsbml baselines, median of {RUNS_LIST}")
-    code = (
-        f"import libsbml; d = libsbml.readSBMLFromFile({str(REAL_MAP)!r}); "
-        "assert d.getModel().getNumReactions() > 0"
-    )
-    sbml_time, _ = median_of_subprocess([PYTHON, "-c", code], RUNS_LIST)
+    progress(f"1/{STEPS} libsbml's read in-process, median of {RUNS_LIST}")
     sbml_read_time = median_of(lambda: libsbml.readSBMLFromFile(str(REAL_MAP)), RUNS_LIST)
 
     reactions = libsbml.readSBMLFromFile(str(REAL_MAP)).getModel().getNumReactions()
@@ -259,10 +306,14 @@ def bench_help() -> list[Row]:
     progress(
         f"2/{STEPS} crsmap --help, audit --help vs python -c 'import click', median of {RUNS_HELP}"
     )
-    click_time, _ = median_of_subprocess([PYTHON, "-c", "import click"], RUNS_HELP)
+    helps = (["--help"], ["audit", "--help"])
+    (click_time, _), *help_times = interleaved_medians(
+        RUNS_HELP,
+        Timed([PYTHON, "-c", "import click"]),
+        *(Timed([*crsmap_command(), *args]) for args in helps),
+    )
     rows = []
-    for args in (["--help"], ["audit", "--help"]):
-        help_time, _ = median_of_subprocess([*crsmap_command(), *args], RUNS_HELP)
+    for args, (help_time, _) in zip(helps, help_times, strict=True):
         rows.append(
             Row(
                 f"crsmap {' '.join(args)} (subprocess)",
@@ -795,8 +846,8 @@ def bench_history(workdir: Path, notes: list[str]) -> list[Row]:
     runs = history_bench.RUNS
     notes.append(
         f"history: release #2 and #11 each timed on {runs} fresh copies of the repository as "
-        f"it stood before that release, report and bundle {runs} times after each; every "
-        f"history time is the {runs_text(runs)}"
+        f"it stood before that release, report and bundle {runs} times after each, #2 and "
+        f"#11 taking turns; every history time is the {runs_text(runs)}"
     )
     rows = []
     for name, (one, ten) in (
