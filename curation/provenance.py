@@ -1,8 +1,10 @@
 """Provenance from git: which release an interaction or record first appeared in, when it
 last changed, and who changed it in which commit.
 
-Nothing here is stored: it is computed from the version tags and the ledgers' history, so
-it can never disagree with the repository.
+Nothing here is written to the project: it is derived from the version tags and the
+ledgers' history, so it can never disagree with the repository. What is derived from
+tagged commits, which never change, is kept in ``.crsmap-cache/releases/`` (each release's
+state, and the history of each list of releases), and derived again when missing.
 """
 
 from __future__ import annotations
@@ -30,6 +32,25 @@ class ReleaseState:
     def with_evidence(self) -> int:
         """Interactions of the map that have at least one evidence record."""
         return sum(1 for state in self.interactions.values() if state[1])
+
+    @property
+    def summary(self) -> ReleaseSummary:
+        """The release's coverage and records per curator, without its records."""
+        return ReleaseSummary(
+            self.version, self.date, len(self.interactions), self.with_evidence,
+            dict(self.records_by_curator),
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ReleaseSummary:
+    """What the report shows of one release: its coverage and its records per curator."""
+
+    version: str
+    date: str
+    interaction_count: int
+    with_evidence: int
+    records_by_curator: dict[str, int]
 
 
 def state_of(version: str, snapshot: Snapshot, date: str = "") -> ReleaseState:
@@ -157,14 +178,166 @@ def lineage(states: list[ReleaseState]) -> Lineage:
     result = Lineage()
     previous: dict[str, tuple] = {}
     for state in states:
-        for key in state.evidence:
-            result.first_evidence.setdefault(key, state.version)
-        for interaction, current in state.interactions.items():
-            result.first_interaction.setdefault(interaction, state.version)
-            if previous.get(interaction) != current:
-                result.last_changed[interaction] = state.version
+        _fold(result, previous, state)
         previous = state.interactions
     return result
+
+
+def _fold(result: Lineage, previous: dict[str, tuple], state: ReleaseState) -> None:
+    """Add the release ``state`` to ``result``; ``previous`` is the release before it's."""
+    for key in state.evidence:
+        result.first_evidence.setdefault(key, state.version)
+    for interaction, current in state.interactions.items():
+        result.first_interaction.setdefault(interaction, state.version)
+        if previous.get(interaction) != current:
+            result.last_changed[interaction] = state.version
+
+
+@dataclass
+class History:
+    """Every release so far, oldest first, summarised, and their lineage."""
+
+    releases: list[ReleaseSummary] = field(default_factory=list)
+    lineage: Lineage = field(default_factory=Lineage)
+
+    def then(self, previous: ReleaseState | None, state: ReleaseState) -> History:
+        """This history with one more release, ``state``; ``previous`` is the last one's."""
+        folded = Lineage(
+            dict(self.lineage.first_evidence),
+            dict(self.lineage.first_interaction),
+            dict(self.lineage.last_changed),
+        )
+        _fold(folded, previous.interactions if previous else {}, state)
+        return History([*self.releases, state.summary], folded)
+
+
+HISTORY_KEEP = 8  # history entries kept: the last few releases' (one per release)
+
+
+def release_history(repo, root: Path, tagged: list[tuple[str, object]]) -> History:
+    """The history of the releases ``tagged`` ((version, tagged commit), oldest first).
+
+    Kept in ``.crsmap-cache/releases/`` under a digest of that list, so that a report,
+    a release or a bundle reads one entry however many releases came before: the history
+    of the first n - 1 releases plus the states of the last two, when the whole list has
+    no entry yet (after a new release), or every state only when neither has one.
+    """
+    if not tagged:
+        return History()
+    from .collector import collector_paused
+
+    with collector_paused():
+        history = _load_history(root, tagged)
+        if history is not None:
+            return history
+        shorter = _load_history(root, tagged[:-1]) if len(tagged) > 1 else History()
+        if shorter is not None:
+            previous = tagged_state(repo, root, *tagged[-2]) if len(tagged) > 1 else None
+            history = shorter.then(previous, tagged_state(repo, root, *tagged[-1]))
+        else:
+            states = [tagged_state(repo, root, version, commit) for version, commit in tagged]
+            history = History([state.summary for state in states], lineage(states))
+        store_history(root, tagged, history)
+    return history
+
+
+def _history_entry(root: Path, tagged: list[tuple[str, object]]) -> Path | None:
+    import hashlib
+
+    from .mapcache import cache_folder, code_digest
+
+    folder = cache_folder(root)
+    if folder is None:
+        return None
+    listed = "".join(f"{version} {_sha(commit)}\n" for version, commit in tagged)
+    digest = hashlib.sha256(listed.encode()).hexdigest()[:32]
+    code = code_digest("provenance", "ledger", "snapshot", "config")
+    return folder / "releases" / f"history-{digest}-{code}.bin"
+
+
+def _sha(commit) -> str:
+    return commit if isinstance(commit, str) else commit.hexsha
+
+
+def store_history(root: Path, tagged: list[tuple[str, object]], history: History) -> None:
+    """Keep ``history`` as the history of ``tagged`` (see :func:`release_history`)."""
+    from .mapcache import shared, write_value
+
+    entry = _history_entry(root, tagged)
+    if entry is None:
+        return
+    releases = history.releases
+    by_curator = [
+        (index, curator, count)
+        for index, release in enumerate(releases)
+        for curator, count in release.records_by_curator.items()
+    ]
+    first_evidence = history.lineage.first_evidence.items()
+    value = (
+        "history",
+        (tuple(version for version, _ in tagged), tuple(_sha(c) for _, c in tagged)),
+        (
+            tuple(r.version for r in releases),
+            tuple(r.date for r in releases),
+            tuple(r.interaction_count for r in releases),
+            tuple(r.with_evidence for r in releases),
+        ),
+        shared(tuple(zip(*by_curator, strict=True)) or ((), (), ())),
+        shared(
+            (
+                tuple(i for (i, _), _ in first_evidence),
+                tuple(r for (_, r), _ in first_evidence),
+                tuple(v for _, v in first_evidence),
+            )
+        ),
+        shared(
+            (
+                tuple(history.lineage.first_interaction),
+                tuple(history.lineage.first_interaction.values()),
+            )
+        ),
+        shared((tuple(history.lineage.last_changed), tuple(history.lineage.last_changed.values()))),
+    )
+    write_value(entry, value, keep=HISTORY_KEEP, like="history-*.bin")
+
+
+def _load_history(root: Path, tagged: list[tuple[str, object]]) -> History | None:
+    """The stored history of ``tagged``, checked; None when missing or damaged."""
+    from .mapcache import check_columns, read_value
+
+    entry = _history_entry(root, tagged)
+    if entry is None:
+        return None
+    try:
+        kind, tags, releases, by_curator, first_evidence, first, last = read_value(entry)
+        if kind != "history":
+            return None
+        versions, shas = check_columns(tags, ("text", "text"))
+        if list(zip(versions, shas, strict=True)) != [(v, _sha(c)) for v, c in tagged]:
+            return None
+        names, dates, counts, covered = check_columns(releases, ("text", "text", "int", "int"))
+        indexes, curators, records = check_columns(by_curator, ("int", "text", "int"))
+        interactions, references, evidence_versions = check_columns(
+            first_evidence, ("text", "text", "text")
+        )
+        first_keys, first_versions = check_columns(first, ("text", "text"))
+        last_keys, last_versions = check_columns(last, ("text", "text"))
+    except (ValueError, TypeError):  # None, or a value of another shape
+        return None
+    if len(names) != len(tagged) or not set(indexes) <= set(range(len(names))):
+        return None
+    per_release: list[dict[str, int]] = [{} for _ in names]
+    for index, curator, count in zip(indexes, curators, records, strict=True):
+        per_release[index][curator] = count
+    summaries = list(map(ReleaseSummary, names, dates, counts, covered, per_release))
+    return History(
+        summaries,
+        Lineage(
+            dict(zip(zip(interactions, references, strict=True), evidence_versions, strict=True)),
+            dict(zip(first_keys, first_versions, strict=True)),
+            dict(zip(last_keys, last_versions, strict=True)),
+        ),
+    )
 
 
 @dataclass(frozen=True)

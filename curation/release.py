@@ -21,7 +21,7 @@ from .errors import CheckFailed, InputError
 from .gitrepo import commit_day, git_failure
 from .identifiers import reference_key
 from .ledger import natural_key
-from .provenance import lineage, state_of, tagged_state
+from .provenance import release_history, state_of, store_history, tagged_state
 from .snapshot import (
     CHANGELOG_FILE,
     Snapshot,
@@ -429,16 +429,17 @@ def bundle_bytes(
     _refuse_shallow(repo)
     earlier = [(v, tag.commit) for _, v, tag in version_tags_before(repo, commit, key)]
     before = None  # (version, commit, snapshot) of the previous release: read in full
+    previous = None  # its state
     if earlier:
         v, tagged = earlier[-1]
         before = (v, tagged, at_revision(repo, project.root, tagged.hexsha))
-    states = [
-        tagged_state(
-            repo, project.root, v, tagged, before[2] if (v, tagged) == earlier[-1] else None
-        )
-        for v, tagged in earlier
-    ]  # the states of earlier releases: cached by their tagged commits
-    states.append(state_of(version, snapshot, stamp.date().isoformat()))
+        previous = tagged_state(repo, project.root, v, tagged, before[2])
+    # The earlier releases' history (one cached entry), then this release's: kept for the
+    # report and bundles to come, under the commit the tag names.
+    history = release_history(repo, project.root, earlier).then(
+        previous, state_of(version, snapshot, stamp.date().isoformat())
+    )
+    store_history(project.root, [*earlier, (version, sha)], history)
     previous_doi = before[2].config.publish.doi_of(before[0]) if before else ""
     info = Release(version, stamp.date(), snapshot.config.map.short_name, previous_doi)
     legal = ""
@@ -459,8 +460,8 @@ def bundle_bytes(
     if changes is None:  # the previous release is the one previous_release finds
         changes = release_changes(repo, project.root, snapshot, sha, before)
     originals = original_maps(repo, project.root, snapshot, sha)
-    report = render_report(for_release(snapshot, version, stamp.date(), states))
-    files = build_files(snapshot, info, lineage(states), legal, report, changes, originals)
+    report = render_report(for_release(snapshot, version, stamp.date(), history))
+    files = build_files(snapshot, info, history.lineage, legal, report, changes, originals)
     return zip_bytes(files, info.folder, stamp), info.folder
 
 

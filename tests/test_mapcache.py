@@ -126,7 +126,7 @@ def test_a_release_bundle_is_the_same_bytes_with_and_without_the_cache(
     layouts = sorted((root / mapcache.CACHE_DIR / "maps").glob("*-layout.json"))
     assert layouts  # the drawing came from the cache on the warm run
     assert [s.version for s in states["warm"]] == ["1.0.0", "1.1.0"]
-    (entry, _) = sorted((root / mapcache.CACHE_DIR / "releases").glob("*.bin"))
+    (entry, _) = sorted((root / mapcache.CACHE_DIR / "releases").glob("[0-9a-f]*.bin"))
     entry.write_bytes(entry.read_bytes()[:-20])  # damaged: read again from the commit
     assert release_states(git.Repo(root), root) == states["off"]
     assert mapcache.read_value(entry)[0] == "release"  # and stored again
@@ -349,7 +349,7 @@ def test_a_release_state_reads_back_equal_and_a_bad_one_is_read_again(
     shutil.rmtree(root / mapcache.CACHE_DIR, ignore_errors=True)
     assert release_states(git.Repo(root), root) == expected  # computed and stored
     assert release_states(git.Repo(root), root) == expected  # loaded
-    (entry,) = sorted((root / mapcache.CACHE_DIR / "releases").glob("*.bin"))
+    (entry,) = sorted((root / mapcache.CACHE_DIR / "releases").glob("[0-9a-f]*.bin"))
     value = list(mapcache.read_value(entry))
     keys, signatures, references, provenance = value[4]
     value[4] = (keys, signatures, references, (("a", "b", "c"), *provenance[1:]))

@@ -19,7 +19,7 @@ from curation.celldesigner import CellDesignerMap, Interaction, read_map
 from curation.errors import InputError
 from curation.ledger import EvidenceRecord, InteractionRecord
 from curation.project import Project
-from curation.provenance import ReleaseState
+from curation.provenance import ReleaseState, ReleaseSummary
 from curation.report import (
     STATUSES,
     MapInput,
@@ -69,13 +69,13 @@ def imported_evidence(model: CellDesignerMap, curator: str = CARBERRY) -> list[E
 
 def release_point(
     version: str, date: str, total: int, with_evidence: int, by_curator: dict[str, int]
-) -> ReleaseState:
+) -> ReleaseSummary:
     """A release that held ``total`` interactions, ``with_evidence`` of them with evidence."""
     interactions = {
         f"re{n}": (f"A{n} -> B{n}", frozenset({"pubmed:1"} if n < with_evidence else ()), ())
         for n in range(total)
     }
-    return ReleaseState(version, set(), interactions, by_curator, date)
+    return ReleaseState(version, set(), interactions, by_curator, date).summary
 
 
 def sample_input(title: str = "Cytokine Release Syndrome Map", note: str = "") -> ReportInput:

@@ -9,16 +9,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from ..provenance import ReleaseState, lineage, release_states, state_of
+from ..provenance import History, release_history, state_of
 from .model import MapInput, ReportInput
 
 if TYPE_CHECKING:
     from ..project import Project
     from ..snapshot import Snapshot
-
-
-def _first_releases(states: list[ReleaseState]) -> dict[str, str]:
-    return lineage([s for s in states if s.version != "now"]).first_interaction
 
 
 def _map_inputs(snapshot: Snapshot) -> tuple[MapInput, ...]:
@@ -111,15 +107,17 @@ def working_snapshot(project: Project) -> Snapshot:
 def for_project(project: Project) -> ReportInput:
     """The report of the working tree: the current map and ledgers, and every release so far."""
     from .. import audit, gitrepo
+    from ..snapshot import version_tags
 
-    states: list[ReleaseState] = []
+    history = History()
     repo = gitrepo.find_repo(project.root)
     if repo is not None and repo.head.is_valid():
-        states = release_states(repo, project.root)
+        tagged = [(version, tag.commit) for _, version, tag in version_tags(repo)]
+        history = release_history(repo, project.root, tagged)
     project.maps_with_layouts()  # each map parsed once, for its drawing and the audit
     current = working_snapshot(project)
     today = project.today.isoformat()
-    states.append(state_of("now", current, today))
+    now = state_of("now", current, today).summary
     evidence, citations = one_reference_per_paper(current.evidence, current.citations)
     return ReportInput(
         title=project.config.map.title,
@@ -130,20 +128,19 @@ def for_project(project: Project) -> ReportInput:
         rows=tuple(current.rows),
         citations=citations,
         findings=tuple(audit.run(project, fail_on="never").findings),
-        releases=tuple(states),
+        releases=(*history.releases, now),
         curators={c.orcid: c.name for c in project.config.curators},
-        first_release=_first_releases(states),
+        first_release=history.lineage.first_interaction,
         license=project.config.map.license,
     )
 
 
-def for_release(
-    snapshot: Snapshot, version: str, day: dt.date, states: list[ReleaseState]
-) -> ReportInput:
+def for_release(snapshot: Snapshot, version: str, day: dt.date, history: History) -> ReportInput:
     """The report of a release, from the tagged commit only (so bundles stay reproducible).
 
-    The snapshot's maps should carry their drawings (``at_revision(..., layouts=True)``);
-    those that do not are read again from the snapshot's bytes.
+    ``history`` is that of every release up to this one, this one included. The snapshot's
+    maps should carry their drawings (``at_revision(..., layouts=True)``); those that do
+    not are read again from the snapshot's bytes.
     """
     from .. import audit
 
@@ -158,9 +155,9 @@ def for_release(
         rows=tuple(snapshot.rows),
         citations=citations,
         findings=tuple(audit.run_on_snapshot(snapshot, day).findings),
-        releases=tuple(states),
+        releases=tuple(history.releases),
         curators={c.orcid: c.name for c in snapshot.config.curators},
-        first_release=_first_releases(states),
+        first_release=history.lineage.first_interaction,
         license=snapshot.config.map.license,
     )
 

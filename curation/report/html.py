@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from literature.model import Citation
 
     from ..audit import Finding
-    from ..provenance import ReleaseState
+    from ..provenance import ReleaseSummary
 
 _SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
@@ -249,7 +249,7 @@ def _curators(data: ReportInput) -> str:
     return "".join(out)
 
 
-def _history(releases: Sequence[ReleaseState]) -> str:
+def _history(releases: Sequence[ReleaseSummary]) -> str:
     out = ['<section id="history"><h2>Coverage per release</h2>']
     if not releases:
         return (
@@ -264,7 +264,7 @@ def _history(releases: Sequence[ReleaseState]) -> str:
     )
     points = []
     for index, release in enumerate(releases):
-        count = len(release.interactions)
+        count = release.interaction_count
         share = release.with_evidence / count if count else 0.0
         share = min(max(share, 0.0), 1.0)
         x = 40 + step * index
@@ -284,9 +284,9 @@ def _history(releases: Sequence[ReleaseState]) -> str:
         [
             _e(r.version),
             _e(r.date),
-            str(len(r.interactions)),
+            str(r.interaction_count),
             str(r.with_evidence),
-            _pct(r.with_evidence, len(r.interactions)),
+            _pct(r.with_evidence, r.interaction_count),
         ]
         for r in releases
     ]

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from ..audit import Finding
     from ..celldesigner import CellDesignerMap, Interaction
-    from ..provenance import ReleaseState
+    from ..provenance import ReleaseSummary
 
 
 class Status(NamedTuple):
@@ -71,7 +71,7 @@ class ReportInput:
     rows: tuple[InteractionRecord, ...]
     citations: dict[str, Citation]
     findings: tuple[Finding, ...]
-    releases: tuple[ReleaseState, ...]  # oldest first; the working tree's last, as "now"
+    releases: tuple[ReleaseSummary, ...]  # oldest first; the working tree's last, as "now"
     curators: dict[str, str]  # ORCID -> name
     first_release: dict[str, str] = field(default_factory=dict)
     license: str = ""
