@@ -131,6 +131,9 @@ class LedgerContent(Generic[R]):
 _DIGITS = re.compile(r"(\d+)")
 
 
+# Bounded, and large enough for every ID and reference of a big project: a release sorts
+# the same few thousand IDs over and over (tens of thousands of calls).
+@functools.lru_cache(maxsize=1 << 16)
 def natural_key(text: str) -> tuple:
     """Sort key that orders ``re2`` before ``re10``; ties broken by the plain text."""
     parts = _DIGITS.split(text)

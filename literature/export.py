@@ -7,6 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
+from json.encoder import encode_basestring
 
 from .model import Citation
 from .tsv import safe_table
@@ -17,9 +18,16 @@ TSV_COLUMNS = (
 )  # fmt: skip
 
 
+# Compiled once: these run per author, page range or reference, thousands of times a
+# release, and ``re.sub`` with a pattern string looks its pattern up in re's cache each time.
+_NOT_A_LETTER = re.compile(r"[^A-Za-z]")
+_PAGE_DASH = re.compile(r"(?<=\w)-(?=\w)")
+_NOT_IN_KEY = re.compile(r"[^A-Za-z0-9:._/-]")
+
+
 def _ascii_letters(text: str) -> str:
     folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^A-Za-z]", "", folded)
+    return _NOT_A_LETTER.sub("", folded)
 
 
 def citation_keys(citations: Iterable[Citation]) -> dict[str, str]:
@@ -50,7 +58,7 @@ def _suffix(index: int) -> str:
 
 
 def _pages(pages: str) -> str:
-    return re.sub(r"(?<=\w)-(?=\w)", "--", pages)
+    return _PAGE_DASH.sub("--", pages)
 
 
 UNFETCHED_NOTE = "unfetched: no citation metadata was cached when this file was written"
@@ -166,7 +174,7 @@ def to_bibtex(citations: Iterable[Citation], unfetched: Iterable[str] = ()) -> s
             entry.set_field(model.Field(name, value))
     for curie in unfetched:
         field, _, value = _unfetched_identifier(curie)
-        key = "unfetched:" + re.sub(r"[^A-Za-z0-9:._/-]", "-", curie)
+        key = "unfetched:" + _NOT_IN_KEY.sub("-", curie)
         fields = [model.Field("note", UNFETCHED_NOTE), model.Field("status", "unfetched")]
         if field != "note":
             fields.append(model.Field(field, value))
@@ -214,7 +222,60 @@ def to_csl(citations: Iterable[Citation], unfetched: Iterable[str] = ()) -> str:
         if field != "note":
             item[field] = value
         items.append(item)
-    return json.dumps(items, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    return indented_json(items) + "\n"
+
+
+# Floats (and values JSON has no form for) go through the C encoder, which writes them as
+# the indenting encoder does: ``float.__repr__``, NaN, Infinity, or the same TypeError.
+_encode_scalar = json.JSONEncoder(ensure_ascii=False).encode
+
+
+class _NotPlain(Exception):
+    """A mapping key that is not a string: left to the standard library's encoder."""
+
+
+def indented_json(value) -> str:
+    """``json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)``, character for character.
+
+    With ``indent`` the standard library falls back to its pure-Python encoder, slow on a
+    few thousand citations; here only the layout is Python, and every string goes through
+    the escaper that encoder uses (json's C one). A mapping with a key that is not a string
+    is left to ``json.dumps`` itself. (A value that contains itself is a RecursionError
+    here, where ``json.dumps`` raises ValueError: to_csl builds its values fresh.)
+    """
+    try:
+        return _indented(value, "\n")
+    except _NotPlain:
+        return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True)
+
+
+def _indented(value, newline: str) -> str:
+    """``value`` laid out as at the nesting whose line break and indent is ``newline``."""
+    if isinstance(value, str):
+        return encode_basestring(value)
+    inner = newline + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        parts = []
+        for key, item in sorted(value.items()):
+            if not isinstance(key, str):
+                raise _NotPlain
+            text = encode_basestring(item) if type(item) is str else _indented(item, inner)
+            parts.append(f"{encode_basestring(key)}: {text}")
+        return "{" + inner + ("," + inner).join(parts) + newline + "}"
+    if isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        parts = [encode_basestring(i) if type(i) is str else _indented(i, inner) for i in value]
+        return "[" + inner + ("," + inner).join(parts) + newline + "]"
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)  # what the standard library writes, for a subclass too
+    return _encode_scalar(value)  # a float, or the standard library's TypeError
 
 
 def to_tsv(citations: Iterable[Citation]) -> str:
