@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..celldesigner import _cd_ext, display_name
+from ..celldesigner import _cd_ext, _child, display_name
 from ..sbml import is_celldesigner, sbml_model
 from ..xmlsafe import parse_xml_bytes
 
@@ -105,7 +105,7 @@ def coordinate(value: str | None) -> float | None:
 
 def _bounds(alias) -> tuple[float, float, float, float] | None:
     """x, y, w, h of an alias with positive size, or None when it cannot be drawn."""
-    element = alias.find(_CD + "bounds")
+    element = _child(alias, _CD + "bounds")
     if element is None:
         return None
     values = [coordinate(element.get(k)) for k in ("x", "y", "w", "h")]
@@ -177,11 +177,11 @@ def unique(items) -> tuple[str, ...]:
 def _reference_aliases(reaction, sbml: str, list_name: str, tag: str) -> list[str]:
     """Aliases named on the SBML species references (CellDesigner writes them there too)."""
     aliases = []
-    container = reaction.find(sbml + list_name)
+    container = _child(reaction, sbml + list_name)
     if container is None:
         return aliases
     for reference in container.iterchildren(sbml + tag):
-        ext = _cd_ext(reference.find(sbml + "annotation"))
+        ext = _cd_ext(_child(reference, sbml + "annotation"))
         if ext is not None:
             alias = (ext.findtext(_CD + "alias") or "").strip()
             if alias:
@@ -189,27 +189,50 @@ def _reference_aliases(reaction, sbml: str, list_name: str, tag: str) -> list[st
     return aliases
 
 
+# The lists of a reaction's extension that name its participants' aliases: each list's
+# tag -> (the side, its place among that side's lists, its items' tag).
+_PARTICIPANT_LISTS = {
+    _CD + "baseReactants": ("reactants", 0, _CD + "baseReactant"),
+    _CD + "listOfReactantLinks": ("reactants", 1, _CD + "reactantLink"),
+    _CD + "baseProducts": ("products", 0, _CD + "baseProduct"),
+    _CD + "listOfProductLinks": ("products", 1, _CD + "productLink"),
+    _CD + "listOfModification": ("modifiers", 0, _CD + "modification"),
+}
+
+
+def _extension_aliases(ext) -> dict[str, list[str]]:
+    """The aliases a reaction's extension names, by side: base participants before links.
+
+    One pass over the extension's children (an ElementPath search per list cost more than
+    the rest of the drawing); lists of one kind count in document order, as the search's.
+    """
+    found: dict[tuple[str, int], list[str]] = {}
+    for child in ext.iterchildren():
+        known = _PARTICIPANT_LISTS.get(child.tag)
+        if known is None:
+            continue
+        side, place, item_tag = known
+        aliases = found.setdefault((side, place), [])
+        for item in child.iterchildren(item_tag):
+            if side == "modifiers":
+                aliases += [a.strip() for a in item.get("aliases", "").split(",")]
+            else:
+                aliases.append(item.get("alias", ""))
+    return {
+        side: found.get((side, 0), []) + found.get((side, 1), [])
+        for side in ("reactants", "products", "modifiers")
+    }
+
+
 def _reaction(reaction, sbml: str, boxes: dict[str, Box]) -> ReactionGeometry | None:
     reaction_id = reaction.get("id", "")
-    ext = _cd_ext(reaction.find(sbml + "annotation"))
+    ext = _cd_ext(_child(reaction, sbml + "annotation"))
     reactants: list[str] = []
     products: list[str] = []
     modifiers: list[str] = []
     if ext is not None:
-        reactants += [
-            b.get("alias", "") for b in ext.iterfind(f"{_CD}baseReactants/{_CD}baseReactant")
-        ]
-        reactants += [
-            b.get("alias", "") for b in ext.iterfind(f"{_CD}listOfReactantLinks/{_CD}reactantLink")
-        ]
-        products += [
-            b.get("alias", "") for b in ext.iterfind(f"{_CD}baseProducts/{_CD}baseProduct")
-        ]
-        products += [
-            b.get("alias", "") for b in ext.iterfind(f"{_CD}listOfProductLinks/{_CD}productLink")
-        ]
-        for mod in ext.iterfind(f"{_CD}listOfModification/{_CD}modification"):
-            modifiers += [a.strip() for a in mod.get("aliases", "").split(",")]
+        named = _extension_aliases(ext)
+        reactants, products, modifiers = named["reactants"], named["products"], named["modifiers"]
     # Files edited outside CellDesigner may lack the base lists but keep the aliases on
     # the SBML references; use those only where the extension says nothing.
     if not reactants:
