@@ -128,3 +128,18 @@ def test_a_tag_moved_to_another_commit_is_another_history(released, monkeypatch)
     monkeypatch.setenv("CRSMAP_CACHE", "off")
     assert moved == _folded(released) != before
     assert moved.releases[2].with_evidence == moved.releases[1].with_evidence
+
+
+def test_a_release_report_from_the_states_is_the_one_from_the_kept_history(released):
+    import datetime as dt
+
+    from curation.report import for_release
+    from curation.snapshot import at_revision
+
+    repo, tagged = git.Repo(released), _tagged(released)
+    snapshot = at_revision(repo, released, tagged[-1][1].hexsha, layouts=True)
+    day = dt.date(2026, 1, 1)
+    from_states = for_release(snapshot, "1.2.0", day, release_states(repo, released))
+    kept = for_release(snapshot, "1.2.0", day, release_history(repo, released, tagged))
+    assert from_states == kept
+    assert [r.version for r in kept.releases] == ["1.0.0", "1.1.0", "1.2.0"]

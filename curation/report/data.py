@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from ..provenance import History, release_history, state_of
+from ..provenance import History, ReleaseState, lineage, release_history, state_of
 from .model import MapInput, ReportInput
 
 if TYPE_CHECKING:
@@ -135,14 +135,21 @@ def for_project(project: Project) -> ReportInput:
     )
 
 
-def for_release(snapshot: Snapshot, version: str, day: dt.date, history: History) -> ReportInput:
+def for_release(
+    snapshot: Snapshot, version: str, day: dt.date, history: History | list[ReleaseState]
+) -> ReportInput:
     """The report of a release, from the tagged commit only (so bundles stay reproducible).
 
-    ``history`` is that of every release up to this one, this one included. The snapshot's
-    maps should carry their drawings (``at_revision(..., layouts=True)``); those that do
-    not are read again from the snapshot's bytes.
+    ``history`` is that of every release up to this one, this one included
+    (:func:`curation.provenance.release_history`), or their states, oldest first. The
+    snapshot's maps should carry their drawings (``at_revision(..., layouts=True)``);
+    those that do not are read again from the snapshot's bytes.
     """
     from .. import audit
+
+    if not isinstance(history, History):  # states, as this function took before
+        states = list(history)
+        history = History([state.summary for state in states], lineage(states))
 
     snapshot = _drawn(snapshot)
     evidence, citations = snapshot.papers
