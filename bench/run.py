@@ -48,7 +48,10 @@ PYTHON = sys.executable
 # of at least 5 runs): it is what a user typically sees, and one slow outlier (another
 # process, a cold page cache) cannot move it.
 RUNS_LIST = 5
-RUNS_HELP = 10
+# A --help takes some 60 ms, as long as a hiccup of the virtual machine this runs on: with
+# 10 runs, its ratio to `import click` moved from 1.05 to 1.48 between runs of the bench
+# on 2026-12-01; 30 runs (6 s in all) hold the median steadier.
+RUNS_HELP = 30
 # Reactions in the synthetic maps -> runs. The larger maps take seconds per read, so they
 # get fewer runs (the median of 3 and of 2, the mean of the two); these rows are
 # information, not one of the targets.
