@@ -67,13 +67,15 @@ def read_ledger(
         return read_ledger_file(path, parse, today)
     key, data = digest
     day = today.isoformat() if today is not None else "any"
-    entry = _entry(folder, path, key, ("ledger", "identifiers", "literature/errors"), day)
+    modules = ("ledger", "identifiers", "literature/errors")
+    entry = _entry(folder, path, key, modules, day)
     names = tuple(f.name for f in fields(record_type))
     with collector_paused():  # thousands of small objects and no cycle: no pass over them
         content = _load_ledger(entry, record_type, names, day)
     if content is None:
         if data is None:  # unchanged since its stamp, but not in the cache: read it now
-            data, entry = _read(path, "ledger", entry)
+            data = _read(path, "ledger")
+            entry = _entry(folder, path, hashlib.sha256(data).hexdigest(), modules, day)
         content = parse(decode_text(data, path), path.name, today)
         _store_ledger(entry, content, names, day)
     return content
@@ -127,7 +129,8 @@ def read_citations(root: Path, problems: list[LineProblem] | None = None) -> dic
                 problems.extend(stored)
             return citations
     if data is None:  # unchanged since its stamp, but not in the cache: read it now
-        data, entry = _read(path, "literature cache", entry)
+        data = _read(path, "literature cache")
+        entry = _entry(folder, path, hashlib.sha256(data).hexdigest(), modules, "")
     text = decode_text(data, path)
     found = []
     citations = parse_cache(text, path.name, found)
@@ -198,16 +201,15 @@ def _digest(path: Path, folder: Path) -> tuple[str, bytes | None] | None:
         return None
 
 
-def _read(path: Path, what: str, entry: Path) -> tuple[bytes, Path]:
-    """The file's bytes, read now, and the entry named by their own digest: the file may
-    have changed since its stamp was looked at, and an entry must hold what its name says."""
+def _read(path: Path, what: str) -> bytes:
+    """The file's bytes, read now. Its entry is then named by their own digest, not by its
+    stamp's: the file may have changed since the stamp was looked at, and an entry must
+    hold what its name says."""
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError:
         read_text(path, what)  # raises the plain reader's one-line error
         raise
-    name, _, rest = entry.name.split("-", 2)  # file name, digest, code digest (and day)
-    return data, entry.with_name(f"{name}-{hashlib.sha256(data).hexdigest()}-{rest}")
 
 
 def _entry(folder: Path, path: Path, key: str, modules: tuple, extra: str) -> Path:
