@@ -75,13 +75,22 @@ def state_of(version: str, snapshot: Snapshot, date: str = "") -> ReleaseState:
     return ReleaseState(version, evidence, states, dict(sorted(by_curator.items())), date)
 
 
+# The modules that derive a release's state, and so its history, from a tagged commit.
+_STATE_CODE = ("provenance", "ledger", "snapshot", "config")
+
+
+def tagged_releases(repo) -> list[tuple[str, object]]:
+    """(version, tagged commit) of every release, oldest first."""
+    return [(version, tag.commit) for _, version, tag in version_tags(repo)]
+
+
 def release_states(repo, root: Path) -> list[ReleaseState]:
     """States of every release, oldest first."""
     from .collector import collector_paused
 
-    tags = version_tags(repo)
+    tagged = tagged_releases(repo)
     with collector_paused():  # each state: thousands of small objects and no cycle
-        return [tagged_state(repo, root, version, tag.commit) for _, version, tag in tags]
+        return [tagged_state(repo, root, version, commit) for version, commit in tagged]
 
 
 def tagged_state(repo, root: Path, version: str, commit, snapshot: Snapshot | None = None):
@@ -97,7 +106,7 @@ def tagged_state(repo, root: Path, version: str, commit, snapshot: Snapshot | No
     folder = cache_folder(root)
     entry = None
     if folder is not None:
-        digest = code_digest("provenance", "ledger", "snapshot", "config")
+        digest = code_digest(*_STATE_CODE)
         entry = folder / "releases" / f"{commit.hexsha}-{digest}.bin"
         state = _load_state(entry, version)
         if state is not None:
@@ -214,14 +223,17 @@ class History:
 HISTORY_KEEP = 8  # history entries kept: the last few releases' (one per release)
 
 
-def release_history(repo, root: Path, tagged: list[tuple[str, object]]) -> History:
-    """The history of the releases ``tagged`` ((version, tagged commit), oldest first).
+def release_history(repo, root: Path, tagged: list[tuple[str, object]] | None = None) -> History:
+    """The history of the releases ``tagged`` ((version, tagged commit), oldest first; by
+    default every release, :func:`tagged_releases`).
 
     Kept in ``.crsmap-cache/releases/`` under a digest of that list, so that a report,
     a release or a bundle reads one entry however many releases came before: the history
     of the first n - 1 releases plus the states of the last two, when the whole list has
     no entry yet (after a new release), or every state only when neither has one.
     """
+    if tagged is None:
+        tagged = tagged_releases(repo)
     if not tagged:
         return History()
     from .collector import collector_paused
@@ -251,7 +263,7 @@ def _history_entry(root: Path, tagged: list[tuple[str, object]]) -> Path | None:
         return None
     listed = "".join(f"{version} {_sha(commit)}\n" for version, commit in tagged)
     digest = hashlib.sha256(listed.encode()).hexdigest()[:32]
-    code = code_digest("provenance", "ledger", "snapshot", "config")
+    code = code_digest(*_STATE_CODE)
     return folder / "releases" / f"history-{digest}-{code}.bin"
 
 

@@ -200,13 +200,11 @@ def release_fields(project: Project, interaction_id: str) -> dict:
     """first_release and last_changed of an interaction, computed from the release tags."""
     from . import gitrepo
     from .provenance import release_history
-    from .snapshot import version_tags
 
     repo = gitrepo.find_repo(project.root)
     if repo is None or not repo.head.is_valid():
         return {"first_release": None, "last_changed": None}
-    tagged = [(version, tag.commit) for _, version, tag in version_tags(repo)]
-    folded = release_history(repo, project.root, tagged).lineage
+    folded = release_history(repo, project.root).lineage
     return {
         "first_release": folded.first_interaction.get(interaction_id),
         "last_changed": folded.last_changed.get(interaction_id),

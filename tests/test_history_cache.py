@@ -18,14 +18,19 @@ import pytest
 
 from cli.main import cli
 from curation import mapcache, provenance
-from curation.provenance import History, lineage, release_history, release_states
-from curation.snapshot import version_tags
+from curation.provenance import (
+    History,
+    lineage,
+    release_history,
+    release_states,
+    tagged_releases,
+)
 
 CARBERRY = "0000-0002-1825-0097"
 
 
 def _tagged(root: Path) -> list[tuple[str, object]]:
-    return [(version, tag.commit) for _, version, tag in version_tags(git.Repo(root))]
+    return tagged_releases(git.Repo(root))
 
 
 def _folded(root: Path) -> History:

@@ -107,13 +107,11 @@ def working_snapshot(project: Project) -> Snapshot:
 def for_project(project: Project) -> ReportInput:
     """The report of the working tree: the current map and ledgers, and every release so far."""
     from .. import audit, gitrepo
-    from ..snapshot import version_tags
 
     history = History()
     repo = gitrepo.find_repo(project.root)
     if repo is not None and repo.head.is_valid():
-        tagged = [(version, tag.commit) for _, version, tag in version_tags(repo)]
-        history = release_history(repo, project.root, tagged)
+        history = release_history(repo, project.root)
     project.maps_with_layouts()  # each map parsed once, for its drawing and the audit
     current = working_snapshot(project)
     today = project.today.isoformat()
