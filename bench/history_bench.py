@@ -5,7 +5,7 @@ then cuts eleven releases in a row, each after one more evidence record (added w
 ``crsmap evidence add`` and released with ``--allow-unfetched --allow-warnings``: the new
 paper has no cached metadata and is not yet annotated in the map), keeping copies of the
 repository just before release #2 and #11 and just after #2. Then it times, as whole
-commands, #2 against #11 taking turns (:func:`_taking_turns`):
+commands, #2 against #11 taking turns (``interleaved_medians`` of ``run.py``):
 
 - ``crsmap release`` #2 (one release before it) and #11 (ten before it): a release is cut
   once per repository, so each round releases fresh copies of the repository as it stood
@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import statistics
 import tempfile
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,35 +53,6 @@ def _release_copy(root: Path, copy: Path) -> Path:
     return copy
 
 
-def _taking_turns(
-    pairs: Sequence[tuple[Sequence[str], Sequence[str]]],
-    env: dict[str, str],
-    runs: int = RUNS,
-    before: Callable[[int], None] | None = None,
-) -> list[tuple[float, float]]:
-    """Median wall times of each pair's two commands, timed taking turns.
-
-    Round ``r`` runs the first command of every pair and then the second, or the second
-    first on odd rounds, so both medians come from the same stretch of time: timed a
-    minute apart, in blocks of their own, the two moved with the machine's speed (on
-    2026-12-01, four runs of the report's ratio gave 0.91 to 1.78 for 65 ms of real
-    growth). ``before(r)`` runs untimed before round ``r`` (a fresh copy to release in).
-    One untimed round comes first (the caches and the bytecode a real session has).
-    """
-    times: list[tuple[list[float], list[float]]] = [([], []) for _ in pairs]
-    for round_ in range(runs + 1):
-        if before is not None:
-            before(round_)
-        for index, pair in enumerate(pairs):
-            order = (0, 1) if round_ % 2 else (1, 0)
-            for side in order:
-                start = time.perf_counter()
-                run(pair[side], env)
-                if round_:
-                    times[index][side].append(time.perf_counter() - start)
-    return [(statistics.median(a), statistics.median(b)) for a, b in times]
-
-
 def run_history(
     workdir: Path,
     map_path: Path,
@@ -93,7 +62,7 @@ def run_history(
 ) -> Growth:
     """Cut :data:`RELEASES` releases, keeping the repository as it stood around #2 and #11.
 
-    The copies are timed at the end, taking turns (see :func:`_taking_turns`): release on
+    The copies are timed at the end, taking turns (``interleaved_medians``): release on
     fresh copies of the repository just before release #2 and just before #11, then report
     and bundle on the repository just after #2 and just after #11.
     """
@@ -114,27 +83,36 @@ def run_history(
             kept["after", n] = _release_copy(prepared.root, workdir / f"after-{n}")
     kept["after", last] = prepared.root
 
-    copies = {n: workdir / f"release-copy-{n}" for n in (1, last)}
+    from run import Timed, interleaved_medians  # imported here, as run.py imports this module
 
-    def fresh_copies(_round: int) -> None:
-        for n, copy in copies.items():
-            _release_copy(kept["before", n], copy)
+    def command(where: Path, *args: str) -> list[str]:
+        return [*crsmap, "--quiet", "--project", str(where), *args]
 
-    after = {n: kept["after", n] for n in (1, last)}
+    def fresh_copy(n: int) -> Callable[[], None]:
+        """A fresh copy of the repository before release #n + 1, to cut that release in."""
+        return lambda: _release_copy(kept["before", n], workdir / f"release-copy-{n}")
 
-    def pair(where: dict[int, Path], args: Callable[[int], list[str]]) -> tuple[list[str], ...]:
-        """The command ``args(n)`` run in ``where[n]``, for n = 1 and for n = last."""
-        return tuple([*crsmap, "--quiet", "--project", str(where[n]), *args(n)] for n in where)
-
+    both = (1, last)
     say(f"release 1.1.0 and 1.{last}.0, a fresh copy each, taking turns, median of {RUNS}")
-    release = pair(
-        copies, lambda n: ["release", f"1.{n}.0", "--allow-unfetched", "--allow-warnings"]
-    )
-    [releases] = _taking_turns([release], env, before=fresh_copies)
+    release = [
+        Timed(
+            command(workdir / f"release-copy-{n}", "release", f"1.{n}.0", "--allow-unfetched",
+                    "--allow-warnings"),
+            before=fresh_copy(n),
+        )
+        for n in both
+    ]  # fmt: skip
+    releases = tuple(median for median, _ in interleaved_medians(RUNS, *release, env=env))
     say(f"report and bundle after 1.1.0 and after 1.{last}.0, taking turns, median of {RUNS}")
-    report = pair(after, lambda n: ["report", "--output", str(workdir / f"report-{n}.html")])
-    bundle = pair(after, lambda n: ["bundle", f"1.{n}.0", "--output", str(workdir / f"bundle-{n}")])
-    reports, bundles = _taking_turns([report, bundle], env)
+    after = [
+        *(Timed(command(kept["after", n], "report", "--output", str(workdir / f"report-{n}.html")))
+          for n in both),
+        *(Timed(command(kept["after", n], "bundle", f"1.{n}.0", "--output",
+                        str(workdir / f"bundle-{n}")))
+          for n in both),
+    ]  # fmt: skip
+    medians = [median for median, _ in interleaved_medians(RUNS, *after, env=env)]
+    reports, bundles = tuple(medians[:2]), tuple(medians[2:])
     return Growth(prepared.reactions, releases, reports, bundles)
 
 

@@ -120,35 +120,6 @@ def _checked_run(cmd: Sequence[str], env: dict[str, str]) -> str:
     return result.stdout
 
 
-def median_of_subprocess(
-    cmd: Sequence[str], runs: int, warm_up: bool = True, before: Callable[[], None] | None = None
-) -> tuple[float, str]:
-    """Median wall time of ``runs`` runs of a whole command, start-up included.
-
-    One untimed warm-up run first fills the page cache and the bytecode caches; its stdout
-    is returned so callers can check the command did its job. Without ``warm_up`` (for
-    commands too slow to run twice) the first timed run's stdout is captured instead.
-    ``before`` runs, untimed, before every run (e.g. emptying a cache for a cold run).
-    """
-    env = subprocess_env()
-    if before is not None:
-        before()
-    output = _checked_run(cmd, env) if warm_up else None
-    times = []
-    for _ in range(runs):
-        if before is not None:
-            before()
-        start = time.perf_counter()
-        if output is None:
-            output = _checked_run(cmd, env)
-        else:
-            subprocess.run(
-                cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True
-            )
-        times.append(time.perf_counter() - start)
-    return statistics.median(times), output or ""
-
-
 @dataclass(frozen=True)
 class Timed:
     """One command of :func:`interleaved_medians`, and what runs untimed before each run."""
@@ -157,22 +128,29 @@ class Timed:
     before: Callable[[], None] | None = None
 
 
-def interleaved_medians(runs: int, *timed: Timed) -> list[tuple[float, str]]:
-    """Median wall time of each command over ``runs`` rounds that take turns.
+def interleaved_medians(
+    runs: int, *timed: Timed, warm_up: bool = True, env: dict[str, str] | None = None
+) -> list[tuple[float, str]]:
+    """Median wall time of each whole command (start-up included) over ``runs`` rounds that
+    take turns, with the stdout of one of its runs.
 
     A ratio divides two of these medians. Timed one after the other, each in a block of
     its own, the two would see the machine at different moments, and a machine that
     speeds up or slows down in between (another process, the CPU's clock) moves the
     ratio; here round ``r`` runs every command once, in an order that rotates from round
-    to round, so each command's runs are spread over the same stretch of time. Every
-    command gets an untimed warm-up run first, whose stdout is returned with its median.
+    to round, so each command's runs are spread over the same stretch of time.
+
+    Every command first gets an untimed warm-up run (the page cache, the bytecode caches),
+    whose stdout is returned so callers can check the command did its job; without
+    ``warm_up`` (commands too slow to run twice) the first timed run's stdout is. A
+    command's ``before`` runs, untimed, before each of its runs (e.g. emptying a cache).
     """
-    env = subprocess_env()
-    outputs = []
-    for one in timed:
+    env = subprocess_env() if env is None else env
+    outputs: list[str | None] = [None] * len(timed)
+    for index, one in enumerate(timed if warm_up else ()):
         if one.before is not None:
             one.before()
-        outputs.append(_checked_run(one.command, env))
+        outputs[index] = _checked_run(one.command, env)
     times: list[list[float]] = [[] for _ in timed]
     for round_ in range(runs):
         for k in range(len(timed)):
@@ -181,12 +159,24 @@ def interleaved_medians(runs: int, *timed: Timed) -> list[tuple[float, str]]:
             if one.before is not None:
                 one.before()
             start = time.perf_counter()
-            subprocess.run(
-                one.command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                check=True,
-            )  # fmt: skip
+            if outputs[index] is None:
+                outputs[index] = _checked_run(one.command, env)
+            else:
+                subprocess.run(
+                    one.command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    check=True,
+                )  # fmt: skip
             times[index].append(time.perf_counter() - start)
-    return [(statistics.median(t), out) for t, out in zip(times, outputs, strict=True)]
+    return [(statistics.median(t), out or "") for t, out in zip(times, outputs, strict=True)]
+
+
+def median_of_subprocess(
+    cmd: Sequence[str], runs: int, warm_up: bool = True, before: Callable[[], None] | None = None
+) -> tuple[float, str]:
+    """Median wall time of ``runs`` runs of one whole command, and its stdout (see
+    :func:`interleaved_medians`, of which this is the one-command case)."""
+    [(median, output)] = interleaved_medians(runs, Timed(cmd, before), warm_up=warm_up)
+    return median, output
 
 
 def median_of(fn: Callable[[], object], runs: int) -> float:
